@@ -1,0 +1,249 @@
+"""HTTP transport: one sync and one async httpx client per configured object.
+
+Both share :class:`BaseTransport` (headers, request building, the retry decision, error
+mapping); only the I/O calls differ. Streams are decoded with ``httpx-sse`` and are
+retried only while nothing has been read from them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Callable, Generic, Iterator, TypeVar
+
+import httpx
+from httpx_sse import EventSource, SSEError
+
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    StreamError,
+    error_from_response,
+)
+from .retries import RetryPolicy
+from .settings import ZylonSettings
+from .streaming import decode_event
+
+logger = logging.getLogger("zylon_core")
+
+T = TypeVar("T")
+
+USER_AGENT = f"zylon-integrations/{__version__} (python; httpx)"
+
+
+@dataclass
+class Call(Generic[T]):
+    """One HTTP request and how to read its answer; built once, sent sync or async."""
+
+    method: str
+    url: str
+    json: Any = None
+    params: dict[str, Any] | None = None
+    parse: Callable[[httpx.Response], T] | None = None
+    retry: bool = True
+    files: Any = None
+    data: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    # Error statuses handed to ``parse`` instead of raised (409 on cancel: finished).
+    accept_statuses: frozenset[int] = frozenset()
+
+    def read(self, response: httpx.Response) -> T:
+        if self.parse is None:
+            return None  # type: ignore[return-value]
+        try:
+            return self.parse(response)
+        except ValueError as exc:  # malformed JSON or an unexpected shape
+            raise APIStatusError(
+                f"{self.method} {httpx.URL(self.url).path}: could not read the response: {exc}",
+                response=response,
+                body=response.text[:2000],
+            ) from exc
+
+
+class BaseTransport:
+    def __init__(self, settings: ZylonSettings) -> None:
+        self.settings = settings
+        self.policy = RetryPolicy(max_retries=settings.max_retries)
+        self.headers = {
+            "Authorization": f"Bearer {settings.api_token.get_secret_value()}",
+            "x-org": settings.org,
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+        self.timeout = httpx.Timeout(settings.timeout, connect=settings.connect_timeout)
+
+    def __repr__(self) -> str:  # never show headers (they hold the token)
+        return f"{type(self).__name__}(base_url={self.settings.base_url!r}, org={self.settings.org!r})"
+
+    def build(self, client: httpx.Client | httpx.AsyncClient, call: Call[Any], stream: bool = False) -> httpx.Request:
+        headers = {"Accept": "text/event-stream"} if stream else {}
+        headers.update(call.headers)
+        return client.build_request(
+            call.method,
+            call.url,
+            json=call.json,
+            params=call.params,
+            files=call.files,
+            data=call.data,
+            headers=headers,
+        )
+
+    def retry_delay(
+        self,
+        call: Call[Any],
+        attempt: int,
+        *,
+        response: httpx.Response | None = None,
+        exc: Exception | None = None,
+    ) -> float:
+        """Seconds to wait before trying again; raises the typed error when we stop."""
+        if exc is not None:
+            error: Exception = _transport_error(exc)
+            retryable = isinstance(exc, _RETRYABLE_TRANSPORT_ERRORS)
+        else:
+            assert response is not None
+            error = error_from_response(response)
+            retryable = self.policy.should_retry_status(response)
+        logger.debug("%s %s -> %s (attempt %d)", call.method, call.url, type(error).__name__, attempt + 1)
+        if not call.retry or not retryable or attempt >= self.policy.max_retries:
+            raise error from exc
+        return self.policy.delay(attempt, response)
+
+
+# Failures before the server could have acted on the request. A read timeout is not
+# retried: the server may be running the (non-idempotent) chat request.
+_RETRYABLE_TRANSPORT_ERRORS = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+)
+
+
+def _transport_error(exc: Exception) -> APIConnectionError:
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"request to Zylon timed out: {type(exc).__name__}")
+    return APIConnectionError(f"could not reach Zylon: {type(exc).__name__}: {exc}")
+
+
+def _sse_error(exc: Exception) -> StreamError:
+    if isinstance(exc, SSEError):
+        return StreamError(f"Zylon did not answer with an event stream: {exc}")
+    if isinstance(exc, httpx.TimeoutException):
+        return StreamError(f"Zylon stream timed out while reading: {type(exc).__name__}")
+    return StreamError(f"Zylon stream broke off: {type(exc).__name__}: {exc}")
+
+
+_STREAM_READ_ERRORS = (httpx.TransportError, SSEError)
+
+
+class SyncTransport(BaseTransport):
+    def __init__(self, settings: ZylonSettings, client: httpx.Client | None = None) -> None:
+        super().__init__(settings)
+        self._client = client
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(headers=self.headers, timeout=self.timeout, verify=self.settings.verify)
+        return self._client
+
+    def _send(self, call: Call[Any], stream: bool = False) -> httpx.Response:
+        attempt = 0
+        while True:
+            request = self.build(self.client, call, stream)
+            try:
+                response = self.client.send(request, stream=stream)
+            except httpx.TransportError as exc:
+                time.sleep(self.retry_delay(call, attempt, exc=exc))
+            else:
+                logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
+                if response.status_code < 400 or response.status_code in call.accept_statuses:
+                    return response
+                response.read()
+                response.close()
+                time.sleep(self.retry_delay(call, attempt, response=response))
+            attempt += 1
+
+    def execute(self, call: Call[T]) -> T:
+        return call.read(self._send(call))
+
+    def stream(self, call: Call[Any]) -> Iterator[dict[str, Any]]:
+        """Decoded events; the response is closed when the iterator is closed."""
+        response = self._send(call, stream=True)
+        try:
+            for sse in EventSource(response).iter_sse():
+                event = decode_event(sse.event, sse.data)
+                if event is not None:
+                    yield event
+        except _STREAM_READ_ERRORS as exc:
+            raise _sse_error(exc) from exc
+        finally:
+            response.close()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+class AsyncTransport(BaseTransport):
+    def __init__(self, settings: ZylonSettings, client: httpx.AsyncClient | None = None) -> None:
+        super().__init__(settings)
+        self._client = client
+        self._owns_client = client is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        # An AsyncClient's pool belongs to one event loop; make a new one for a new loop
+        # (pytest, asyncio.run called twice) instead of failing with "loop is closed".
+        loop = asyncio.get_running_loop()
+        if self._client is None or (self._owns_client and self._loop is not loop):
+            self._client = httpx.AsyncClient(headers=self.headers, timeout=self.timeout, verify=self.settings.verify)
+            self._loop = loop
+        return self._client
+
+    async def _send(self, call: Call[Any], stream: bool = False) -> httpx.Response:
+        attempt = 0
+        while True:
+            client = self.client
+            request = self.build(client, call, stream)
+            try:
+                response = await client.send(request, stream=stream)
+            except httpx.TransportError as exc:
+                await asyncio.sleep(self.retry_delay(call, attempt, exc=exc))
+            else:
+                logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
+                if response.status_code < 400 or response.status_code in call.accept_statuses:
+                    return response
+                await response.aread()
+                await response.aclose()
+                await asyncio.sleep(self.retry_delay(call, attempt, response=response))
+            attempt += 1
+
+    async def execute(self, call: Call[T]) -> T:
+        return call.read(await self._send(call))
+
+    async def stream(self, call: Call[Any]) -> AsyncIterator[dict[str, Any]]:
+        response = await self._send(call, stream=True)
+        try:
+            async for sse in EventSource(response).aiter_sse():
+                event = decode_event(sse.event, sse.data)
+                if event is not None:
+                    yield event
+        except _STREAM_READ_ERRORS as exc:
+            raise _sse_error(exc) from exc
+        finally:
+            await response.aclose()
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

@@ -1,0 +1,181 @@
+"""One conversational turn, routed the way the contract says.
+
+* ``thread_id`` set: ``POST /thread/{id}/interaction``; a ``Processing`` interaction is
+  followed through ``GET /interaction/{id}/stream`` until it completes;
+* else ``project_id`` set: ``POST /project/{id}/chat``;
+* else ``POST /chat``.
+
+:class:`TurnPlan` holds every decision (which call, what an answer means, when to cancel)
+so the sync and async drivers in :mod:`zylon_core.client` only do the I/O.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from .errors import APIError, ConfigurationError, InteractionFailedError
+from .models import ChatRequest, CreateInteractionDTO, Interaction, MessageOutput, ProjectChatDTO
+from .resources import Chat, Interactions
+from .streaming import StreamAccumulator, StreamDelta, apply_stop_sequences, normalize_stop_reason
+from .transport import Call
+
+AGENTS = ("Default", "ProjectDeepResearch")
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a turn goes. Build with :meth:`create` to get the checks."""
+
+    thread_id: str | None = None
+    project_id: str | None = None
+    artifact_ids: tuple[str, ...] | None = None
+    all_artifacts: bool | None = None
+    agent: str | None = None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        thread_id: str | None = None,
+        project_id: str | None = None,
+        artifact_ids: Iterable[str] | None = None,
+        all_artifacts: bool | None = None,
+        agent: str | None = None,
+    ) -> "Route":
+        if agent is not None and agent not in AGENTS:
+            raise ConfigurationError(f"agent must be one of {', '.join(AGENTS)}; got {agent!r}")
+        ids = tuple(artifact_ids) if artifact_ids is not None else None
+        if thread_id is None and project_id is None:
+            if ids or all_artifacts:
+                raise ConfigurationError(
+                    "artifact_ids / all_artifacts need a project_id or thread_id: one-shot chat "
+                    "(no project) has no artifacts to use"
+                )
+            if agent not in (None, "Default"):
+                raise ConfigurationError(f"agent={agent!r} needs a thread_id (only interactions take an agent)")
+        return cls(thread_id, project_id, ids, all_artifacts, agent)
+
+    @property
+    def kind(self) -> str:
+        return "thread" if self.thread_id else "project" if self.project_id else "chat"
+
+
+@dataclass
+class TurnResult:
+    message: MessageOutput
+    route: Route
+    interaction: Interaction | None = None
+
+    @property
+    def interaction_id(self) -> str | None:
+        return self.interaction.id if self.interaction else None
+
+    @property
+    def thread_id(self) -> str | None:
+        if self.interaction is not None and self.interaction.thread_id:
+            return self.interaction.thread_id
+        return self.route.thread_id
+
+    @property
+    def stop_reason(self) -> str | None:
+        return normalize_stop_reason(self.message.stop_reason)
+
+
+def check_message(message: MessageOutput) -> MessageOutput:
+    """A message the server marked as failed is an error, not a short answer."""
+    reason = normalize_stop_reason(message.stop_reason)
+    if reason in ("error", "cancelled"):
+        details = "; ".join(f"{e.type}: {e.message}" for e in message.errors or ()) or "no details"
+        raise APIError(f"Zylon answer ended with stop_reason={message.stop_reason!r}: {details}")
+    return message
+
+
+def deltas_from_message(message: MessageOutput) -> list[StreamDelta]:
+    """The deltas a stream of an already complete message would have produced."""
+    deltas: list[StreamDelta] = []
+    for index, block in enumerate(message.content):
+        wire = block.to_json_dict()
+        if block.type == "text":
+            deltas.append(StreamDelta("text", index, text=block.text, citations=wire.get("citations")))
+        elif block.type == "thinking":
+            deltas.append(StreamDelta("thinking", index, text=block.thinking))
+        elif block.type == "tool_use":
+            deltas.append(StreamDelta("tool_use", index, block={**wire, "input": {}}))
+            deltas.append(StreamDelta("input_json", index, text=json.dumps(block.input), block=wire))
+        elif block.type == "source":
+            deltas.append(StreamDelta("source", index, block=wire))
+        else:
+            deltas.append(StreamDelta("block", index, block=wire))
+    return deltas
+
+
+@dataclass
+class TurnPlan:
+    """The decisions of one turn; the drivers feed it answers and events."""
+
+    chat: Chat
+    interactions: Interactions
+    route: Route
+    request: ChatRequest
+    stream: bool
+    stop: tuple[str, ...] = ()
+    interaction: Interaction | None = None
+    accumulator: StreamAccumulator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.accumulator = StreamAccumulator(self.stop)
+        if self.stream:
+            self.request = self.request.model_copy(update={"stream": True})
+
+    def first_call(self) -> Call[Any]:
+        route, request = self.route, self.request
+        if route.thread_id:
+            dto = CreateInteractionDTO(thread_id=route.thread_id, pgpt=request)
+            for name in ("artifact_ids", "all_artifacts", "agent"):
+                value = getattr(route, name)
+                if value is not None:
+                    setattr(dto, name, list(value) if name == "artifact_ids" else value)
+            return self.interactions.create_call(route.thread_id, dto)
+        if route.project_id:
+            project = ProjectChatDTO(pgpt=request)
+            if route.artifact_ids is not None:
+                project.artifact_ids = list(route.artifact_ids)
+            if route.all_artifacts is not None:
+                project.all_artifacts = route.all_artifacts
+            return self.chat.create_call(request, project, route.project_id)
+        return self.chat.create_call(request)
+
+    def on_created(self, interaction: Interaction) -> Call[Any] | None:
+        """After creating an interaction: the stream to follow, or None if it is done."""
+        self.interaction = interaction
+        if interaction.state == "Error":
+            output = interaction.assistant_output
+            details = "; ".join(f"{e.type}: {e.message}" for e in (output.errors or ())) if output else ""
+            raise InteractionFailedError(
+                f"Zylon interaction {interaction.id} failed" + (f": {details}" if details else ""),
+                interaction=interaction,
+            )
+        if interaction.state == "Processing":
+            return self.interactions.stream_call(interaction.id)
+        return None
+
+    @property
+    def needs_cancel(self) -> bool:
+        """An interaction we stopped following before the server finished it."""
+        return self.interaction is not None and self.interaction.state == "Processing" and not self.accumulator.stopped
+
+    def cancel_call(self) -> Call[bool]:
+        assert self.interaction is not None
+        return self.interactions.cancel_call(self.interaction.id)
+
+    def result(self, answer: MessageOutput | None = None) -> TurnResult:
+        """The turn's outcome: from a complete answer, or from the accumulated stream."""
+        if answer is None and self.interaction is not None and self.interaction.state == "Completed":
+            answer = self.interaction.assistant_output or MessageOutput()
+        if answer is None:
+            message = self.accumulator.finish()
+        else:
+            message = apply_stop_sequences(answer, self.stop)
+        return TurnResult(check_message(message), self.route, self.interaction)
