@@ -30,6 +30,6 @@ from .resources import Pager
 from .retries import RetryPolicy
 from .settings import ZylonSettings
 from .streaming import StreamAccumulator, StreamDelta, decode_event, normalize_stop_reason
-from .turns import Route, TurnPlan, TurnResult, check_message, deltas_from_message
+from .turns import Route, TurnPlan, TurnResult, check_message, deltas_from_message, new_turn_messages
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .errors import APIError, ConfigurationError, InteractionFailedError
-from .models import ChatRequest, CreateInteractionDTO, Interaction, MessageOutput, ProjectChatDTO
+from .models import ChatRequest, CreateInteractionDTO, Interaction, MessageInput, MessageOutput, ProjectChatDTO
 from .resources import Chat, Interactions
 from .streaming import StreamAccumulator, StreamDelta, apply_stop_sequences, normalize_stop_reason
 from .transport import Call
@@ -81,6 +81,15 @@ class TurnResult:
     @property
     def stop_reason(self) -> str | None:
         return normalize_stop_reason(self.message.stop_reason)
+
+
+def new_turn_messages(messages: list[MessageInput]) -> list[MessageInput]:
+    """In thread mode the server holds the history: send only what follows the last
+    assistant message (the new user message, or the tool results answering its calls)."""
+    for position in range(len(messages) - 1, -1, -1):
+        if messages[position].role == "assistant":
+            return messages[position + 1 :]
+    return messages
 
 
 def check_message(message: MessageOutput) -> MessageOutput:
