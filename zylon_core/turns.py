@@ -135,8 +135,17 @@ class TurnPlan:
 
     def __post_init__(self) -> None:
         self.accumulator = StreamAccumulator(self.stop)
-        if self.stream:
-            self.request = self.request.model_copy(update={"stream": True})
+        update: dict[str, Any] = {"stream": True} if self.stream else {}
+        if self.route.thread_id:
+            turn = new_turn_messages(self.request.messages)
+            if not turn:
+                raise ValueError(
+                    "nothing new to send to the thread: the last message is the assistant's; "
+                    "add a user message (or tool results answering its tool calls)"
+                )
+            update["messages"] = turn
+        if update:
+            self.request = self.request.model_copy(update=update)
 
     def first_call(self) -> Call[Any]:
         route, request = self.route, self.request
