@@ -161,7 +161,7 @@ class StreamAccumulator:
 
     def _open(self, block: dict[str, Any], key: Any) -> int:
         position = len(self.blocks)
-        self.blocks.append(_OpenBlock(block))
+        self.blocks.append(_whole(block))
         if key is not None:
             self._keys[key] = position
         return position
@@ -173,15 +173,16 @@ class StreamAccumulator:
         if whole and key in self._keys:
             # A synthetic block replaces the one streamed under the same id.
             position = self._keys[key]
-            self.blocks[position] = _OpenBlock(block)
+            self.blocks[position] = _whole(block)
             return StreamDelta("block", position, block=block)
         position = self._open(block, key)
-        if block_type == "text":
-            initial = block.pop("text", "") or ""
-            return self._add_text(position, initial, block.get("citations")) if initial else None
-        if block_type == "thinking":
-            initial = block.pop("thinking", "") or ""
-            self.blocks[position].parts.append(initial)
+        if block_type in ("text", "thinking"):
+            opened = self.blocks[position]
+            initial = "".join(opened.parts)
+            opened.parts.clear()
+            if block_type == "text":
+                return self._add_text(position, initial, None) if initial else None
+            opened.parts.append(initial)
             return StreamDelta("thinking", position, text=initial) if initial else None
         if block_type == "tool_use":
             block.setdefault("input", {})
@@ -315,6 +316,15 @@ class StreamAccumulator:
             message["stop_reason"] = "stop_sequence"
             message["stop_sequence"] = self.stop_sequence_hit
         return MessageOutput.model_validate(message)
+
+
+def _whole(block: dict[str, Any]) -> _OpenBlock:
+    """An open block; text and thinking move into ``parts``, where deltas append."""
+    kind = block.get("type")
+    if kind in ("text", "thinking"):
+        block = dict(block)
+        return _OpenBlock(block, [block.pop(kind, "") or ""])
+    return _OpenBlock(block)
 
 
 def _tool_input(block: dict[str, Any], partial_json: str) -> dict[str, Any]:
