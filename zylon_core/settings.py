@@ -49,12 +49,7 @@ class ZylonSettings(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        if not value.startswith(("http://", "https://")):
-            raise ConfigurationError(
-                f"base_url must start with http:// or https://, got {value!r}"
-            )
-        return value
+        return value.strip().rstrip("/")
 
     @classmethod
     def resolve(
@@ -75,6 +70,8 @@ class ZylonSettings(BaseModel):
                 f"Zylon base URL is not set: pass base_url=... or set {ENV_BASE_URL} "
                 "(e.g. https://zylon.example.com)"
             )
+        if not base_url.strip().startswith(("http://", "https://")):
+            raise ConfigurationError(f"base_url must start with http:// or https://, got {base_url!r}")
         token = api_token.get_secret_value() if isinstance(api_token, SecretStr) else api_token
         token = token or os.environ.get(ENV_API_TOKEN)
         if not token:
