@@ -142,6 +142,10 @@ def _sse_error(exc: Exception) -> StreamError:
 
 _STREAM_READ_ERRORS = (httpx.TransportError, SSEError)
 
+# Back-off waits go through these names so tests can record them instead of sleeping.
+_sleep = time.sleep
+_async_sleep = asyncio.sleep
+
 
 class SyncTransport(BaseTransport):
     def __init__(self, settings: ZylonSettings, client: httpx.Client | None = None) -> None:
@@ -161,14 +165,14 @@ class SyncTransport(BaseTransport):
             try:
                 response = self.client.send(request, stream=stream)
             except httpx.TransportError as exc:
-                time.sleep(self.retry_delay(call, attempt, exc=exc))
+                _sleep(self.retry_delay(call, attempt, exc=exc))
             else:
                 logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
                 if response.status_code < 400 or response.status_code in call.accept_statuses:
                     return response
                 response.read()
                 response.close()
-                time.sleep(self.retry_delay(call, attempt, response=response))
+                _sleep(self.retry_delay(call, attempt, response=response))
             attempt += 1
 
     def execute(self, call: Call[T]) -> T:
@@ -218,14 +222,14 @@ class AsyncTransport(BaseTransport):
             try:
                 response = await client.send(request, stream=stream)
             except httpx.TransportError as exc:
-                await asyncio.sleep(self.retry_delay(call, attempt, exc=exc))
+                await _async_sleep(self.retry_delay(call, attempt, exc=exc))
             else:
                 logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
                 if response.status_code < 400 or response.status_code in call.accept_statuses:
                     return response
                 await response.aread()
                 await response.aclose()
-                await asyncio.sleep(self.retry_delay(call, attempt, response=response))
+                await _async_sleep(self.retry_delay(call, attempt, response=response))
             attempt += 1
 
     async def execute(self, call: Call[T]) -> T:

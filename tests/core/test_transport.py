@@ -35,12 +35,12 @@ TOKEN = "sk-secret-token-123"
 def no_sleep(monkeypatch):
     """Record back-off delays instead of sleeping them."""
     slept: list[float] = []
-    monkeypatch.setattr("zylon_core.transport.time.sleep", slept.append)
+    monkeypatch.setattr("zylon_core.transport._sleep", slept.append)
 
     async def fake_sleep(seconds):
         slept.append(seconds)
 
-    monkeypatch.setattr("zylon_core.transport.asyncio.sleep", fake_sleep)
+    monkeypatch.setattr("zylon_core.transport._async_sleep", fake_sleep)
     return slept
 
 
