@@ -1,0 +1,824 @@
+"""Pure conversions between LlamaIndex messages and Zylon payloads.
+
+Nothing here does I/O beyond reading a local file an ``ImageBlock``/``AudioBlock``/
+``DocumentBlock`` names by ``path`` (URLs are passed to Zylon as they are: its media
+blocks take base64 *or* a URL). Everything that cannot be expressed in Zylon's wire
+format is a ``ValueError`` naming it, raised before any request is made.
+
+Directions:
+
+* :func:`to_zylon_messages` - LlamaIndex ``ChatMessage`` s → Zylon ``MessageInput`` s and
+  the system text (system messages go to the top-level ``system.text``);
+* :func:`to_zylon_tool`, :func:`to_zylon_tool_choice`, :func:`json_schema_for` - tools,
+  tool choice and ``response_format`` schemas;
+* :func:`decode_output` - a Zylon ``MessageOutput`` → ``ChatMessage`` (+ response
+  metadata); :class:`StreamState` builds the partial message while streaming;
+* :func:`from_zylon_input` - a Zylon ``MessageInput`` (history) → ``ChatMessage`` s.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+import mimetypes
+from dataclasses import dataclass, field
+from io import IOBase
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import filetype
+from llama_index.core.base.llms.types import (
+    AudioBlock,
+    CachePoint,
+    ChatMessage,
+    CitableBlock,
+    CitationBlock,
+    DocumentBlock,
+    ImageBlock,
+    MessageRole,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+    VideoBlock,
+)
+from llama_index.core.llms.utils import parse_partial_json
+
+from zylon_core.models import (
+    BUILTIN_TOOL_TYPES,
+    MessageInput,
+    MessageOutput,
+    ResponseFormat,
+    Tool,
+    ToolChoice,
+    parse_block,
+)
+from zylon_core.streaming import StreamDelta, normalize_stop_reason
+
+__all__ = [
+    "DecodedOutput",
+    "StreamState",
+    "decode_output",
+    "from_zylon_input",
+    "json_schema_for",
+    "response_format_for",
+    "sources_to_citation_blocks",
+    "to_zylon_blocks",
+    "to_zylon_messages",
+    "to_zylon_tool",
+    "to_zylon_tool_choice",
+    "to_zylon_tools",
+    "usage_dict",
+]
+
+_ASSISTANT_ROLES = (MessageRole.ASSISTANT, MessageRole.CHATBOT, MessageRole.MODEL)
+_SYSTEM_ROLES = (MessageRole.SYSTEM, MessageRole.DEVELOPER)
+_TOOL_ROLES = (MessageRole.TOOL, MessageRole.FUNCTION)
+_TEXT_DOCUMENT_TYPES = ("application/json", "application/xml", "application/x-yaml", "application/yaml")
+
+
+# --------------------------------------------------------------------------------------
+# LlamaIndex → Zylon: messages
+# --------------------------------------------------------------------------------------
+
+
+def to_zylon_messages(messages: Sequence[ChatMessage]) -> tuple[list[MessageInput], str | None]:
+    """Zylon input messages and the system text, from LlamaIndex chat messages.
+
+    * system (and developer) messages → the returned system text, joined by blank lines;
+    * ``role=tool`` (or ``function``) messages → ``tool_result`` blocks in a **user**
+      message (consecutive tool messages share one user message); each needs
+      ``additional_kwargs["tool_call_id"]``; ``additional_kwargs["is_error"]`` is kept;
+    * assistant tool calls (``ToolCallBlock`` s, or ``additional_kwargs["tool_calls"]``
+      in either the Anthropic ``{id, name, input}`` or the OpenAI
+      ``{id, function: {name, arguments}}`` shape) → ``tool_use`` blocks.
+    """
+    out: list[MessageInput] = []
+    system: list[str] = []
+    pending_results: list[dict[str, Any]] = []
+
+    def flush_results() -> None:
+        if pending_results:
+            out.append(MessageInput(role="user", content=list(pending_results)))
+            pending_results.clear()
+
+    for position, message in enumerate(messages):
+        if not isinstance(message, ChatMessage):
+            raise ValueError(f"messages[{position}] is a {type(message).__name__}, not a llama_index ChatMessage")
+        role = message.role
+        where = f"messages[{position}] ({_role_name(role)})"
+        if role in _SYSTEM_ROLES:
+            for block in message.blocks:
+                if isinstance(block, TextBlock):
+                    if block.text:
+                        system.append(block.text)
+                elif not isinstance(block, CachePoint):
+                    raise ValueError(
+                        f"{where}: a system message can only hold text for Zylon's system.text, "
+                        f"got a {type(block).__name__}"
+                    )
+            continue
+        if role in _TOOL_ROLES:
+            pending_results.append(_tool_result(message, where))
+            continue
+        flush_results()
+        if role in _ASSISTANT_ROLES:
+            content = _assistant_blocks(message, where)
+            out.append(MessageInput(role="assistant", content=content))
+        elif role == MessageRole.USER:
+            content = to_zylon_blocks(message.blocks, where=where)
+            out.append(MessageInput(role="user", content=content or [{"type": "text", "text": ""}]))
+        else:  # pragma: no cover - every MessageRole is handled above
+            raise ValueError(f"{where}: unsupported message role {role!r}")
+    flush_results()
+    return out, ("\n\n".join(system) if system else None)
+
+
+def _role_name(role: Any) -> str:
+    return role.value if isinstance(role, MessageRole) else str(role)
+
+
+def _tool_result(message: ChatMessage, where: str) -> dict[str, Any]:
+    kwargs = message.additional_kwargs or {}
+    tool_use_id = kwargs.get("tool_call_id") or kwargs.get("tool_use_id")
+    if not tool_use_id:
+        raise ValueError(
+            f"{where}: a tool message needs additional_kwargs['tool_call_id'] (the id of the "
+            "tool call it answers) to become a Zylon tool_result"
+        )
+    content = to_zylon_blocks(message.blocks, where=where, allow_tool_calls=False)
+    result: dict[str, Any] = {"type": "tool_result", "tool_use_id": str(tool_use_id), "content": content}
+    if kwargs.get("is_error") is not None:
+        result["is_error"] = bool(kwargs["is_error"])
+    return result
+
+
+def _assistant_blocks(message: ChatMessage, where: str) -> list[dict[str, Any]]:
+    content = to_zylon_blocks(message.blocks, where=where, allow_tool_calls=True)
+    seen = {block["id"] for block in content if block["type"] == "tool_use"}
+    for call in (message.additional_kwargs or {}).get("tool_calls") or ():
+        block = _legacy_tool_call(call, where)
+        if block["id"] not in seen:
+            seen.add(block["id"])
+            content.append(block)
+    return content or [{"type": "text", "text": ""}]
+
+
+def _legacy_tool_call(call: Any, where: str) -> dict[str, Any]:
+    """A tool call kept in ``additional_kwargs["tool_calls"]`` (dict or object)."""
+    if not isinstance(call, Mapping):
+        dump = getattr(call, "model_dump", None)
+        call = dump() if callable(dump) else vars(call)
+    function = call.get("function")
+    if isinstance(function, Mapping):  # OpenAI shape
+        name, arguments = function.get("name"), function.get("arguments")
+    else:  # Anthropic / Zylon shape, or a ToolSelection dump
+        name = call.get("name") or call.get("tool_name")
+        arguments = call.get("input", call.get("tool_kwargs", call.get("arguments")))
+    call_id = call.get("id") or call.get("tool_id") or call.get("tool_call_id")
+    if not name or not call_id:
+        raise ValueError(f"{where}: additional_kwargs['tool_calls'] holds a call without an id and name: {call!r}")
+    return {"type": "tool_use", "id": str(call_id), "name": str(name), "input": _arguments(arguments, where)}
+
+
+def _arguments(arguments: Any, where: str) -> dict[str, Any]:
+    if arguments is None or arguments == "":
+        return {}
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except ValueError as exc:
+            raise ValueError(f"{where}: tool call arguments are not valid JSON: {arguments[:200]!r}") from exc
+    if not isinstance(arguments, Mapping):
+        raise ValueError(f"{where}: tool call arguments must be a JSON object, got {type(arguments).__name__}")
+    return dict(arguments)
+
+
+def to_zylon_blocks(
+    blocks: Iterable[Any],
+    *,
+    where: str = "message",
+    allow_tool_calls: bool = False,
+) -> list[dict[str, Any]]:
+    """Zylon wire blocks for LlamaIndex content blocks (see the module docs for the map)."""
+    out: list[dict[str, Any]] = []
+    for block in blocks:
+        if isinstance(block, TextBlock):
+            if block.text:
+                out.append({"type": "text", "text": block.text})
+        elif isinstance(block, ImageBlock):
+            out.append(_image(block, where))
+        elif isinstance(block, AudioBlock):
+            out.append(_audio(block, where))
+        elif isinstance(block, DocumentBlock):
+            out.append(_document(block, where))
+        elif isinstance(block, CitableBlock):
+            out.extend(_citable(block, where))
+        elif isinstance(block, ThinkingBlock):
+            if block.content:
+                out.append({"type": "thinking", "thinking": block.content})
+        elif isinstance(block, ToolCallBlock):
+            if not allow_tool_calls:
+                raise ValueError(f"{where}: a ToolCallBlock can only appear in an assistant message")
+            call_id = block.tool_call_id
+            if not call_id:
+                raise ValueError(f"{where}: ToolCallBlock {block.tool_name!r} has no tool_call_id; Zylon needs one")
+            out.append(
+                {"type": "tool_use", "id": call_id, "name": block.tool_name, "input": _arguments(block.tool_kwargs, where)}
+            )
+        elif isinstance(block, (CitationBlock, CachePoint)):
+            # Citations are output only (Zylon re-derives them); Zylon has no prompt cache.
+            continue
+        elif isinstance(block, VideoBlock):
+            raise ValueError(f"{where}: VideoBlock is not supported by Zylon (no video content block)")
+        else:
+            raise ValueError(f"{where}: unsupported content block {type(block).__name__} for Zylon")
+    return out
+
+
+def _image(block: ImageBlock, where: str) -> dict[str, Any]:
+    mime = block.image_mimetype
+    if block.image is not None:
+        data = _b64(block.image)
+        if mime is None:
+            guess = filetype.guess(base64.b64decode(data))
+            mime = guess.mime if guess else None
+    elif block.path is not None:
+        data = _b64_file(block.path, "ImageBlock", where)
+        mime = mime or mimetypes.guess_type(str(block.path))[0]
+    elif block.url is not None:
+        data, mime = _url(str(block.url), mime)
+    else:
+        raise ValueError(f"{where}: ImageBlock has no image, path or url")
+    out: dict[str, Any] = {"type": "image", "data": data}
+    if mime:
+        out["mime_type"] = mime
+    return out
+
+
+def _audio(block: AudioBlock, where: str) -> dict[str, Any]:
+    mime = _audio_mime(block.format)
+    if block.audio is not None:
+        data = _b64(block.audio)
+    elif block.path is not None:
+        data = _b64_file(block.path, "AudioBlock", where)
+        mime = mime or mimetypes.guess_type(str(block.path))[0]
+    elif block.url is not None:
+        data, mime = _url(str(block.url), mime)
+    else:
+        raise ValueError(f"{where}: AudioBlock has no audio, path or url")
+    out: dict[str, Any] = {"type": "audio", "data": data}
+    if mime:
+        out["mime_type"] = mime
+    return out
+
+
+def _audio_mime(fmt: str | None) -> str | None:
+    if not fmt:
+        return None
+    if "/" in fmt:
+        return fmt
+    return mimetypes.types_map.get(f".{fmt.lower()}") or {"mp3": "audio/mpeg", "wav": "audio/wav"}.get(
+        fmt.lower(), f"audio/{fmt.lower()}"
+    )
+
+
+def _document(block: DocumentBlock, where: str) -> dict[str, Any]:
+    mime = block.document_mimetype
+    title = block.title if block.title and block.title != "input_document" else None
+    if block.data is None and block.path is None and block.url is not None:
+        # Not fetched here: Zylon's binary block takes a URL as its data.
+        out: dict[str, Any] = {"type": "binary", "data": str(block.url), "mime_type": mime or "application/octet-stream"}
+        name = title or Path(str(block.url).split("?")[0]).name
+        if name:
+            out["filename"] = name
+        return out
+    if block.data is not None:
+        raw = base64.b64decode(_b64(block.data))
+    elif block.path is not None:
+        raw = _read(block.path, "DocumentBlock", where)
+        mime = mime or mimetypes.guess_type(str(block.path))[0]
+        title = title or Path(str(block.path)).name
+    else:
+        raise ValueError(f"{where}: DocumentBlock has no data, path or url")
+    is_text = bool(mime) and (mime.startswith("text/") or mime in _TEXT_DOCUMENT_TYPES)
+    content = raw.decode("utf-8", errors="replace") if is_text else base64.b64encode(raw).decode("ascii")
+    out = {"type": "file", "content": content}
+    if mime:
+        out["content_type"] = mime
+    metadata: dict[str, Any] = {}
+    if title:
+        metadata["file_name"] = title
+    suffix = Path(title).suffix.lstrip(".") if title else ""
+    if suffix or mime:
+        metadata["file_type"] = suffix or (mimetypes.guess_extension(mime or "") or "").lstrip(".") or mime
+    if metadata:
+        out["doc_metadata"] = metadata
+    return out
+
+
+def _citable(block: CitableBlock, where: str) -> list[dict[str, Any]]:
+    """Citable content becomes a text ``file`` block named after its title."""
+    texts = [part.text for part in block.content if isinstance(part, TextBlock) and part.text]
+    out: list[dict[str, Any]] = []
+    if texts:
+        out.append(
+            {
+                "type": "file",
+                "content": "\n\n".join(texts),
+                "content_type": "text/plain",
+                "doc_metadata": {"file_name": block.title, "file_type": "txt"},
+            }
+        )
+    others = [part for part in block.content if not isinstance(part, TextBlock)]
+    out.extend(to_zylon_blocks(others, where=f"{where} CitableBlock {block.title!r}"))
+    return out
+
+
+def _b64(value: Any) -> str:
+    """Base64 text of block data that LlamaIndex stores base64-encoded (or as a stream)."""
+    if isinstance(value, IOBase):
+        value.seek(0)
+        raw = value.read()
+        value.seek(0)
+        return base64.b64encode(raw if isinstance(raw, bytes) else raw.encode()).decode("ascii")
+    if isinstance(value, str):
+        value = value.encode()
+    try:
+        base64.b64decode(value, validate=True)
+        return value.decode("ascii")
+    except (binascii.Error, ValueError):
+        return base64.b64encode(value).decode("ascii")
+
+
+def _read(path: Any, kind: str, where: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ValueError(f"{where}: {kind} path {str(path)!r} cannot be read: {exc.strerror}") from exc
+
+
+def _b64_file(path: Any, kind: str, where: str) -> str:
+    return base64.b64encode(_read(path, kind, where)).decode("ascii")
+
+
+def _url(url: str, mime: str | None) -> tuple[str, str | None]:
+    """A ``data:`` URL becomes base64 data + mime type; other URLs pass through."""
+    if url.startswith("data:") and ";base64," in url:
+        header, data = url.split(",", 1)
+        return data, mime or header[5:].split(";")[0] or None
+    return url, mime
+
+
+# --------------------------------------------------------------------------------------
+# LlamaIndex → Zylon: tools, tool choice, response format
+# --------------------------------------------------------------------------------------
+
+
+def to_zylon_tool(tool: Any) -> dict[str, Any]:
+    """One tool in Zylon's wire form.
+
+    * a LlamaIndex ``BaseTool`` → a custom tool ``{name, description, inputSchema}``;
+    * a dict (or ``zylon_core.models.Tool``) with a built-in ``type`` (``semantic_search_v1``,
+      ...) passes through as a built-in tool the server runs itself;
+    * a dict already in Zylon's custom form ``{name, description, inputSchema}`` passes
+      through; OpenAI-style ``{"type": "function", "function": {...}}`` and Anthropic-style
+      ``{name, description, input_schema}`` dicts are converted.
+    """
+    if isinstance(tool, Tool):
+        tool = tool.to_json_dict()
+    metadata = getattr(tool, "metadata", None)
+    if metadata is not None and hasattr(metadata, "get_parameters_dict"):
+        out: dict[str, Any] = {"name": metadata.get_name(), "inputSchema": _input_schema(metadata.get_parameters_dict())}
+        if metadata.description:
+            out["description"] = metadata.description
+        return out
+    if not isinstance(tool, Mapping):
+        raise ValueError(f"cannot use {type(tool).__name__} as a Zylon tool: pass a LlamaIndex tool or a dict")
+    kind = tool.get("type")
+    if kind in BUILTIN_TOOL_TYPES:
+        return {"name": tool.get("name") or kind.removesuffix("_v1"), **{k: v for k, v in tool.items() if k != "name"}}
+    if kind == "function" and isinstance(tool.get("function"), Mapping):
+        function = tool["function"]
+        out = {"name": function["name"], "inputSchema": _input_schema(function.get("parameters") or {})}
+        if function.get("description"):
+            out["description"] = function["description"]
+        return out
+    if kind is not None:
+        raise ValueError(
+            f"unknown Zylon tool type {kind!r}; built-in types are: {', '.join(BUILTIN_TOOL_TYPES)} "
+            "(custom tools have no type)"
+        )
+    if not tool.get("name"):
+        raise ValueError(f"a Zylon tool needs a name: {dict(tool)!r}")
+    schema = tool.get("inputSchema", tool.get("input_schema", tool.get("parameters")))
+    out = {"name": tool["name"], "inputSchema": _input_schema(schema or {})}
+    if tool.get("description"):
+        out["description"] = tool["description"]
+    return out
+
+
+def to_zylon_tools(tools: Iterable[Any] | None) -> list[dict[str, Any]]:
+    out = [to_zylon_tool(tool) for tool in tools or ()]
+    names = [tool["name"] for tool in out]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"tool names must be unique; repeated: {', '.join(duplicates)}")
+    return out
+
+
+def builtin_tool_names(tools: Iterable[Mapping[str, Any]] | None) -> frozenset[str]:
+    """Names of the built-in (server-run) tools among Zylon wire tools."""
+    return frozenset(t["name"] for t in tools or () if t.get("type") in BUILTIN_TOOL_TYPES)
+
+
+def _input_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
+    schema = inline_refs(schema)
+    schema.pop("title", None)
+    schema.setdefault("type", "object")
+    schema.setdefault("properties", {})
+    return schema
+
+
+def to_zylon_tool_choice(
+    choice: Any,
+    *,
+    tool_required: bool = False,
+    allow_parallel_tool_calls: bool | None = None,
+) -> dict[str, Any] | None:
+    """``tool_choice`` in Zylon's wire form: ``{type: auto|any|none|tool, name?,
+    disable_parallel_tool_use?}``.
+
+    Accepts ``"auto"``, ``"any"`` (also ``"required"`` and ``True``), ``"none"``, a tool
+    name, a Zylon/Anthropic-style dict, an OpenAI-style ``{"type": "function", "function":
+    {"name": ...}}`` dict, or None (``any`` when ``tool_required``, else ``auto``).
+    """
+    if isinstance(choice, ToolChoice):
+        choice = choice.to_json_dict()
+    if choice is None:
+        out: dict[str, Any] = {"type": "any" if tool_required else "auto"}
+    elif choice is True:
+        out = {"type": "any"}
+    elif choice is False:
+        out = {"type": "none"}
+    elif isinstance(choice, str):
+        lowered = choice.lower()
+        if lowered in ("auto", "any", "none"):
+            out = {"type": lowered}
+        elif lowered == "required":
+            out = {"type": "any"}
+        else:
+            out = {"type": "tool", "name": choice}
+    elif isinstance(choice, Mapping):
+        kind = choice.get("type")
+        if kind == "function":
+            function = choice.get("function") or {}
+            name = function.get("name") if isinstance(function, Mapping) else None
+            if not name:
+                raise ValueError(f"tool_choice {dict(choice)!r} names no function")
+            out = {"type": "tool", "name": name}
+        elif kind in ("auto", "any", "none", "tool"):
+            out = {k: v for k, v in choice.items() if v is not None}
+            if kind == "tool" and not out.get("name"):
+                raise ValueError("tool_choice of type 'tool' needs a 'name'")
+        else:
+            raise ValueError(f"unknown tool_choice type {kind!r}; expected auto, any, none or tool")
+    else:
+        raise ValueError(f"unsupported tool_choice {choice!r}")
+    if allow_parallel_tool_calls is not None and "disable_parallel_tool_use" not in out:
+        out["disable_parallel_tool_use"] = not allow_parallel_tool_calls
+    return ToolChoice.model_validate(out).to_json_dict()
+
+
+def json_schema_for(output: Any) -> dict[str, Any]:
+    """A self-contained JSON schema (``$ref`` s inlined) for a pydantic model or a schema dict."""
+    if isinstance(output, Mapping):
+        schema = dict(output)
+    elif hasattr(output, "model_json_schema"):
+        schema = output.model_json_schema()
+    else:
+        raise ValueError(f"cannot build a JSON schema from {output!r}: pass a pydantic model class or a dict")
+    return inline_refs(schema)
+
+
+def response_format_for(output: Any) -> dict[str, Any]:
+    """``response_format`` for a pydantic model, a JSON schema dict, or an explicit
+    ``{"type": "json_schema", "json_schema": {...}}`` / ``{"type": "text"}``."""
+    if isinstance(output, ResponseFormat):
+        return output.to_json_dict()
+    if isinstance(output, Mapping) and output.get("type") in ("json_schema", "text") and (
+        "json_schema" in output or output.get("type") == "text"
+    ):
+        return ResponseFormat.model_validate(dict(output)).to_json_dict()
+    return {"type": "json_schema", "json_schema": json_schema_for(output)}
+
+
+def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``schema`` with local ``#/$defs/...`` references replaced by their
+    definitions (recursive definitions are left as references, with their ``$defs``)."""
+    schema = copy.deepcopy(dict(schema))
+    defs = {**schema.pop("definitions", {}), **schema.pop("$defs", {})}
+    if not defs:
+        return schema
+    recursive = False
+
+    def resolve(node: Any, stack: tuple[str, ...]) -> Any:
+        nonlocal recursive
+        if isinstance(node, list):
+            return [resolve(item, stack) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(("#/$defs/", "#/definitions/")):
+            name = ref.rsplit("/", 1)[-1]
+            if name in stack or name not in defs:
+                recursive = recursive or name in stack
+                return node
+            merged = {**defs[name], **{k: v for k, v in node.items() if k != "$ref"}}
+            return resolve(merged, stack + (name,))
+        return {key: resolve(value, stack) for key, value in node.items()}
+
+    out = resolve(schema, ())
+    if recursive:
+        out["$defs"] = defs
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Zylon → LlamaIndex
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class DecodedOutput:
+    """A decoded answer: the chat message and the response-level metadata."""
+
+    message: ChatMessage
+    additional_kwargs: dict[str, Any]
+    raw: dict[str, Any]
+
+
+def usage_dict(usage: Any) -> dict[str, int]:
+    """``{input_tokens, output_tokens, prompt_tokens, completion_tokens, total_tokens}``
+    (only what the server reported)."""
+    if usage is None:
+        return {}
+    if not isinstance(usage, Mapping):
+        usage = usage.to_json_dict() if hasattr(usage, "to_json_dict") else dict(usage)
+    out: dict[str, int] = {}
+    if usage.get("input_tokens") is not None:
+        out["input_tokens"] = out["prompt_tokens"] = int(usage["input_tokens"])
+    if usage.get("output_tokens") is not None:
+        out["output_tokens"] = out["completion_tokens"] = int(usage["output_tokens"])
+    if "input_tokens" in out and "output_tokens" in out:
+        out["total_tokens"] = out["input_tokens"] + out["output_tokens"]
+    return out
+
+
+def decode_output(
+    message: MessageOutput | Mapping[str, Any],
+    *,
+    interaction_id: str | None = None,
+    thread_id: str | None = None,
+    server_tool_names: Iterable[str] = (),
+    interaction: Any = None,
+) -> DecodedOutput:
+    """An assistant ``ChatMessage`` from a Zylon answer.
+
+    Blocks: ``text`` → ``TextBlock``; ``thinking`` → ``ThinkingBlock``; a ``tool_use`` the
+    client must run → ``ToolCallBlock``; a ``tool_use`` answered by a ``tool_result`` in
+    the same output (or naming a built-in tool) ran on the server: it is listed in
+    ``additional_kwargs["server_tool_calls"]`` and is not a pending call; each source of a
+    ``source`` block → a ``CitationBlock`` (all sources also in
+    ``additional_kwargs["sources"]``); text citations in ``additional_kwargs["citations"]``;
+    ``tldr`` in ``additional_kwargs["tldr"]``; media blocks → ``ImageBlock`` /
+    ``AudioBlock`` / ``DocumentBlock``.
+
+    The response metadata (``id``, ``model``, normalised ``stop_reason``, usage and, in
+    thread mode, ``interaction_id`` / ``thread_id``) is returned separately for
+    ``ChatResponse.additional_kwargs``; ``raw`` is the wire message plus those ids.
+    """
+    if not isinstance(message, MessageOutput):
+        message = MessageOutput.model_validate(dict(message))
+    wire = message.to_json_dict()
+    chat_message = _decode_blocks(wire.get("content") or [], frozenset(server_tool_names))
+    kwargs: dict[str, Any] = {}
+    for key in ("id", "model"):
+        if wire.get(key) is not None:
+            kwargs[key] = wire[key]
+    kwargs["stop_reason"] = normalize_stop_reason(message.stop_reason)
+    if message.stop_sequence:
+        kwargs["stop_sequence"] = message.stop_sequence
+    usage = usage_dict(message.usage)
+    if usage:
+        kwargs["usage"] = usage
+    raw = dict(wire)
+    if interaction_id:
+        kwargs["interaction_id"] = raw["interaction_id"] = interaction_id
+    if thread_id:
+        kwargs["thread_id"] = raw["thread_id"] = thread_id
+    if interaction is not None:
+        raw["interaction"] = interaction.to_json_dict() if hasattr(interaction, "to_json_dict") else interaction
+    return DecodedOutput(chat_message, kwargs, raw)
+
+
+def _decode_blocks(
+    content: Sequence[Mapping[str, Any]],
+    server_tool_names: frozenset[str] = frozenset(),
+    *,
+    role: MessageRole = MessageRole.ASSISTANT,
+    partial: bool = False,
+) -> ChatMessage:
+    answered = {b.get("tool_use_id"): b for b in content if b.get("type") == "tool_result"}
+    blocks: list[Any] = []
+    extras: dict[str, list[Any]] = {}
+    server_calls: dict[str, dict[str, Any]] = {}
+    for block in content:
+        kind = block.get("type")
+        if kind == "text":
+            blocks.append(TextBlock(text=block.get("text") or ""))
+            if block.get("citations"):
+                extras.setdefault("citations", []).extend(block["citations"])
+        elif kind == "thinking":
+            info = {"citations": block["citations"]} if block.get("citations") else {}
+            blocks.append(ThinkingBlock(content=block.get("thinking") or "", additional_information=info))
+        elif kind == "tool_use":
+            call_id, name = block.get("id"), block.get("name") or ""
+            arguments = block.get("input") or {}
+            if call_id in answered or name in server_tool_names:
+                server_calls.setdefault(call_id, {}).update(id=call_id, name=name, input=arguments)
+            else:
+                blocks.append(ToolCallBlock(tool_call_id=call_id, tool_name=name, tool_kwargs=arguments))
+        elif kind == "tool_result":
+            call_id = block.get("tool_use_id")
+            entry = server_calls.setdefault(call_id, {"id": call_id})
+            entry["result"] = block.get("content") or []
+            if block.get("is_error") is not None:
+                entry["is_error"] = block["is_error"]
+        elif kind == "source":
+            sources = list(block.get("sources") or ())
+            extras.setdefault("sources", []).extend(sources)
+            blocks.extend(sources_to_citation_blocks(sources))
+        elif kind == "tldr":
+            extras.setdefault("tldr", []).extend(block.get("content") or [])
+        elif kind in ("image", "audio", "binary", "file"):
+            blocks.append(_media_from_zylon(block))
+        elif not partial:
+            raise ValueError(f"unknown Zylon content block type {kind!r}")
+    kwargs: dict[str, Any] = dict(extras)
+    if server_calls:
+        kwargs["server_tool_calls"] = list(server_calls.values())
+    return ChatMessage(role=role, blocks=blocks, additional_kwargs=kwargs)
+
+
+def sources_to_citation_blocks(sources: Iterable[Mapping[str, Any]]) -> list[CitationBlock]:
+    """One ``CitationBlock`` per Zylon source: the cited text, where it comes from
+    (artifact id, or URL for a website) and a title (file name, page title...)."""
+    out = []
+    for source in sources:
+        kind = source.get("type") or source.get("object")
+        location: dict[str, int] = {}
+        if kind == "context.website":
+            text = source.get("content") or source.get("description") or source.get("title") or source.get("url") or ""
+            origin = source.get("url") or source.get("id") or ""
+            title = source.get("title") or origin
+        else:
+            document = source.get("document") or {}
+            doc_meta = document.get("doc_metadata") or {}
+            meta = source.get("metadata") or {}
+            text = source.get("text") or ""
+            origin = document.get("artifact") or source.get("artifact_id") or source.get("id") or ""
+            title = doc_meta.get("file_name") or meta.get("title") or origin
+            if isinstance(meta.get("page"), (int, float)):
+                location["page"] = int(meta["page"])
+        out.append(
+            CitationBlock(
+                cited_content=TextBlock(text=str(text)),
+                source=str(origin),
+                title=str(title),
+                additional_location_info=location,
+            )
+        )
+    return out
+
+
+def _media_from_zylon(block: Mapping[str, Any]) -> Any:
+    kind = block["type"]
+    if kind == "file":
+        content = block.get("content") or ""
+        mime = block.get("content_type")
+        name = (block.get("doc_metadata") or {}).get("file_name")
+        return DocumentBlock(data=_data_bytes(content, mime), document_mimetype=mime, title=name)
+    data, mime = block.get("data") or "", block.get("mime_type")
+    is_url = data.startswith(("http://", "https://", "data:"))
+    if kind == "image":
+        return ImageBlock(url=data, image_mimetype=mime) if is_url else ImageBlock(image=_data_bytes(data, mime), image_mimetype=mime)
+    if kind == "audio":
+        fmt = (mimetypes.guess_extension(mime) or "").lstrip(".") or None if mime else None
+        return AudioBlock(url=data, format=fmt) if is_url else AudioBlock(audio=_data_bytes(data, mime), format=fmt)
+    title = block.get("filename")
+    if is_url:
+        return DocumentBlock(url=data, document_mimetype=mime, title=title)
+    return DocumentBlock(data=_data_bytes(data, mime), document_mimetype=mime, title=title)
+
+
+def _data_bytes(data: str, mime: str | None) -> bytes:
+    """Bytes LlamaIndex will base64-encode if they are not base64 already."""
+    return data.encode("utf-8")
+
+
+def from_zylon_input(message: MessageInput | Mapping[str, Any]) -> list[ChatMessage]:
+    """LlamaIndex messages for one Zylon history message (a thread's ``user_input`` or a
+    request's message): ``tool_result`` blocks become ``role=tool`` messages with
+    ``additional_kwargs["tool_call_id"]``; an assistant message decodes as an answer."""
+    if not isinstance(message, MessageInput):
+        message = MessageInput.model_validate(dict(message))
+    content = message.content
+    if isinstance(content, str):
+        content = [{"type": "text", "text": content}]
+    else:
+        content = [parse_block(b).to_json_dict() if not isinstance(b, dict) else b for b in content]
+    if message.role == "assistant":
+        return [_decode_blocks(content)]
+    if message.role == "system":
+        return [ChatMessage(role=MessageRole.SYSTEM, content="\n".join(b.get("text", "") for b in content))]
+    out: list[ChatMessage] = []
+    rest: list[Mapping[str, Any]] = []
+    for block in content:
+        if block.get("type") == "tool_result":
+            result = _decode_blocks(block.get("content") or [], role=MessageRole.TOOL)
+            kwargs = {"tool_call_id": block.get("tool_use_id")}
+            if block.get("is_error") is not None:
+                kwargs["is_error"] = block["is_error"]
+            out.append(ChatMessage(role=MessageRole.TOOL, blocks=result.blocks, additional_kwargs=kwargs))
+        else:
+            rest.append(block)
+    if rest or not out:
+        role = MessageRole.TOOL if message.role == "tool" else MessageRole.USER
+        out.append(_decode_blocks(rest, role=role))
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Streaming
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class StreamState:
+    """The answer so far, in Zylon wire form, rebuilt into a ``ChatMessage`` per delta.
+
+    Tool-call arguments arrive as partial JSON; they are parsed leniently so each
+    streamed message carries the arguments known so far.
+    """
+
+    server_tool_names: frozenset[str] = frozenset()
+    blocks: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _json: dict[int, str] = field(default_factory=dict)
+
+    def feed(self, delta: StreamDelta) -> None:
+        index = delta.index
+        if delta.kind == "text":
+            block = self.blocks.setdefault(index, {"type": "text", "text": ""})
+            block["text"] = block.get("text", "") + delta.text
+            if delta.citations:
+                block.setdefault("citations", []).extend(delta.citations)
+        elif delta.kind == "thinking":
+            block = self.blocks.setdefault(index, {"type": "thinking", "thinking": ""})
+            block["thinking"] = block.get("thinking", "") + delta.text
+        elif delta.kind == "tool_use":
+            self.blocks[index] = {**(delta.block or {}), "type": "tool_use"}
+            self._json[index] = ""
+        elif delta.kind == "input_json":
+            block = self.blocks.setdefault(index, {"type": "tool_use", "id": f"toolu_{index}", "name": "", "input": {}})
+            if delta.block:
+                for key in ("id", "name"):
+                    if delta.block.get(key):
+                        block[key] = delta.block[key]
+            self._json[index] = self._json.get(index, "") + delta.text
+            block["input"] = self._parse_partial(index, block)
+        elif delta.kind == "source":
+            block = self.blocks.setdefault(index, {"type": "source", "sources": []})
+            block.setdefault("sources", []).extend((delta.block or {}).get("sources") or ())
+        elif delta.kind == "block" and delta.block is not None:
+            incoming = delta.block
+            current = self.blocks.get(index)
+            if incoming.get("type") == "tldr" and current is not None and current.get("type") == "tldr":
+                current.setdefault("content", []).extend(incoming.get("content") or [])
+            else:
+                self.blocks[index] = dict(incoming)
+
+    def _parse_partial(self, index: int, block: Mapping[str, Any]) -> dict[str, Any]:
+        text = self._json.get(index, "")
+        if not text.strip():
+            return dict(block.get("input") or {})
+        try:
+            value = parse_partial_json(text)
+        except ValueError:
+            return dict(block.get("input") or {})
+        return value if isinstance(value, dict) else dict(block.get("input") or {})
+
+    def message(self) -> ChatMessage:
+        content = [self.blocks[i] for i in sorted(self.blocks)]
+        return _decode_blocks(content, self.server_tool_names, partial=True)

@@ -1,0 +1,626 @@
+"""``Zylon``: a LlamaIndex ``FunctionCallingLLM`` over the Zylon Workspace chat API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, AsyncGenerator, Dict, Generator, List, Literal, Optional, Sequence, Type, Union
+
+import llama_index.core.instrumentation as instrument
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    ThinkingBlock,
+    ToolCallBlock,
+)
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from pydantic import AliasChoices
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictStartEvent,
+)
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.llms.utils import parse_partial_json
+from llama_index.core.prompts import PromptTemplate
+from llama_index.core.types import Model, PydanticProgramMode
+
+from zylon_core import AsyncZylonClient, Route, StreamDelta, TurnResult, ZylonClient, ZylonSettings
+from zylon_core.models import ChatRequest
+from zylon_core.settings import DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
+
+from ._codec import (
+    builtin_tool_names,
+    decode_output,
+    response_format_for,
+    to_zylon_messages,
+    to_zylon_tool_choice,
+    to_zylon_tools,
+    StreamState,
+)
+
+logger = logging.getLogger(__name__)
+dispatcher = instrument.get_dispatcher(__name__)
+
+DEFAULT_CONTEXT_WINDOW = 32768
+DEFAULT_NUM_OUTPUT = 1024
+
+# Per-call keyword arguments: where each one goes.
+_ROUTE_KEYS = ("thread_id", "project_id", "artifact_ids", "all_artifacts", "agent")
+_SAMPLING_KEYS = ("temperature", "max_tokens", "top_p", "top_k", "seed")
+_SYSTEM_KEYS = ("citations", "use_default_prompt")
+_CALL_KEYS = ("stop", "thinking", "tools", "tool_choice", "response_format", "allow_parallel_tool_calls")
+# ChatRequest fields with no dedicated option, passed through as they are.
+_PASSTHROUGH_KEYS = (
+    "min_p",
+    "repetition_penalty",
+    "presence_penalty",
+    "frequency_penalty",
+    "priority",
+    "correlation_id",
+    "mcp_servers",
+    "tool_context",
+)
+_KNOWN_KEYS = frozenset(_ROUTE_KEYS + _SAMPLING_KEYS + _SYSTEM_KEYS + _CALL_KEYS + _PASSTHROUGH_KEYS)
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """Everything one call needs, built (and checked) before any request."""
+
+    route: Route
+    request: ChatRequest
+    stop: tuple[str, ...]
+    server_tool_names: frozenset[str]
+
+
+class Zylon(FunctionCallingLLM):
+    """Zylon private AI as a LlamaIndex LLM (chat, streaming, tools, structured output).
+
+    Configuration falls back to the environment: ``ZYLON_BASE_URL``, ``ZYLON_API_TOKEN``,
+    ``ZYLON_ORG`` (default ``"default"``), ``ZYLON_MODEL`` (default ``"default"``).
+
+    Routing (per call keyword arguments override the fields):
+
+    * ``thread_id`` set: the turn is an interaction of that thread; the server keeps the
+      history, so only the messages after the last assistant message are sent;
+    * else ``project_id`` set: project chat (``artifact_ids`` / ``all_artifacts`` pick the
+      documents in scope);
+    * else one-shot chat.
+
+    Outputs: text as ``TextBlock`` s, reasoning as a ``ThinkingBlock`` (``thinking=True``),
+    client tool calls as ``ToolCallBlock`` s, server-run tools in
+    ``message.additional_kwargs["server_tool_calls"]``, sources (``citations=True``) as
+    ``CitationBlock`` s plus ``message.additional_kwargs["sources"]``; ``id``, ``model``,
+    ``stop_reason``, ``usage`` and (thread mode) ``interaction_id`` / ``thread_id`` in
+    ``response.additional_kwargs`` and ``response.raw``.
+
+    Example:
+        ```python
+        from llama_index_zylon import Zylon
+
+        llm = Zylon(base_url="https://zylon.example.com", api_token="...")
+        print(llm.complete("Say hello").text)
+        ```
+    """
+
+    base_url: Optional[str] = Field(default=None, description="Zylon instance root (env ZYLON_BASE_URL).")
+    api_token: Optional[SecretStr] = Field(
+        default=None,
+        validation_alias=AliasChoices("api_token", "api_key"),
+        exclude=True,
+        repr=False,
+        description="API token (alias api_key; env ZYLON_API_TOKEN). Never printed.",
+    )
+    org: Optional[str] = Field(default=None, description="Organization sent as x-org (env ZYLON_ORG).")
+    model: Optional[str] = Field(default=None, description="Model name for tracing (env ZYLON_MODEL).")
+    timeout: float = Field(default=DEFAULT_READ_TIMEOUT, gt=0, description="Read timeout in seconds.")
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries on transient failures.")
+
+    project_id: Optional[str] = Field(default=None, description="Chat within this project.")
+    thread_id: Optional[str] = Field(default=None, description="Chat as interactions of this thread.")
+    artifact_ids: Optional[List[str]] = Field(default=None, description="Artifacts in scope (project/thread).")
+    all_artifacts: Optional[bool] = Field(default=None, description="All the project's artifacts in scope.")
+    agent: Optional[Literal["Default", "ProjectDeepResearch"]] = Field(
+        default=None, description="Thread interaction agent."
+    )
+
+    temperature: Optional[float] = Field(default=None, ge=0.0, description="Sampling temperature.")
+    max_tokens: Optional[int] = Field(default=None, gt=0, description="Maximum tokens to generate.")
+    top_p: Optional[float] = Field(default=None, description="Nucleus sampling.")
+    top_k: Optional[int] = Field(default=None, description="Top-k sampling.")
+    seed: Optional[int] = Field(default=None, description="Sampling seed.")
+    stop: Optional[List[str]] = Field(default=None, description="Stop sequences (applied client-side).")
+    thinking: Optional[bool] = Field(default=None, description="Ask for reasoning (ThinkingBlock).")
+    citations: Optional[bool] = Field(default=None, description="Ask for sources / citations.")
+    use_default_prompt: Optional[bool] = Field(default=None, description="Use Zylon's default system prompt.")
+
+    structured_output_method: Literal["json_schema", "function_calling"] = Field(
+        default="json_schema",
+        description="structured_predict through response_format (json_schema) or a forced tool call.",
+    )
+    context_window: int = Field(default=DEFAULT_CONTEXT_WINDOW, gt=0, description="Context window in tokens.")
+    additional_kwargs: Dict[str, Any] = Field(
+        default_factory=dict, description="Extra ChatRequest fields (min_p, presence_penalty, ...)."
+    )
+
+    _settings: ZylonSettings = PrivateAttr()
+    _client: ZylonClient = PrivateAttr()
+    _aclient: AsyncZylonClient = PrivateAttr()
+
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        unknown = set(self.additional_kwargs) - set(_PASSTHROUGH_KEYS)
+        if unknown:
+            raise ValueError(
+                f"additional_kwargs holds unknown Zylon request fields: {', '.join(sorted(unknown))}; "
+                f"allowed: {', '.join(_PASSTHROUGH_KEYS)}"
+            )
+        settings = ZylonSettings.resolve(
+            base_url=self.base_url,
+            api_token=self.api_token,
+            org=self.org,
+            model=self.model,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+        )
+        self._settings = settings
+        self.base_url, self.org, self.model = settings.base_url, settings.org, settings.model
+        self._client = ZylonClient(settings)
+        self._aclient = AsyncZylonClient(settings)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "Zylon_LLM"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        return LLMMetadata(
+            context_window=self.context_window,
+            num_output=self.max_tokens or DEFAULT_NUM_OUTPUT,
+            is_chat_model=True,
+            is_function_calling_model=True,
+            model_name=self.model or "default",
+            system_role=MessageRole.SYSTEM,
+        )
+
+    def close(self) -> None:
+        """Close the sync HTTP client (the async one: :meth:`aclose`)."""
+        self._client.close()
+
+    async def aclose(self) -> None:
+        await self._aclient.aclose()
+
+    # -- building a turn -------------------------------------------------------------
+
+    def _turn(self, messages: Sequence[ChatMessage], kwargs: Dict[str, Any]) -> _Turn:
+        unknown = set(kwargs) - _KNOWN_KEYS
+        if unknown:
+            raise TypeError(
+                f"unexpected keyword argument(s) for Zylon: {', '.join(sorted(unknown))}; "
+                f"accepted: {', '.join(sorted(_KNOWN_KEYS))}"
+            )
+
+        def pick(name: str) -> Any:
+            return kwargs[name] if name in kwargs else getattr(self, name, None)
+
+        zylon_messages, system_text = to_zylon_messages(messages)
+        if not zylon_messages:
+            raise ValueError("no message to send: give at least one user message (system messages go to system.text)")
+
+        request: Dict[str, Any] = {"messages": zylon_messages}
+        for name in _SAMPLING_KEYS:
+            if pick(name) is not None:
+                request[name] = pick(name)
+        for name in _PASSTHROUGH_KEYS:
+            value = kwargs[name] if name in kwargs else self.additional_kwargs.get(name)
+            if value is not None:
+                request[name] = value
+
+        system: Dict[str, Any] = {}
+        if system_text:
+            system["text"] = system_text
+        if pick("use_default_prompt") is not None:
+            system["use_default_prompt"] = pick("use_default_prompt")
+        if pick("citations") is not None:
+            system["citations"] = {"enabled": bool(pick("citations"))}
+        if system:
+            request["system"] = system
+        if pick("thinking") is not None:
+            request["thinking"] = {"enabled": bool(pick("thinking"))}
+
+        tools = to_zylon_tools(kwargs.get("tools"))
+        if tools:
+            request["tools"] = tools
+        choice = kwargs.get("tool_choice")
+        if tools and (choice is not None or "allow_parallel_tool_calls" in kwargs):
+            request["tool_choice"] = to_zylon_tool_choice(
+                choice, allow_parallel_tool_calls=kwargs.get("allow_parallel_tool_calls")
+            )
+        elif choice is not None and not tools:
+            raise ValueError("tool_choice was given without tools")
+        if kwargs.get("response_format") is not None:
+            request["response_format"] = response_format_for(kwargs["response_format"])
+
+        stop = pick("stop")
+        if isinstance(stop, str):
+            stop = [stop]
+        route = Route.create(**{name: pick(name) for name in _ROUTE_KEYS})
+        return _Turn(
+            route=route,
+            request=ChatRequest.model_validate(request),
+            stop=tuple(stop or ()),
+            server_tool_names=builtin_tool_names(tools),
+        )
+
+    # -- responses -------------------------------------------------------------------
+
+    @staticmethod
+    def _response(result: TurnResult, turn: _Turn) -> ChatResponse:
+        decoded = decode_output(
+            result.message,
+            interaction_id=result.interaction_id,
+            thread_id=result.thread_id,
+            server_tool_names=turn.server_tool_names,
+            interaction=result.interaction,
+        )
+        return ChatResponse(message=decoded.message, raw=decoded.raw, additional_kwargs=decoded.additional_kwargs)
+
+    @staticmethod
+    def _chunk(state: StreamState, delta: StreamDelta) -> ChatResponse:
+        extra = {"thinking_delta": delta.text} if delta.kind == "thinking" else {}
+        raw: Dict[str, Any] = {"kind": delta.kind, "index": delta.index}
+        if delta.text:
+            raw["text"] = delta.text
+        if delta.block is not None:
+            raw["block"] = delta.block
+        if delta.citations:
+            raw["citations"] = delta.citations
+        return ChatResponse(
+            message=state.message(),
+            delta=delta.text if delta.kind == "text" else "",
+            raw=raw,
+            additional_kwargs=extra,
+        )
+
+    @staticmethod
+    def _final_chunk(result: TurnResult | None, turn: _Turn) -> ChatResponse:
+        assert result is not None, "the stream ended without a result"
+        response = Zylon._response(result, turn)
+        response.delta = ""
+        return response
+
+    @staticmethod
+    def _completion(response: ChatResponse) -> CompletionResponse:
+        message = response.message
+        extra = {**response.additional_kwargs, **message.additional_kwargs}
+        thinking = "".join(b.content or "" for b in message.blocks if isinstance(b, ThinkingBlock))
+        if thinking:
+            extra["thinking"] = thinking
+        calls = [b for b in message.blocks if isinstance(b, ToolCallBlock)]
+        if calls:
+            extra["tool_calls"] = [
+                {"id": c.tool_call_id, "name": c.tool_name, "input": c.tool_kwargs} for c in calls
+            ]
+        return CompletionResponse(
+            text=message.content or "",
+            delta=response.delta,
+            raw=response.raw,
+            additional_kwargs=extra,
+        )
+
+    def _prompt_message(self, prompt: str, formatted: bool) -> List[ChatMessage]:
+        if not formatted and self.completion_to_prompt is not None:
+            prompt = self.completion_to_prompt(prompt)
+        return [ChatMessage(role=MessageRole.USER, content=prompt)]
+
+    # -- sync ------------------------------------------------------------------------
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        turn = self._turn(messages, kwargs)
+        result = self._client.run_turn(turn.route, turn.request, stop=turn.stop)
+        return self._response(result, turn)
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        turn = self._turn(messages, kwargs)
+
+        def gen() -> ChatResponseGen:
+            stream = self._client.stream_turn(turn.route, turn.request, stop=turn.stop)
+            state = StreamState(turn.server_tool_names)
+            for delta in stream:
+                state.feed(delta)
+                yield self._chunk(state, delta)
+            yield self._final_chunk(stream.result, turn)
+
+        return gen()
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return self._completion(self.chat(self._prompt_message(prompt, formatted), **kwargs))
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        chunks = self.stream_chat(self._prompt_message(prompt, formatted), **kwargs)
+
+        def gen() -> CompletionResponseGen:
+            for chunk in chunks:
+                yield self._completion(chunk)
+
+        return gen()
+
+    # -- async -----------------------------------------------------------------------
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        turn = self._turn(messages, kwargs)
+        result = await self._aclient.run_turn(turn.route, turn.request, stop=turn.stop)
+        return self._response(result, turn)
+
+    @llm_chat_callback()
+    async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
+        turn = self._turn(messages, kwargs)
+
+        async def gen() -> ChatResponseAsyncGen:
+            stream = self._aclient.stream_turn(turn.route, turn.request, stop=turn.stop)
+            state = StreamState(turn.server_tool_names)
+            async for delta in stream:
+                state.feed(delta)
+                yield self._chunk(state, delta)
+            yield self._final_chunk(stream.result, turn)
+
+        return gen()
+
+    @llm_completion_callback()
+    async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        return self._completion(await self.achat(self._prompt_message(prompt, formatted), **kwargs))
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        chunks = await self.astream_chat(self._prompt_message(prompt, formatted), **kwargs)
+
+        async def gen() -> CompletionResponseAsyncGen:
+            async for chunk in chunks:
+                yield self._completion(chunk)
+
+        return gen()
+
+    # -- tools -----------------------------------------------------------------------
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[Any],
+        user_msg: Optional[Union[str, ChatMessage]] = None,
+        chat_history: Optional[List[ChatMessage]] = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: Any = None,
+        **kwargs: Any,
+    ) -> Dict[str, Any]:
+        """Chat arguments with ``tools`` as Zylon tools and ``tool_choice`` set.
+
+        ``tools`` are LlamaIndex tools (custom tools from their metadata) or dicts (a dict
+        with a built-in ``type`` such as ``semantic_search_v1`` passes through);
+        ``tool_choice`` is ``"auto"``, ``"any"``, ``"none"``, a tool name or a dict;
+        ``tool_required`` means ``any`` when no choice is given.
+        """
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            user_msg = ChatMessage(role=MessageRole.USER, content=user_msg)
+        if user_msg is not None:
+            messages.append(user_msg)
+        zylon_tools = to_zylon_tools(tools)
+        out: Dict[str, Any] = {"messages": messages, **kwargs}
+        if zylon_tools:
+            out["tools"] = zylon_tools
+            out["tool_choice"] = to_zylon_tool_choice(
+                tool_choice, tool_required=tool_required, allow_parallel_tool_calls=allow_parallel_tool_calls
+            )
+        return out
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[Any],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        if not allow_parallel_tool_calls:
+            calls = [b for b in response.message.blocks if isinstance(b, ToolCallBlock)]
+            if len(calls) > 1:
+                first = calls[0]
+                response.message.blocks = [
+                    b for b in response.message.blocks if not isinstance(b, ToolCallBlock) or b is first
+                ]
+        return response
+
+    def get_tool_calls_from_response(
+        self,
+        response: ChatResponse,
+        error_on_no_tool_call: bool = True,
+        **kwargs: Any,
+    ) -> List[ToolSelection]:
+        """The client tool calls of a response (server-run tools are not included)."""
+        selections = []
+        for block in response.message.blocks:
+            if isinstance(block, ToolCallBlock):
+                arguments = block.tool_kwargs
+                if isinstance(arguments, str):
+                    try:
+                        arguments = json.loads(arguments) if arguments.strip() else {}
+                    except ValueError:
+                        arguments = parse_partial_json(arguments)
+                selections.append(
+                    ToolSelection(tool_id=block.tool_call_id or "", tool_name=block.tool_name, tool_kwargs=arguments)
+                )
+        if not selections:
+            for call in response.message.additional_kwargs.get("tool_calls") or ():
+                if isinstance(call, dict) and call.get("name"):
+                    selections.append(
+                        ToolSelection(
+                            tool_id=str(call.get("id") or ""),
+                            tool_name=call["name"],
+                            tool_kwargs=call.get("input") or {},
+                        )
+                    )
+        if not selections and error_on_no_tool_call:
+            raise ValueError("Expected at least one tool call, but got 0 tool calls.")
+        return selections
+
+    # -- structured output -----------------------------------------------------------
+
+    def _json_schema_mode(self) -> bool:
+        return self.pydantic_program_mode == PydanticProgramMode.DEFAULT and self.structured_output_method == "json_schema"
+
+    def _structured_args(
+        self, output_cls: Type[Model], prompt: PromptTemplate, llm_kwargs: Optional[Dict[str, Any]], prompt_args: Dict[str, Any]
+    ) -> tuple[List[ChatMessage], Dict[str, Any]]:
+        messages = self._get_messages(prompt, **prompt_args)
+        kwargs = {**(llm_kwargs or {}), "response_format": response_format_for(output_cls)}
+        kwargs.pop("tools", None)
+        kwargs.pop("tool_choice", None)
+        return messages, kwargs
+
+    @dispatcher.span
+    def structured_predict(
+        self,
+        output_cls: Type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """A ``output_cls`` instance, through ``response_format`` (json_schema) unless
+        ``structured_output_method="function_calling"`` or another program mode is set."""
+        if not self._json_schema_mode():
+            return super().structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+        dispatcher.event(LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args))
+        messages, kwargs = self._structured_args(output_cls, prompt, llm_kwargs, prompt_args)
+        result = parse_structured(self.chat(messages, **kwargs).message.content or "", output_cls)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result
+
+    @dispatcher.span
+    async def astructured_predict(
+        self,
+        output_cls: Type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> Model:
+        if not self._json_schema_mode():
+            return await super().astructured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
+        dispatcher.event(LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args))
+        messages, kwargs = self._structured_args(output_cls, prompt, llm_kwargs, prompt_args)
+        response = await self.achat(messages, **kwargs)
+        result = parse_structured(response.message.content or "", output_cls)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result
+
+    def _structured_stream_call(
+        self,
+        output_cls: Type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> Generator[Any, None, None]:
+        """Partial objects (``FlexibleModel`` s) as the JSON streams in, then the full one."""
+        if not self._json_schema_mode():
+            return super()._structured_stream_call(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages, kwargs = self._structured_args(output_cls, prompt, llm_kwargs, prompt_args)
+        chunks = self.stream_chat(messages, **kwargs)
+
+        def gen() -> Generator[Any, None, None]:
+            partials = _Partials(output_cls)
+            text = ""
+            for chunk in chunks:
+                text = chunk.message.content or ""
+                partial = partials.update(text) if chunk.delta else None
+                if partial is not None:
+                    yield partial
+            yield parse_structured(text, output_cls)
+
+        return gen()
+
+    async def _structured_astream_call(
+        self,
+        output_cls: Type[Model],
+        prompt: PromptTemplate,
+        llm_kwargs: Optional[Dict[str, Any]] = None,
+        **prompt_args: Any,
+    ) -> AsyncGenerator[Any, None]:
+        if not self._json_schema_mode():
+            return await super()._structured_astream_call(output_cls, prompt, llm_kwargs, **prompt_args)
+        messages, kwargs = self._structured_args(output_cls, prompt, llm_kwargs, prompt_args)
+        chunks = await self.astream_chat(messages, **kwargs)
+
+        async def gen() -> AsyncGenerator[Any, None]:
+            partials = _Partials(output_cls)
+            text = ""
+            async for chunk in chunks:
+                text = chunk.message.content or ""
+                partial = partials.update(text) if chunk.delta else None
+                if partial is not None:
+                    yield partial
+            yield parse_structured(text, output_cls)
+
+        return gen()
+
+
+_FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+def parse_structured(text: str, output_cls: Type[Model]) -> Model:
+    """``output_cls`` from the model's JSON answer (a ```json fence is tolerated)."""
+    match = _FENCE.match(text)
+    candidate = match.group(1) if match else text.strip()
+    try:
+        return output_cls.model_validate_json(candidate)
+    except ValueError as first_error:
+        start, end = candidate.find("{"), candidate.rfind("}")
+        if 0 <= start < end:
+            try:
+                return output_cls.model_validate_json(candidate[start : end + 1])
+            except ValueError:
+                pass
+        raise ValueError(
+            f"Zylon's answer is not a valid {output_cls.__name__}: {first_error}; answer was: {text[:500]!r}"
+        ) from first_error
+
+
+class _Partials:
+    """Partial objects from a growing JSON text (only when something new parsed)."""
+
+    def __init__(self, output_cls: Type[Model]) -> None:
+        from llama_index.core.program.utils import create_flexible_model
+
+        self._flexible = create_flexible_model(output_cls)
+        self._last: Any = None
+
+    def update(self, text: str) -> Any:
+        match = _FENCE.match(text)
+        text = (match.group(1) if match else text).strip().removeprefix("```json").removeprefix("```")
+        if not text.startswith("{"):
+            return None
+        try:
+            data = parse_partial_json(text)
+            partial = self._flexible.model_validate(data)
+        except (ValueError, TypeError):
+            return None
+        if data == self._last:
+            return None
+        self._last = data
+        return partial
