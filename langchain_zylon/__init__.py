@@ -1,0 +1,13 @@
+"""LangChain and LangGraph adapters for Zylon.
+
+``ChatZylon`` is a ``BaseChatModel`` over a Zylon instance: one-shot, project and
+thread chat, streaming, tool calling (custom and Zylon built-in tools), structured
+output, thinking and citations. Thread memory, embeddings and retrieval come in their
+own modules.
+"""
+
+from zylon_core import __version__
+
+from .chat_models import ChatZylon
+
+__all__ = ["ChatZylon", "__version__"]

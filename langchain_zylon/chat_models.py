@@ -1,0 +1,426 @@
+"""``ChatZylon``: a Zylon instance as a LangChain chat model.
+
+This module only holds configuration, routing and I/O; every conversion between
+LangChain and Zylon lives in the pure :mod:`langchain_zylon._codec` (and tools in
+:mod:`langchain_zylon._tools`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any, AsyncIterator, Callable, Iterator, Literal, Mapping, Sequence
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models.chat_models import LangSmithParams, agenerate_from_stream, generate_from_stream
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputParser, PydanticOutputParser, PydanticToolsParser
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from langchain_core.utils.pydantic import is_basemodel_subclass
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+
+from zylon_core import AsyncZylonClient, Route, TurnResult, ZylonClient, ZylonSettings
+from zylon_core.models import ChatRequest, ChatValidationResult
+
+from ._codec import ChunkBuilder, RequestOptions, build_request, to_ai_message
+from ._codec.outputs import sources_of
+from ._errors import mapped_errors
+from ._tools import convert_tool_choice, convert_tools
+
+_ROUTE_FIELDS = ("thread_id", "project_id", "artifact_ids", "all_artifacts", "agent")
+_REQUEST_FIELDS = ("temperature", "max_tokens", "top_p", "top_k", "seed", "thinking", "citations", "use_default_prompt")
+_BOUND_FIELDS = ("tools", "tool_choice", "response_format")
+# Passed by LangChain internals (or harmless to accept): not request parameters.
+_IGNORED_KWARGS = ("stream", "ls_structured_output_format", "structured_output_format")
+_CALL_KWARGS = (*_ROUTE_FIELDS, *_REQUEST_FIELDS, *_BOUND_FIELDS, "model")
+
+
+@dataclass(frozen=True)
+class _Turn:
+    route: Route
+    request: ChatRequest
+    stop: list[str] | None
+    options: RequestOptions
+    model_name: str
+
+
+class ChatZylon(BaseChatModel):
+    """Chat with a private Zylon instance.
+
+    Setup: ``pip install "zylon-integrations[langchain]"`` and set ``ZYLON_BASE_URL``
+    and ``ZYLON_API_TOKEN`` (or pass ``base_url`` / ``api_token``).
+
+    ```python
+    from langchain_zylon import ChatZylon
+
+    llm = ChatZylon()                                  # one-shot chat: POST /chat
+    llm = ChatZylon(project_id="proj_...")             # project chat over its artifacts
+    llm = ChatZylon(thread_id="thread_...")            # a thread: the server keeps history
+    llm.invoke("Hello", thread_id="thread_...")        # any routing/sampling field per call
+    ```
+
+    Output: ``content`` is a string for a text-only answer, else Zylon-shaped blocks
+    (``text``, ``thinking``, ``tool_use``, ``tool_result``, ``source``, ``tldr``);
+    ``message.content_blocks`` gives LangChain's standard blocks. Reasoning is also in
+    ``additional_kwargs["reasoning_content"]``; sources in
+    ``response_metadata["sources"]`` (and ``additional_kwargs["sources"]``);
+    ``response_metadata`` has ``id``, ``model_name``, ``stop_reason`` and, in thread
+    mode, ``interaction_id`` and ``thread_id``.
+    """
+
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=(), extra="forbid")
+
+    # -- connection (env fallbacks resolved at construction) --------------------------
+    base_url: str | None = None
+    """Instance root, e.g. ``https://zylon.example.com``; env ``ZYLON_BASE_URL``."""
+    api_token: SecretStr | None = Field(default=None, alias="api_key")
+    """API token (alias ``api_key``); env ``ZYLON_API_TOKEN``. Never printed or serialised."""
+    org: str | None = None
+    """Organization sent as ``x-org``; env ``ZYLON_ORG``, default ``"default"``."""
+    model: str | None = Field(default=None, alias="model_name")
+    """Model name reported to tracing; env ``ZYLON_MODEL``, default ``"default"``."""
+    timeout: float | None = None
+    """Read timeout in seconds (default 60; connect timeout 5)."""
+    max_retries: int = 2
+    """Retries on connect errors, 408/409/429/5xx and ``overloaded_error``."""
+    verify: Any = Field(default=None, exclude=True)
+    """TLS verification: ``True``/``False``, a CA bundle path or an ``ssl.SSLContext``."""
+
+    # -- routing ----------------------------------------------------------------------
+    project_id: str | None = None
+    """Chat within a project (``POST /project/{id}/chat``) unless ``thread_id`` is set."""
+    thread_id: str | None = None
+    """Chat within a thread (``POST /thread/{id}/interaction``): only the new turn is sent."""
+    artifact_ids: list[str] | None = None
+    all_artifacts: bool | None = None
+    agent: Literal["Default", "ProjectDeepResearch"] | None = None
+
+    # -- request ----------------------------------------------------------------------
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    seed: int | None = None
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    """Stop sequences, applied by the client (the Zylon API has no stop parameter)."""
+    thinking: bool | None = None
+    """``thinking.enabled``: reasoning comes back as thinking/reasoning content."""
+    citations: bool | None = None
+    """``system.citations.enabled``: the answer cites sources."""
+    use_default_prompt: bool | None = None
+    """``system.use_default_prompt``."""
+    streaming: bool = False
+    """Stream internally even on ``invoke``."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Other ``ChatRequest`` fields sent as they are (``min_p``, ``presence_penalty``, ...)."""
+
+    _client: ZylonClient = PrivateAttr()
+    _async_client: AsyncZylonClient = PrivateAttr()
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Resolved here, not in a validator, so a missing setting is a plain
+        # ConfigurationError naming the variable rather than a pydantic error.
+        settings = ZylonSettings.resolve(
+            base_url=self.base_url,
+            api_token=self.api_token,
+            org=self.org,
+            model=self.model,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            verify=self.verify,
+        )
+        unknown = set(self.model_kwargs) - set(ChatRequest.model_fields)
+        if unknown:
+            raise ValueError(f"model_kwargs: not ChatRequest fields: {', '.join(sorted(unknown))}")
+        self.base_url = settings.base_url
+        self.api_token = settings.api_token
+        self.org = settings.org
+        self.model = settings.model
+        self._client = ZylonClient(settings)
+        self._async_client = AsyncZylonClient(settings)
+
+    # -- LangChain metadata -----------------------------------------------------------
+
+    @property
+    def _llm_type(self) -> str:
+        return "zylon-chat"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        return {"api_token": "ZYLON_API_TOKEN"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        return ["langchain_zylon", "chat_models"]
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "base_url": self.base_url,
+            "org": self.org,
+            **{name: getattr(self, name) for name in (*_ROUTE_FIELDS, *_REQUEST_FIELDS)},
+            "stop": self.stop,
+            "streaming": self.streaming,
+            "model_kwargs": self.model_kwargs,
+        }
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(
+            ls_provider="zylon",
+            ls_model_name=kwargs.get("model") or self.model or "default",
+            ls_model_type="chat",
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if temperature is not None:
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if max_tokens is not None:
+            params["ls_max_tokens"] = max_tokens
+        if ls_stop := stop or kwargs.get("stop") or self.stop:
+            params["ls_stop"] = ls_stop
+        return params
+
+    # -- one turn ---------------------------------------------------------------------
+
+    def _turn(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> _Turn:
+        """Route + request for one call; every check happens here, before any I/O."""
+        for name in _IGNORED_KWARGS:
+            kwargs.pop(name, None)
+        unknown = set(kwargs) - set(_CALL_KWARGS)
+        if unknown:
+            raise TypeError(
+                f"ChatZylon got unexpected call argument(s) {', '.join(sorted(unknown))}; per-call "
+                f"arguments are: {', '.join(_CALL_KWARGS)}"
+            )
+        route = Route.create(**{name: kwargs.get(name, getattr(self, name)) for name in _ROUTE_FIELDS})
+        tools = convert_tools(kwargs["tools"]) if kwargs.get("tools") else None
+        tool_choice = kwargs.get("tool_choice")
+        if tool_choice is not None:
+            tool_choice = convert_tool_choice(tool_choice, tools or [])
+        options = RequestOptions(
+            **{name: kwargs.get(name, getattr(self, name)) for name in _REQUEST_FIELDS},
+            tools=tools,
+            tool_choice=tool_choice,
+            response_format=kwargs.get("response_format"),
+            extra=self.model_kwargs,
+        )
+        request = build_request(messages, options)
+        return _Turn(route, request, stop if stop is not None else self.stop, options, kwargs.get("model") or self.model or "default")
+
+    @staticmethod
+    def _metadata(result: TurnResult) -> dict[str, Any]:
+        return {
+            "interaction_id": result.interaction_id,
+            "thread_id": result.thread_id if result.route.thread_id else None,
+        }
+
+    def _chat_result(self, result: TurnResult, turn: _Turn) -> ChatResult:
+        message = to_ai_message(
+            result.message, model_name=turn.model_name, client_tools=turn.options.client_tool_names, **self._metadata(result)
+        )
+        llm_output = {"id": result.message.id, "model_name": message.response_metadata["model_name"]}
+        return ChatResult(generations=[ChatGeneration(message=message)], llm_output=llm_output)
+
+    def _last_chunk(self, builder: ChunkBuilder, result: TurnResult, turn: _Turn) -> ChatGenerationChunk:
+        message = builder.last(
+            result.message, model_name=turn.model_name, sources=sources_of(result.message), **self._metadata(result)
+        )
+        return ChatGenerationChunk(message=message)
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return generate_from_stream(self._stream(messages, stop=stop, run_manager=run_manager, **kwargs))
+        turn = self._turn(messages, stop, kwargs)
+        with mapped_errors():
+            result = self._client.run_turn(turn.route, turn.request, stop=turn.stop)
+        return self._chat_result(result, turn)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.streaming:
+            return await agenerate_from_stream(self._astream(messages, stop=stop, run_manager=run_manager, **kwargs))
+        turn = self._turn(messages, stop, kwargs)
+        with mapped_errors():
+            result = await self._async_client.run_turn(turn.route, turn.request, stop=turn.stop)
+        return self._chat_result(result, turn)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        turn = self._turn(messages, stop, kwargs)
+        builder = ChunkBuilder(rich=turn.options.rich, client_tools=turn.options.client_tool_names)
+        stream = self._client.stream_turn(turn.route, turn.request, stop=turn.stop)
+        deltas = iter(stream)
+        try:
+            with mapped_errors():
+                for delta in deltas:
+                    message = builder.chunk(delta)
+                    if message is None:
+                        continue
+                    chunk = ChatGenerationChunk(message=message)
+                    if run_manager is not None:
+                        run_manager.on_llm_new_token(delta.text if delta.kind == "text" else "", chunk=chunk)
+                    yield chunk
+        finally:
+            deltas.close()  # type: ignore[attr-defined]  # leaving early cancels the interaction
+        assert stream.result is not None
+        yield self._last_chunk(builder, stream.result, turn)
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        turn = self._turn(messages, stop, kwargs)
+        builder = ChunkBuilder(rich=turn.options.rich, client_tools=turn.options.client_tool_names)
+        stream = self._async_client.stream_turn(turn.route, turn.request, stop=turn.stop)
+        deltas = stream.__aiter__()
+        try:
+            with mapped_errors():
+                async for delta in deltas:
+                    message = builder.chunk(delta)
+                    if message is None:
+                        continue
+                    chunk = ChatGenerationChunk(message=message)
+                    if run_manager is not None:
+                        await run_manager.on_llm_new_token(delta.text if delta.kind == "text" else "", chunk=chunk)
+                    yield chunk
+        finally:
+            await deltas.aclose()  # type: ignore[attr-defined]
+        assert stream.result is not None
+        yield self._last_chunk(builder, stream.result, turn)
+
+    # -- checking a request without running it ----------------------------------------
+
+    def validate_request(self, messages: LanguageModelInput, **kwargs: Any) -> ChatValidationResult:
+        """Ask Zylon (``POST /chat/validate``) whether this request is valid, without
+        running it. Takes the same input and per-call arguments as ``invoke``."""
+        turn = self._turn(self._convert_input(messages).to_messages(), kwargs.pop("stop", None), kwargs)
+        with mapped_errors():
+            return self._client.chat.validate(turn.request)
+
+    async def avalidate_request(self, messages: LanguageModelInput, **kwargs: Any) -> ChatValidationResult:
+        """Async :meth:`validate_request`."""
+        turn = self._turn(self._convert_input(messages).to_messages(), kwargs.pop("stop", None), kwargs)
+        with mapped_errors():
+            return await self._async_client.chat.validate(turn.request)
+
+    # -- tools and structured output --------------------------------------------------
+
+    def bind_tools(
+        self,
+        tools: Sequence[Mapping[str, Any] | type | Callable | BaseTool],
+        *,
+        tool_choice: dict[str, Any] | str | bool | None = None,
+        parallel_tool_calls: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Bind tools: LangChain tools, pydantic models, functions and OpenAI/Anthropic-style
+        dicts become custom tools; a dict whose ``type`` is a Zylon built-in
+        (``{"type": "semantic_search_v1", "name": "search"}``) is run by the server.
+
+        ``tool_choice``: ``"auto"``, ``"any"`` (or ``"required"``), ``"none"``, a tool
+        name, ``True`` (the single tool, or any), or a dict.
+        """
+        kwargs.pop("strict", None)  # Zylon has no strict mode; accepted for compatibility
+        formatted = convert_tools(tools)
+        choice = convert_tool_choice(tool_choice, formatted, parallel_tool_calls)
+        if choice is not None:
+            kwargs["tool_choice"] = choice
+        return self.bind(tools=formatted, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: Mapping[str, Any] | type | None = None,
+        *,
+        method: Literal["json_schema", "function_calling", "json_mode"] = "json_schema",
+        include_raw: bool = False,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """Answers as ``schema`` (a pydantic class → instances; a JSON schema or TypedDict
+        → dicts).
+
+        ``method="json_schema"`` (default) sends Zylon's ``response_format``;
+        ``"function_calling"`` forces a tool call; ``"json_mode"`` is treated as
+        ``"json_schema"`` (Zylon's JSON output always follows a schema).
+        """
+        kwargs.pop("strict", None)
+        if kwargs:
+            raise ValueError(f"unexpected arguments: {', '.join(sorted(kwargs))}")
+        if schema is None:
+            raise ValueError("with_structured_output needs a schema (a pydantic class, TypedDict or JSON schema)")
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        if method == "json_mode":
+            method = "json_schema"
+        if method == "json_schema":
+            json_schema = _json_schema(schema)
+            llm = self.bind(
+                response_format={"type": "json_schema", "json_schema": json_schema},
+                ls_structured_output_format={"kwargs": {"method": "json_schema"}, "schema": schema},
+            )
+            parser: Runnable = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()  # type: ignore[arg-type]
+        elif method == "function_calling":
+            tool_name = convert_to_openai_tool(schema)["function"]["name"]
+            llm = self.bind_tools(
+                [schema],
+                tool_choice=tool_name,
+                ls_structured_output_format={"kwargs": {"method": "function_calling"}, "schema": schema},
+            )
+            parser = (
+                PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+                if is_pydantic
+                else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
+            )
+        else:
+            raise ValueError(f"unknown structured output method {method!r}: use 'json_schema' or 'function_calling'")
+        if not include_raw:
+            return llm | parser
+        parse_or_none = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        ).with_fallbacks([RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error")
+        return RunnableMap(raw=llm) | parse_or_none
+
+    # -- lifecycle --------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP connections (the sync client's; see :meth:`aclose`)."""
+        self._client.close()
+
+    async def aclose(self) -> None:
+        await self._async_client.aclose()
+
+
+def _json_schema(schema: Mapping[str, Any] | type) -> dict[str, Any]:
+    """A plain JSON schema for ``response_format`` (title/description kept)."""
+    from langchain_core.utils.function_calling import convert_to_json_schema
+
+    if isinstance(schema, Mapping) and schema.get("type") == "object" and "properties" in schema:
+        return dict(schema)
+    return convert_to_json_schema(schema)
