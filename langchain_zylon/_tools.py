@@ -26,9 +26,10 @@ def convert_tool(tool: Any) -> dict[str, Any]:
             if not isinstance(name, str):
                 raise ValueError(f"built-in tool {kind!r}: 'name' must be a string")
             return {**tool, "name": name, "type": kind}
-        if isinstance(kind, str) and kind.endswith("_v1"):
+        if kind not in (None, "function", "custom", "object"):  # object: a bare JSON schema
             raise ValueError(
-                f"unknown Zylon built-in tool type {kind!r}; known: {', '.join(BUILTIN_TOOL_TYPES)}"
+                f"unknown tool type {kind!r}: Zylon's built-in tools are {', '.join(BUILTIN_TOOL_TYPES)}; "
+                "custom tools are LangChain tools, functions, pydantic models, JSON schemas or OpenAI/Anthropic-style dicts"
             )
         if "inputSchema" in tool:
             return _custom(tool.get("name"), tool.get("description"), tool.get("inputSchema"))
@@ -58,12 +59,7 @@ def _custom(name: Any, description: Any, schema: Any) -> dict[str, Any]:
 
 
 def convert_tools(tools: Sequence[Any]) -> list[dict[str, Any]]:
-    converted = [convert_tool(tool) for tool in tools]
-    names = [t["name"] for t in converted]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise ValueError(f"tool names must be unique; repeated: {', '.join(duplicates)}")
-    return converted
+    return [convert_tool(tool) for tool in tools]
 
 
 def convert_tool_choice(

@@ -141,6 +141,7 @@ class ChatZylon(BaseChatModel):
         self.api_token = settings.api_token
         self.org = settings.org
         self.model = settings.model
+        self.timeout = settings.timeout
         self._client = ZylonClient(settings)
         self._async_client = AsyncZylonClient(settings)
 
