@@ -364,3 +364,62 @@ def test_server_error_stream_surfaces_as_an_error(clean_env, shared_api):
     llm = wired(server)
     with pytest.raises(ServerStreamError, match="Api Error"):
         list(llm.stream_chat([ChatMessage(role=MessageRole.USER, content="x")]))
+
+
+# --------------------------------------------------------------------------------------
+# instrumentation: the events first-party integrations emit
+# --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def events():
+    from llama_index.core.instrumentation import get_dispatcher
+    from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+
+    seen: list = []
+
+    class Collector(BaseEventHandler):
+        @classmethod
+        def class_name(cls) -> str:
+            return "Collector"
+
+        def handle(self, event, **kwargs):
+            seen.append(event)
+
+    root = get_dispatcher()
+    collector = Collector()
+    root.add_event_handler(collector)
+    try:
+        yield seen
+    finally:
+        root.event_handlers.remove(collector)
+
+
+def _names(seen):
+    return [type(e).__name__ for e in seen]
+
+
+def test_chat_and_completion_fire_llama_index_events(clean_env, shared_api, events):
+    server = MockServer({("POST", "/api/v1/app/chat"): httpx.Response(200, json=load_example("chat.02.response.json"))})
+    llm = wired(server)
+    llm.chat([ChatMessage(role="user", content="x")])
+    assert _names(events) == ["LLMChatStartEvent", "LLMChatEndEvent"]
+    end = events[-1]
+    assert end.response.message.content.startswith("Backlog")
+    assert events[0].model_dict["class_name"] == "Zylon_LLM"
+    events.clear()
+    llm.complete("x")
+    names = _names(events)
+    assert names[0] == "LLMCompletionStartEvent" and names[-1] == "LLMCompletionEndEvent"
+    assert events[-1].response.text.startswith("Backlog")
+
+
+async def test_streaming_fires_in_progress_events(clean_env, shared_api, events):
+    server = MockServer({("POST", "/api/v1/app/chat"): sse("messages.13.stream.sse")})
+    llm = wired(server)
+    async for _ in await llm.astream_chat([ChatMessage(role="user", content="x")]):
+        pass
+    names = _names(events)
+    assert names[0] == "LLMChatStartEvent" and names[-1] == "LLMChatEndEvent"
+    assert names.count("LLMChatInProgressEvent") >= 2
+    assert events[-1].response.message.content == "Focus fast daily"
