@@ -235,7 +235,11 @@ def parse_body(model: type[M], data: Any, prefix: str = "", *, chat_at: str | No
     try:
         parsed = model.model_validate(data)
     except ValidationError as exc:
-        raise invalid(pydantic_errors(exc, data, prefix)) from None
+        # The tree cannot be walked; still name the top-level strangers (often the typo
+        # behind the "Field required").
+        known = {info.alias or name for name, info in model.model_fields.items()} | set(model.model_fields)
+        strangers = [error(join_path(prefix, k), f"unknown field '{join_path(prefix, k)}'") for k in data if k not in known]
+        raise invalid(pydantic_errors(exc, data, prefix) + strangers) from None
     errors = unknown_fields(parsed, prefix)
     if errors:
         raise invalid(errors)
