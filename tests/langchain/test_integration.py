@@ -1,0 +1,347 @@
+"""ChatZylon against the local emulator: routing, thread mode, overrides, tools,
+structured output, thinking, citations, streaming and callbacks."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import httpx
+import pytest
+from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
+from langchain_core.exceptions import ModelNotFoundError
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.tools import tool
+from pydantic import BaseModel, Field
+
+from langchain_zylon import ChatZylon
+from tests.conftest import TEST_TOKEN
+from zylon_core import NotFoundError, ZylonClient
+
+BACKLOG = (
+    "Support backlog dropped 8% week over week after billing fixes.\n\n"
+    "Login issues on mobile remain the top complaint."
+)
+
+
+@tool
+def magic_function(input: int) -> int:
+    """Apply a magic function to an input."""
+    return input + 2
+
+
+class Ticket(BaseModel):
+    """A support ticket."""
+
+    title: str = Field(description="short title")
+    priority: int = Field(description="1 to 5")
+
+
+@pytest.fixture
+def llm(zylon_env: Any) -> ChatZylon:
+    zylon_env.clear_requests()
+    return ChatZylon()
+
+
+@pytest.fixture(scope="module")
+def client(emulator: Any) -> Iterator[ZylonClient]:
+    with ZylonClient(base_url=emulator.base_url, api_token=TEST_TOKEN) as zylon:
+        yield zylon
+
+
+@pytest.fixture(scope="module")
+def project(emulator: Any, client: ZylonClient) -> dict[str, Any]:
+    project = client.projects.create("LangChain adapter tests")
+    response = httpx.post(
+        f"{emulator.base_url}/api/v1/app/project/{project['id']}/artifact",
+        json={"type": "InlineText", "name": "backlog.txt", "props": {"content": BACKLOG}},
+        headers={"Authorization": f"Bearer {TEST_TOKEN}", "x-org": "default"},
+    )
+    response.raise_for_status()
+    return {**project, "artifact_id": response.json()["id"]}
+
+
+@pytest.fixture
+def thread_id(client: ZylonClient, project: dict[str, Any], zylon_env: Any) -> str:
+    thread = client.threads.create(project["id"], "adapter test").id
+    zylon_env.clear_requests()
+    return thread
+
+
+def paths(emulator: Any) -> list[str]:
+    return [f"{r['method']} {r['path']}" for r in emulator.requests]
+
+
+# -- routing ----------------------------------------------------------------------------
+
+
+def test_one_shot_chat(llm: ChatZylon, zylon_env: Any) -> None:
+    result = llm.invoke([SystemMessage("Be brief."), HumanMessage("what is 2 + 3")], temperature=0.1, max_tokens=20)
+    assert result.content == "2 + 3 = 5."
+    assert paths(zylon_env) == ["POST /api/v1/app/chat"]
+    body = zylon_env.requests[0]["json"]
+    assert body == {
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "what is 2 + 3"}]}],
+        "temperature": 0.1,
+        "max_tokens": 20,
+        "system": {"text": "Be brief."},
+    }
+    assert zylon_env.requests[0]["headers"]["x-org"] == "default"
+    assert result.response_metadata["model_name"] == "default" and result.response_metadata["stop_reason"] == "end_turn"
+    assert result.usage_metadata and result.usage_metadata["total_tokens"] > 0
+
+
+def test_project_chat_and_per_call_overrides(llm: ChatZylon, zylon_env: Any, project: dict[str, Any], thread_id: str) -> None:
+    scoped = ChatZylon(project_id=project["id"], temperature=0.5)
+    scoped.invoke("hello")
+    scoped.invoke("hello", artifact_ids=[project["artifact_id"]], temperature=0.0)
+    scoped.invoke("hello", thread_id=thread_id)  # a per-call thread wins over the project
+    assert paths(zylon_env) == [
+        f"POST /api/v1/app/project/{project['id']}/chat",
+        f"POST /api/v1/app/project/{project['id']}/chat",
+        f"POST /api/v1/app/thread/{thread_id}/interaction",
+    ]
+    first, second, third = (r["json"] for r in zylon_env.requests)
+    assert first["pgpt"]["temperature"] == 0.5 and "artifact_ids" not in first
+    assert second["artifact_ids"] == [project["artifact_id"]] and second["pgpt"]["temperature"] == 0.0
+    assert third["thread_id"] == thread_id
+
+
+def test_thread_mode_sends_only_the_new_turn(llm: ChatZylon, zylon_env: Any, thread_id: str) -> None:
+    threaded = ChatZylon(thread_id=thread_id)
+    first = threaded.invoke([SystemMessage("Be kind."), HumanMessage("My name is Ada.")])
+    # The caller passes the whole history (as LangGraph does) ...
+    second = threaded.invoke([HumanMessage("My name is Ada."), first, HumanMessage("What is my name?")])
+    # ... or only the new message: the same body either way.
+    third = threaded.invoke("What is my name? Reply with only the name.")
+    bodies = [r["json"]["pgpt"] for r in zylon_env.requests]
+    assert bodies[0] == {"messages": [{"role": "user", "content": [{"type": "text", "text": "My name is Ada."}]}], "system": {"text": "Be kind."}}
+    assert bodies[1] == {"messages": [{"role": "user", "content": [{"type": "text", "text": "What is my name?"}]}]}
+    assert bodies[2]["messages"] == [{"role": "user", "content": [{"type": "text", "text": "What is my name? Reply with only the name."}]}]
+    # The server kept the history.
+    assert second.text.startswith("Your name is Ada.") and "turn 2 of this thread" in second.text
+    assert third.text.startswith("Ada")
+    for message in (first, second, third):
+        assert message.response_metadata["thread_id"] == thread_id
+        assert message.response_metadata["interaction_id"].startswith("inter_")
+    assert len({m.response_metadata["interaction_id"] for m in (first, second, third)}) == 3
+
+
+def test_thread_tool_loop_sends_only_the_tool_results(llm: ChatZylon, zylon_env: Any, thread_id: str) -> None:
+    threaded = ChatZylon(thread_id=thread_id).bind_tools([magic_function])
+    question = HumanMessage("What is the value of magic_function(3)? Use the tool.")
+    call = threaded.invoke([question])
+    assert call.tool_calls and call.tool_calls[0]["args"] == {"input": 3}
+    result = magic_function.invoke(call.tool_calls[0])
+    answer = threaded.invoke([question, call, result])
+    assert "5" in answer.text
+    sent = zylon_env.requests[-1]["json"]["pgpt"]["messages"]
+    assert sent == [
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": call.tool_calls[0]["id"], "content": [{"type": "text", "text": "5"}]}],
+        }
+    ]
+
+
+def test_thread_stream_follows_the_interaction(llm: ChatZylon, zylon_env: Any, thread_id: str) -> None:
+    chunks = list(llm.stream("hello there", thread_id=thread_id))
+    assert paths(zylon_env)[0] == f"POST /api/v1/app/thread/{thread_id}/interaction"
+    assert paths(zylon_env)[1].startswith("GET /api/v1/app/interaction/") and paths(zylon_env)[1].endswith("/stream")
+    assert zylon_env.requests[0]["json"]["pgpt"]["stream"] is True
+    full = sum(chunks[1:], chunks[0])
+    assert full.text.startswith('You said: "hello there"')
+    last = chunks[-1]
+    assert last.chunk_position == "last" and last.usage_metadata and last.response_metadata["thread_id"] == thread_id
+    assert full.response_metadata["interaction_id"] == paths(zylon_env)[1].split("/")[-2]
+
+
+def test_processing_interactions_are_awaited() -> None:
+    from zylon_core.emulator.testing import run_emulator
+
+    with run_emulator(always_processing=True) as server:
+        zylon = ZylonClient(base_url=server.base_url, api_token=TEST_TOKEN)
+        project_id = zylon.projects.create("p")["id"]
+        thread = zylon.threads.create(project_id, "t").id
+        llm = ChatZylon(base_url=server.base_url, api_key=TEST_TOKEN, thread_id=thread)
+        result = llm.invoke("hello")
+        assert result.text.startswith('You said: "hello"')
+        assert [r["path"].rsplit("/", 1)[-1] for r in server.requests[-2:]] == ["interaction", "stream"]
+
+
+async def test_async_thread_mode(llm: ChatZylon, zylon_env: Any, thread_id: str) -> None:
+    result = await llm.ainvoke([HumanMessage("My name is Ada."), AIMessage("Hi Ada"), HumanMessage("who am I?")], thread_id=thread_id)
+    assert zylon_env.requests[0]["json"]["pgpt"]["messages"] == [{"role": "user", "content": [{"type": "text", "text": "who am I?"}]}]
+    assert result.response_metadata["thread_id"] == thread_id
+
+
+def test_leaving_a_thread_stream_early_cancels_the_interaction(llm: ChatZylon, zylon_env: Any, thread_id: str) -> None:
+    stream = llm.stream("/deltas 50", thread_id=thread_id)
+    first = next(stream)
+    assert first.content == "tok0"
+    stream.close()
+    assert paths(zylon_env)[-1].endswith("/cancel")
+
+
+def test_unknown_thread_is_a_not_found_error(llm: ChatZylon) -> None:
+    with pytest.raises(ModelNotFoundError) as info:
+        llm.invoke("hi", thread_id="thread_does_not_exist")
+    assert isinstance(info.value, NotFoundError)
+
+
+# -- tools ------------------------------------------------------------------------------
+
+
+def test_tool_calling_invoke(llm: ChatZylon, zylon_env: Any) -> None:
+    result = llm.bind_tools([magic_function], tool_choice="any").invoke("What is magic_function(3)?")
+    assert result.tool_calls == [{"name": "magic_function", "args": {"input": 3}, "id": result.tool_calls[0]["id"], "type": "tool_call"}]
+    assert result.response_metadata["stop_reason"] == "tool_use"
+    body = zylon_env.requests[0]["json"]
+    assert body["tools"][0]["name"] == "magic_function" and body["tools"][0]["inputSchema"]["properties"] == {"input": {"type": "integer"}}
+    assert body["tool_choice"] == {"type": "any"}
+
+
+def test_tool_call_chunks_stream_with_the_block_index(llm: ChatZylon) -> None:
+    chunks = list(llm.bind_tools([magic_function]).stream("Think, then call magic_function(3).", thinking=True))
+    call_chunks = [tc for c in chunks for tc in c.tool_call_chunks]
+    assert call_chunks and call_chunks[0]["name"] == "magic_function" and call_chunks[0]["id"]
+    assert {tc["index"] for tc in call_chunks} == {1}  # block 0 is the thinking block
+    full = sum(chunks[1:], chunks[0])
+    assert full.tool_calls[0]["args"] == {"input": 3}
+    assert [c.usage_metadata is not None for c in chunks].count(True) == 1 and chunks[-1].usage_metadata
+    assert chunks[-1].chunk_position == "last"
+
+
+async def test_async_stream_with_tool_call_chunks(llm: ChatZylon) -> None:
+    chunks = [c async for c in llm.bind_tools([magic_function], tool_choice="magic_function").astream("magic_function(7)")]
+    full: AIMessageChunk = sum(chunks[1:], chunks[0])
+    assert full.tool_calls[0]["args"] == {"input": 7}
+    assert all(tc["index"] == 0 for c in chunks for tc in c.tool_call_chunks)
+    assert chunks[-1].usage_metadata and chunks[-1].usage_metadata["output_tokens"] > 0
+
+
+def test_builtin_tool_runs_on_the_server(llm: ChatZylon, zylon_env: Any, project: dict[str, Any]) -> None:
+    result = llm.bind_tools([{"type": "semantic_search_v1", "name": "search"}]).invoke("search the backlog for billing", project_id=project["id"])
+    assert zylon_env.requests[0]["json"]["pgpt"]["tools"] == [{"name": "search", "type": "semantic_search_v1"}]
+    assert result.tool_calls == []
+    kinds = [b["type"] for b in result.content]
+    assert kinds[:2] == ["tool_use", "tool_result"] and "source" in kinds
+    assert [b["type"] for b in result.content_blocks][:2] == ["server_tool_call", "server_tool_result"]
+    assert "8%" in result.text
+    assert result.response_metadata["sources"][0]["document"]["artifact"] == project["artifact_id"]
+
+
+def test_mixed_client_and_builtin_tools_stream(llm: ChatZylon, project: dict[str, Any]) -> None:
+    tools = [magic_function, {"type": "semantic_search_v1", "name": "search"}]
+    chunks = list(llm.bind_tools(tools).stream("What is magic_function(2)? Use the tool.", project_id=project["id"]))
+    full = sum(chunks[1:], chunks[0])
+    assert [c["name"] for c in full.tool_calls] == ["magic_function"]
+
+
+# -- structured output --------------------------------------------------------------
+
+
+def test_structured_output_json_schema(llm: ChatZylon, zylon_env: Any) -> None:
+    ticket = llm.with_structured_output(Ticket).invoke("The login button on mobile does not work, priority 2")
+    assert isinstance(ticket, Ticket) and ticket.priority == 2
+    body = zylon_env.requests[0]["json"]
+    assert body["response_format"]["type"] == "json_schema"
+    assert body["response_format"]["json_schema"]["required"] == ["title", "priority"]
+    assert "tools" not in body
+
+
+def test_structured_output_function_calling(llm: ChatZylon, zylon_env: Any) -> None:
+    structured = llm.with_structured_output(Ticket.model_json_schema(), method="function_calling", include_raw=True)
+    out = structured.invoke("Broken login, priority 4")
+    assert out["parsed"]["priority"] == 4 and out["parsing_error"] is None
+    assert isinstance(out["raw"], AIMessage) and out["raw"].tool_calls
+    assert zylon_env.requests[0]["json"]["tool_choice"] == {"type": "tool", "name": "Ticket"}
+
+
+# -- thinking and citations ----------------------------------------------------------
+
+
+def test_thinking(llm: ChatZylon, zylon_env: Any) -> None:
+    result = llm.invoke("hello", thinking=True)
+    assert zylon_env.requests[0]["json"]["thinking"] == {"enabled": True}
+    assert result.additional_kwargs["reasoning_content"] == "Thinking about: hello"
+    assert [b["type"] for b in result.content_blocks] == ["reasoning", "text"]
+    streamed = list(llm.stream("hello", thinking=True))
+    full = sum(streamed[1:], streamed[0])
+    assert full.additional_kwargs["reasoning_content"] == "Thinking about: hello"
+    assert full.text == result.text
+
+
+def test_citations_and_sources_are_readable(llm: ChatZylon, zylon_env: Any, project: dict[str, Any]) -> None:
+    cited = ChatZylon(project_id=project["id"], all_artifacts=True, citations=True)
+    result = cited.invoke("How did the support backlog change?")
+    body = zylon_env.requests[0]["json"]
+    assert body["all_artifacts"] is True and body["pgpt"]["system"] == {"citations": {"enabled": True}}
+    sources = result.response_metadata["sources"]
+    assert sources == result.additional_kwargs["sources"]
+    assert sources[0]["text"].startswith("Support backlog dropped 8%")
+    annotation = result.content_blocks[0]["annotations"][0]
+    assert annotation["title"] == "backlog.txt" and annotation["cited_text"] == sources[0]["text"]
+    assert result.content[0]["citations"][0]["source_id"] == sources[0]["id"]
+    streamed = list(cited.stream("How did the support backlog change?"))
+    full = sum(streamed[1:], streamed[0])
+    assert full.response_metadata["sources"] == sources and full.text == result.text
+
+
+# -- callbacks and validation --------------------------------------------------------
+
+
+class TokenCounter(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+        self.tokens.append(token)
+
+
+class AsyncTokenCounter(AsyncCallbackHandler):
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    async def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+        self.tokens.append(token)
+
+
+def test_a_callback_per_delta(llm: ChatZylon) -> None:
+    handler = TokenCounter()
+    chunks = list(llm.stream("/deltas 6", config={"callbacks": [handler]}))
+    assert [t for t in handler.tokens if t] == [c.content for c in chunks if c.content]
+    assert len([t for t in handler.tokens if t]) == 6
+    streaming = TokenCounter()
+    result = ChatZylon(streaming=True).invoke("/deltas 4", config={"callbacks": [streaming]})
+    assert len([t for t in streaming.tokens if t]) == 4 and result.text == "".join(streaming.tokens)
+
+
+async def test_a_callback_per_delta_async(llm: ChatZylon) -> None:
+    handler = AsyncTokenCounter()
+    chunks = [c async for c in llm.astream("/deltas 5", config={"callbacks": [handler]})]
+    assert len([t for t in handler.tokens if t]) == 5
+    assert "".join(handler.tokens) == "".join(c.text for c in chunks)
+
+
+def test_validate_request(llm: ChatZylon, zylon_env: Any) -> None:
+    # validation takes the same input and per-call arguments as invoke
+    check = llm.validate_request([SystemMessage("s"), HumanMessage("hi")], max_tokens=5, tools=[magic_function], tool_choice="any")
+    assert check.valid is True
+    assert paths(zylon_env) == ["POST /api/v1/app/chat/validate"]
+    assert zylon_env.requests[0]["json"]["tool_choice"] == {"type": "any"}
+
+
+async def test_avalidate_request(llm: ChatZylon) -> None:
+    assert (await llm.avalidate_request("hi")).valid is True
+
+
+def test_tool_message_history_in_one_shot_mode(llm: ChatZylon, zylon_env: Any) -> None:
+    messages = [
+        HumanMessage("What is magic_function(3)?"),
+        AIMessage("", tool_calls=[{"name": "magic_function", "args": {"input": 3}, "id": "call_1"}]),
+        ToolMessage("5", tool_call_id="call_1", name="magic_function"),
+    ]
+    answer = llm.bind_tools([magic_function]).invoke(messages)
+    assert "5" in answer.text and answer.tool_calls == []
+    sent = zylon_env.requests[0]["json"]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
