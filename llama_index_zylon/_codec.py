@@ -783,12 +783,13 @@ class StreamState:
             block = self.blocks.setdefault(index, {"type": "text", "text": ""})
             block["text"] = block.get("text", "") + delta.text
             if delta.citations:
-                block.setdefault("citations", []).extend(delta.citations)
+                block.setdefault("citations", []).extend(copy.deepcopy(delta.citations))
         elif delta.kind == "thinking":
             block = self.blocks.setdefault(index, {"type": "thinking", "thinking": ""})
             block["thinking"] = block.get("thinking", "") + delta.text
         elif delta.kind == "tool_use":
-            self.blocks[index] = {**(delta.block or {}), "type": "tool_use"}
+            # Copies: the accumulator keeps (and keeps changing) the dicts it hands out.
+            self.blocks[index] = {**copy.deepcopy(delta.block or {}), "type": "tool_use"}
             self._json[index] = ""
         elif delta.kind == "input_json":
             block = self.blocks.setdefault(index, {"type": "tool_use", "id": f"toolu_{index}", "name": "", "input": {}})
@@ -800,14 +801,14 @@ class StreamState:
             block["input"] = self._parse_partial(index, block)
         elif delta.kind == "source":
             block = self.blocks.setdefault(index, {"type": "source", "sources": []})
-            block.setdefault("sources", []).extend((delta.block or {}).get("sources") or ())
+            block.setdefault("sources", []).extend(copy.deepcopy((delta.block or {}).get("sources") or []))
         elif delta.kind == "block" and delta.block is not None:
-            incoming = delta.block
+            incoming = copy.deepcopy(delta.block)
             current = self.blocks.get(index)
             if incoming.get("type") == "tldr" and current is not None and current.get("type") == "tldr":
                 current.setdefault("content", []).extend(incoming.get("content") or [])
             else:
-                self.blocks[index] = dict(incoming)
+                self.blocks[index] = incoming
 
     def _parse_partial(self, index: int, block: Mapping[str, Any]) -> dict[str, Any]:
         text = self._json.get(index, "")

@@ -708,3 +708,20 @@ def test_round_trip_keeps_text_tool_calls_and_tool_results(messages):
     # what the server would store, re-read as LlamaIndex messages
     back = [m for zm in zylon for m in from_zylon_input(MessageInput.model_validate(zm.to_json_dict()))]
     assert _essence(back) == _essence(messages)
+
+
+def test_stream_state_never_changes_what_the_accumulator_holds():
+    """Deltas may carry the accumulator's own dicts: building partial messages must not
+    alter them (this once doubled every streamed source)."""
+    source = {"type": "context.chunk", "id": "c1", "text": "t", "document": {"artifact": "a"}}
+    events = [
+        {"type": "message_start", "message": {"id": "m", "role": "assistant", "content": []}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "source", "sources": []}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "source_delta", "sources": [source]}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "source_delta", "sources": [{**source, "id": "c2"}]}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_stop"},
+    ]
+    final, snapshots = run_stream(events)
+    assert [s["id"] for s in final.message.additional_kwargs["sources"]] == ["c1", "c2"]
+    assert [s["id"] for s in snapshots[-1][1].additional_kwargs["sources"]] == ["c1", "c2"]
