@@ -1,0 +1,192 @@
+"""Tool definitions, ``tool_choice`` and JSON schemas in Zylon's wire form (pure).
+
+Both adapters turn their framework's tools into a name, a description and a JSON schema;
+everything after that (validation, built-in pass-through, the dict forms users write by
+hand, ``tool_choice``, ``response_format``) is here, once.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any, Iterable, Mapping
+
+from .models import BUILTIN_TOOL_TYPES
+
+TOOL_CHOICE_TYPES = ("auto", "any", "none", "tool")
+
+
+def custom_tool(name: Any, description: Any, schema: Any) -> dict[str, Any]:
+    """``{name, description, inputSchema}``, checked: a name, and an object schema."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"every tool needs a non-empty string 'name', got {name!r}")
+    if schema is None:
+        schema = {"type": "object", "properties": {}}
+    if not isinstance(schema, Mapping):
+        raise ValueError(f"tool {name!r}: the input schema must be a JSON-schema object, got {type(schema).__name__}")
+    schema = inline_refs(schema)
+    schema.pop("title", None)
+    schema.setdefault("type", "object")
+    if schema.get("type") != "object":
+        raise ValueError(f"tool {name!r}: the input schema must describe an object (type 'object'), got {schema.get('type')!r}")
+    schema.setdefault("properties", {})
+    tool: dict[str, Any] = {"name": name, "inputSchema": schema}
+    if description:
+        tool["description"] = str(description)
+    return tool
+
+
+def tool_from_dict(tool: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A hand-written tool dict in any common form, or None if it is not one.
+
+    * ``{type: "semantic_search_v1", name?}``: a Zylon built-in, passed through;
+    * ``{name, description, inputSchema}`` (Zylon), ``{name, input_schema}`` (Anthropic),
+      ``{type: "function", function: {name, parameters}}`` (OpenAI) → a custom tool.
+
+    None means "a dict this module does not recognise": the adapter may still convert
+    it (a bare JSON schema, for instance). An unknown ``type`` is an error.
+    """
+    kind = tool.get("type")
+    if kind in BUILTIN_TOOL_TYPES:
+        name = tool.get("name") or kind
+        if not isinstance(name, str):
+            raise ValueError(f"built-in tool {kind!r}: 'name' must be a string")
+        return {**tool, "name": name, "type": kind}
+    if kind == "function" and isinstance(tool.get("function"), Mapping):
+        function = tool["function"]
+        return custom_tool(function.get("name"), function.get("description"), function.get("parameters"))
+    if kind not in (None, "custom", "object"):  # "object": a bare JSON schema
+        raise ValueError(
+            f"unknown tool type {kind!r}: Zylon's built-in tools are {', '.join(BUILTIN_TOOL_TYPES)}; "
+            "custom tools have no type"
+        )
+    for key in ("inputSchema", "input_schema"):
+        if key in tool:
+            return custom_tool(tool.get("name"), tool.get("description"), tool[key])
+    return None
+
+
+def check_unique_names(tools: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = [tool["name"] for tool in tools]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"tool names must be unique; repeated: {', '.join(repeated)}")
+    return tools
+
+
+def builtin_tool_names(tools: Iterable[Mapping[str, Any]] | None) -> frozenset[str]:
+    """Names of the built-in (server-run) tools among wire tools."""
+    return frozenset(t["name"] for t in tools or () if t.get("type") in BUILTIN_TOOL_TYPES)
+
+
+def client_tool_names(tools: Iterable[Mapping[str, Any]] | None) -> frozenset[str]:
+    """Names of the custom tools the caller runs itself."""
+    return frozenset(t["name"] for t in tools or () if t.get("type") not in BUILTIN_TOOL_TYPES)
+
+
+def tool_choice(
+    choice: Any,
+    tool_names: Iterable[str] = (),
+    *,
+    parallel_tool_calls: bool | None = None,
+) -> dict[str, Any] | None:
+    """Zylon ``tool_choice`` ``{type: auto|any|none|tool, name?, disable_parallel_tool_use?}``.
+
+    Accepts ``"auto"``, ``"any"`` (also ``"required"``), ``"none"``, a tool name, ``True``
+    (the only tool, else any), ``False`` (none), a Zylon/Anthropic dict, an OpenAI
+    ``{"type": "function", "function": {"name"}}`` dict, or None (no preference).
+    A named tool must be among ``tool_names`` when those are given.
+    """
+    names = set(tool_names)
+    out: dict[str, Any] | None
+    if choice is None:
+        out = None
+    elif choice is True:
+        out = {"type": "tool", "name": next(iter(names))} if len(names) == 1 else {"type": "any"}
+    elif choice is False:
+        out = {"type": "none"}
+    elif isinstance(choice, str):
+        lowered = choice.lower()
+        if lowered in ("auto", "any", "none"):
+            out = {"type": lowered}
+        elif lowered == "required":
+            out = {"type": "any"}
+        else:
+            out = {"type": "tool", "name": choice}
+    elif isinstance(choice, Mapping):
+        kind = choice.get("type")
+        if kind == "function":
+            function = choice.get("function")
+            name = function.get("name") if isinstance(function, Mapping) else choice.get("name")
+            out = {"type": "tool", "name": name}
+        elif kind in TOOL_CHOICE_TYPES:
+            out = {k: v for k, v in choice.items() if v is not None}
+        else:
+            raise ValueError(f"tool_choice type must be one of {', '.join(TOOL_CHOICE_TYPES)}; got {kind!r}")
+    else:
+        raise ValueError(f"unsupported tool_choice {choice!r}: expected a string, a bool, a dict or None")
+    if out is not None and out["type"] == "tool":
+        if not out.get("name"):
+            raise ValueError("tool_choice of type 'tool' needs the tool's name")
+        if names and out["name"] not in names:
+            raise ValueError(
+                f"tool_choice names {out['name']!r}, which is not among the tools: {', '.join(sorted(names))}"
+            )
+    if out is not None and out["type"] in ("any", "tool") and not names:
+        raise ValueError(f"tool_choice={choice!r} needs at least one tool")
+    if parallel_tool_calls is not None:
+        out = out or {"type": "auto"}
+        out.setdefault("disable_parallel_tool_use", not parallel_tool_calls)
+    return out
+
+
+def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of ``schema`` with local ``#/$defs/...`` references replaced by their
+    definitions (recursive ones stay references, with their ``$defs`` kept)."""
+    schema = copy.deepcopy(dict(schema))
+    defs = {**schema.pop("definitions", {}), **schema.pop("$defs", {})}
+    if not defs:
+        return schema
+    recursive = False
+
+    def resolve(node: Any, stack: tuple[str, ...]) -> Any:
+        nonlocal recursive
+        if isinstance(node, list):
+            return [resolve(item, stack) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(("#/$defs/", "#/definitions/")):
+            name = ref.rsplit("/", 1)[-1]
+            if name in stack or name not in defs:
+                recursive = recursive or name in stack
+                return node
+            merged = {**defs[name], **{k: v for k, v in node.items() if k != "$ref"}}
+            return resolve(merged, stack + (name,))
+        return {key: resolve(value, stack) for key, value in node.items()}
+
+    out = resolve(schema, ())
+    if recursive:
+        out["$defs"] = defs
+    return out
+
+
+def json_schema_of(output: Any) -> dict[str, Any]:
+    """A self-contained JSON schema for a pydantic model class, a TypedDict-free dict
+    schema, or an OpenAI ``{name, schema}`` wrapper."""
+    if isinstance(output, Mapping):
+        schema = dict(output.get("schema", output)) if "schema" in output and "name" in output else dict(output)
+    elif hasattr(output, "model_json_schema"):
+        schema = output.model_json_schema()
+    else:
+        raise ValueError(f"cannot build a JSON schema from {output!r}: pass a pydantic model class or a dict")
+    return inline_refs(schema)
+
+
+def response_format_for(output: Any) -> dict[str, Any]:
+    """``response_format`` for a pydantic model or schema dict, or an explicit
+    ``{"type": "json_schema", "json_schema": {...}}`` / ``{"type": "text"}``."""
+    if isinstance(output, Mapping) and output.get("type") == "text":
+        return {"type": "text"}
+    if isinstance(output, Mapping) and output.get("type") == "json_schema" and "json_schema" in output:
+        return {"type": "json_schema", "json_schema": json_schema_of(output["json_schema"])}
+    return {"type": "json_schema", "json_schema": json_schema_of(output)}
