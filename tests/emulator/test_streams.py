@@ -242,3 +242,18 @@ async def test_async_core_client_chat_and_project(emulator: Any, api: httpx.Clie
         request = ChatRequest(messages=[MessageInput(role="user", content=[TextBlock(text="How fast are refunds processed?")])])
         deltas = [d async for d in client.stream_turn(Route.create(project_id=project["id"], all_artifacts=True), request)]
         assert re.search(r"five business days", "".join(d.text for d in deltas if d.kind == "text"))
+
+
+def test_cancel_after_the_client_left_the_stream() -> None:
+    with run_emulator(stream_delay=0.01) as server, client_for(server) as client:
+        thread = new_thread(client, new_project(client)["id"])
+        created = create(client, thread["id"], "/deltas 5000")
+        with client.stream("GET", f"{W}/interaction/{created['id']}/stream") as response:
+            for line in response.iter_lines():
+                if '"text_delta"' in line:
+                    break
+        assert client.post(f"{W}/interaction/{created['id']}/cancel").status_code == 204
+        stored = client.get(f"{W}/interaction/{created['id']}").json()
+        assert stored["state"] == "Completed" and stored["assistant_output"]["stop_reason"] == "cancelled"
+        assert texts(stored["assistant_output"]).startswith("tok0")
+        assert len(texts(stored["assistant_output"]).split()) < 5000

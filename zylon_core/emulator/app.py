@@ -12,10 +12,11 @@ the answer is computed at once and the interaction is created ``Completed``. Oth
 it is created ``Processing`` with its answer pending, and ``GET /interaction/{id}/stream``
 delivers it; the interaction becomes ``Completed`` just before the stream's last
 events are written. ``POST /interaction/{id}/cancel`` on a ``Processing`` interaction
-answers 204: a running stream stops at its next event with ``stop_reason:
-"cancelled"`` and the interaction is stored ``Completed`` with the partial answer
-(``stop_reason: "cancelled"``); with no stream running it is stored ``Completed`` with
-an empty cancelled answer. A stream of a finished interaction replays its answer.
+answers 204 once the interaction is stored ``Completed`` with ``stop_reason:
+"cancelled"``: a running stream stops at its next event (closing the open block, then
+``message_delta`` with that stop reason and ``message_stop``) and the partial answer it
+wrote is stored; with no stream running, what earlier streams wrote (often nothing) is
+stored. A stream of a finished interaction replays its answer.
 """
 
 from __future__ import annotations
@@ -512,9 +513,20 @@ class Emulator:
         if record.state != "Processing":
             raise ApiError(409, f"interaction {record.id!r} is already {record.state}: nothing to cancel")
         record.cancel_requested = True
-        if record.streams == 0:
-            self.finish_cancelled(record, [])
+        if record.streams > 0:
+            # A running stream stops at its next event and stores the partial answer.
+            # Wait for it, so that once this answers the interaction reads Completed; a
+            # stream whose client went away may never get there: then finish it here.
+            deadline = time.monotonic() + self.options.stream_delay + 0.5
+            while record.state == "Processing" and time.monotonic() < deadline:
+                await asyncio.sleep(0.005)
+        if record.state == "Processing":
+            sent = self.pending_events(record)[: record.sent_count]
+            self.finish_cancelled(record, sent + closing_events(sent, "cancelled", self.options.stream_shape))
         return Response(status_code=204)
+
+    def pending_events(self, record: InteractionRecord) -> list[dict[str, Any]]:
+        return self.message_events(record.pending_output or {}, self.options.stream_shape, record.pending_pieces)
 
     def finish_cancelled(self, record: InteractionRecord, events: list[dict[str, Any]]) -> None:
         if record.state != "Processing":
@@ -547,8 +559,7 @@ class Emulator:
         shape = self.options.stream_shape
         if record.state != "Processing":
             return self.sse(self.message_events(record.assistant_output or {"id": record.id, "content": []}, shape))
-        message = record.pending_output or {}
-        events = self.message_events(message, shape, record.pending_pieces)
+        events = self.pending_events(record)
         delay = self.options.stream_delay
 
         async def body() -> Any:
@@ -567,6 +578,7 @@ class Emulator:
                     if position >= len(events):
                         self.finish_completed(record)  # before the client can read message_stop
                     sent.extend(step)
+                    record.sent_count = max(record.sent_count, len(sent))
                     yield encode_all(step)
                     if delay > 0 and position < len(events):
                         await asyncio.sleep(delay)

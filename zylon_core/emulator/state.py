@@ -146,6 +146,7 @@ class InteractionRecord:
     pending_pieces: dict[int, list[str]] = field(default_factory=dict)
     cancel_requested: bool = False
     streams: int = 0  # streams currently delivering the pending answer
+    sent_count: int = 0  # events of the pending answer written so far (by any stream)
     created: float = field(default_factory=time.time)
 
     def to_json(self) -> dict[str, Any]:
