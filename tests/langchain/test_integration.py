@@ -345,3 +345,18 @@ def test_tool_message_history_in_one_shot_mode(llm: ChatZylon, zylon_env: Any) -
     assert "5" in answer.text and answer.tool_calls == []
     sent = zylon_env.requests[0]["json"]["messages"]
     assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+
+
+def test_output_version_v1_gives_standard_blocks(zylon_env: Any, project: dict[str, Any]) -> None:
+    llm = ChatZylon(output_version="v1", thinking=True)
+    called = llm.bind_tools([magic_function]).invoke("What is magic_function(3)? Use the tool.")
+    assert [b["type"] for b in called.content] == ["reasoning", "tool_call"]
+    assert called.content[1]["args"] == {"input": 3} and called.tool_calls[0]["args"] == {"input": 3}
+    cited = ChatZylon(output_version="v1", project_id=project["id"], all_artifacts=True, citations=True).invoke("How did the support backlog change?")
+    assert [b["type"] for b in cited.content] == ["text", "non_standard"]
+    assert cited.content[0]["annotations"][0]["cited_text"].startswith("Support backlog dropped 8%")
+    assert cited.content[1]["value"]["type"] == "source"
+    streamed = list(llm.stream("hello"))
+    full = sum(streamed[1:], streamed[0])
+    assert [b["type"] for b in full.content] == ["reasoning", "text"]
+    assert full.content[1]["text"] == 'You said: "hello".'
