@@ -200,3 +200,15 @@ def test_search(api: httpx.Client) -> None:
     only = api.get(f"{W}/search", params={"q": "zebra", "type": "Thread", "limit": 1}).json()
     assert only == [{"id": thread["id"], "type": "Thread", "match": "Zebra questions", "rank": only[0]["rank"], "metadata": {"name": "Zebra questions", "project_id": project["id"], "project_name": "Zebra Research"}}]
     assert api.get(f"{W}/search", params={"q": "zebra", "type": "Bogus"}).status_code == 400
+
+
+def test_tool_loop_across_interactions(api: httpx.Client, thread: dict[str, Any]) -> None:
+    tid = thread["id"]
+    tool = {"name": "magic_function", "description": "Apply a magic function.", "inputSchema": {"type": "object", "properties": {"input": {"type": "integer"}}, "required": ["input"]}}
+    asked = api.post(f"{W}/thread/{tid}/interaction", json={"pgpt": {"messages": [user("What is magic_function(3)?")], "tools": [tool]}}).json()
+    use = asked["assistant_output"]["content"][0]
+    assert asked["assistant_output"]["stop_reason"] == "tool_use" and use["input"] == {"input": 3}
+    result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": use["id"], "content": [{"type": "text", "text": "5"}]}]}
+    answered = api.post(f"{W}/thread/{tid}/interaction", json={"pgpt": {"messages": [result], "tools": [tool]}}).json()
+    assert answered["user_input"] == result
+    assert texts(answered["assistant_output"]) == "The result of magic_function is 5."
