@@ -162,3 +162,29 @@ def test_headers_are_recorded_without_credentials(emulator: Any) -> None:
     assert recorded["method"] == "POST" and recorded["path"] == f"{W}/chat" and recorded["query"] == {"q": "1"}
     assert recorded["headers"]["x-org"] == "default"
     assert "authorization" not in recorded["headers"] and "x-api-key" not in recorded["headers"]
+
+
+def test_options_are_checked() -> None:
+    from zylon_core.emulator import EmulatorOptions, create_app
+
+    with pytest.raises(TypeError, match="stream_shap"):
+        create_app(stream_shap="full")
+    with pytest.raises(ValueError, match="stream_shape"):
+        EmulatorOptions.build(stream_shape="tiny")
+    with pytest.raises(ValueError, match="stop_reason_style"):
+        EmulatorOptions.build(stop_reason_style="openai")
+    base = EmulatorOptions.build(ping=True)
+    assert EmulatorOptions.build(base, stream_delay=0.5) == EmulatorOptions(ping=True, stream_delay=0.5)
+
+
+async def test_in_process_app_with_asgi_transport() -> None:
+    from zylon_core.emulator import create_app
+
+    app = create_app(stream_shape="minimal")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://emulator", headers=HEADERS) as client:
+        answer = await client.post(f"{W}/chat", json={"messages": [user("in process")]})
+        assert answer.json()["content"][0]["text"] == 'You said: "in process".'
+        stream = await client.post(f"{W}/chat", json={"stream": True, "messages": [user("/deltas 3")]})
+        assert stream.text.count("event: content_block_delta") == 3
+    assert app.state.emulator.state.requests[-1]["json"]["stream"] is True

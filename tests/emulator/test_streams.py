@@ -106,6 +106,25 @@ def test_workspace_stream_rebuilds_the_answer(shaped: tuple[str, httpx.Client], 
         assert any(e.get("delta", {}).get("type") == "input_json_delta" for e in events) == (shape == "full")
 
 
+@pytest.mark.parametrize(("kind", "extras", "text", "needs_project"), KINDS, ids=[k[0] for k in KINDS])
+def test_interaction_stream_rebuilds_the_stored_answer(shaped: tuple[str, httpx.Client], kind: str, extras: dict[str, Any], text: str, needs_project: bool) -> None:
+    shape, client = shaped
+    project = new_project(client)
+    if needs_project:
+        new_document(client, project["id"], "Invoices", "Invoices are paid by bank transfer within 30 days.")
+    thread = new_thread(client, project["id"])
+    body = {"all_artifacts": needs_project, "pgpt": {"messages": [user(text)], "stream": True, **extras}}
+    created = client.post(f"{W}/thread/{thread['id']}/interaction", json=body).json()
+    assert created["state"] == "Processing"
+    streamed = accumulate(client.get(f"{W}/interaction/{created['id']}/stream").text)
+    stored = Interaction.model_validate(client.get(f"{W}/interaction/{created['id']}").json())
+    assert stored.state == "Completed" and stored.assistant_output is not None
+    if shape == "full":
+        assert streamed == stored.assistant_output  # the very same message: id, created, model, usage...
+    else:
+        assert streamed.content == stored.assistant_output.content and streamed.id == stored.assistant_output.id
+
+
 def test_gpt_messages_stream_rebuilds_the_answer(api: httpx.Client) -> None:
     for extras, text in [({}, "Give a tagline."), ({"tools": [MAGIC]}, "magic_function(4)"), ({"thinking": {"enabled": True}}, "Think")]:
         body = {"model": "default", "max_tokens": 32, "messages": [{"role": "user", "content": text}], **extras}

@@ -207,8 +207,9 @@ class EmulatorState:
 
     def ingest(self, collection: str, artifact: str, text: str, metadata: dict[str, Any] | None = None, name: str = "") -> Document:
         pieces = chunk_text(text, self.chunk_words)
+        key = hashlib.sha1(f"{collection}/{artifact}".encode()).hexdigest()[:12]
         chunks = [
-            Chunk(id=f"{artifact}-chunk-{index}", index=index, text=piece, vector=term_vector(piece))
+            Chunk(id=f"chunk_{key}_{index}", index=index, text=piece, vector=term_vector(piece))
             for index, piece in enumerate(pieces)
         ]
         meta = {"file_name": name or artifact, **(metadata or {}), "artifact_id": artifact, "collection": collection}
