@@ -93,13 +93,13 @@ def _normalised(body: Any) -> Any:
     return json.loads(_UUID.sub("<uuid>", json.dumps(data, sort_keys=True)))
 
 
-def zylon_body(r1: Any, r2: Any) -> None:
+def lc_zylon_json_body(r1: Any, r2: Any) -> None:
     """vcr matcher: the JSON bodies are equal (key order and per-run uuids aside)."""
     assert _normalised(r1.body) == _normalised(r2.body), "request bodies differ"
 
 
 def pytest_recording_configure(config: Any, vcr: Any) -> None:
-    vcr.register_matcher("zylon_body", zylon_body)
+    vcr.register_matcher("lc_zylon_json_body", lc_zylon_json_body)
 
 
 @pytest.fixture
@@ -108,7 +108,7 @@ def vcr_config() -> dict[str, Any]:
     port differs per run). Credentials and the org never reach a cassette."""
     return {
         "filter_headers": [("authorization", "PLACEHOLDER"), ("x-api-key", "PLACEHOLDER"), ("x-org", "PLACEHOLDER")],
-        "match_on": ["method", "path", "query", "zylon_body"],
+        "match_on": ["method", "path", "query", "lc_zylon_json_body"],
         "allow_playback_repeats": True,
         "decode_compressed_response": True,
     }

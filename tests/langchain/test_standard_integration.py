@@ -10,7 +10,6 @@ cassettes stay small. Everything else is the suite as published.
 
 from __future__ import annotations
 
-import base64
 import struct
 import zlib
 from typing import Any
@@ -20,7 +19,6 @@ import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_zylon import ChatZylon
-from tests.conftest import TEST_TOKEN
 
 
 def _png() -> bytes:
