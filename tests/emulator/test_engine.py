@@ -238,3 +238,9 @@ def test_artifacts_in_scope_with_citations() -> None:
     assert cited.content[0]["citations"][0]["artifact_id"] == "artifact_1"
     empty = run(msg("user", "unrelated"), search=lambda q, k: [], citations=True)
     assert "found no passage" in text(empty)
+
+
+def test_media_only_message_is_not_answered_with_older_text() -> None:
+    image = {"role": "user", "content": [{"type": "image", "data": "https://example.com/cat.png"}]}
+    output = run(msg("user", "Earlier words"), msg("assistant", "ok"), image, turn=2)
+    assert text(output) == "I received 1 image. This is turn 2 of this conversation."

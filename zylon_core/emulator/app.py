@@ -287,7 +287,7 @@ class Emulator:
                 system_parts.append(engine_module.text_of(normalize_messages([message])[0]))
         messages = normalize_messages(history + [m for m in new if m.get("role") != "system"])
         if turn is None:
-            turn = max(1, sum(1 for m in messages if m["role"] == "user" and engine_module.text_of(m)))
+            turn = max(1, sum(1 for m in messages if m["role"] == "user" and any(b.get("type") != "tool_result" for b in m["content"])))
         citations = request.system.citations if request.system else None
         search, tool_search, list_files = scope
         return EngineInput(

@@ -129,8 +129,8 @@ class EngineOutput:
 
 def generate(inp: EngineInput) -> EngineOutput:
     messages = inp.messages
-    user_positions = [i for i, m in enumerate(messages) if m["role"] == "user" and text_of(m)]
-    prompt = text_of(messages[user_positions[-1]]) if user_positions else ""
+    last_user = next((m for m in reversed(messages) if m["role"] == "user"), None)
+    prompt = text_of(last_user) if last_user is not None else ""
     input_tokens = count_words(inp.system) + sum(block_words(b) for m in messages for b in m["content"])
     last = messages[-1] if messages else {"role": "user", "content": []}
     has_results = any(b.get("type") == "tool_result" for b in last["content"])
