@@ -29,20 +29,29 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import filetype
-from llama_index.core.base.llms.types import (
-    AudioBlock,
-    CachePoint,
-    ChatMessage,
-    CitableBlock,
-    CitationBlock,
-    DocumentBlock,
-    ImageBlock,
-    MessageRole,
-    TextBlock,
-    ThinkingBlock,
-    ToolCallBlock,
-    VideoBlock,
-)
+
+try:
+    from llama_index.core.base.llms.types import (
+        AudioBlock,
+        CachePoint,
+        ChatMessage,
+        CitableBlock,
+        CitationBlock,
+        DocumentBlock,
+        ImageBlock,
+        MessageRole,
+        TextBlock,
+        ThinkingBlock,
+        ToolCallBlock,
+        VideoBlock,
+    )
+except ImportError as exc:  # pragma: no cover - depends on the installed version
+    from importlib.metadata import version
+
+    raise ImportError(
+        "llama_index_zylon needs llama-index-core >= 0.14.5 (ToolCallBlock, ThinkingBlock, "
+        f"CitationBlock, CitableBlock); installed: {version('llama-index-core')}"
+    ) from exc
 from llama_index.core.llms.utils import parse_partial_json
 
 from zylon_core.models import (

@@ -517,3 +517,36 @@ async def test_closing_an_async_thread_stream_early_cancels_the_interaction(slow
             break
         await asyncio.sleep(0.01)
     assert len(_cancels(slow_server)) == 1
+
+
+# --------------------------------------------------------------------------------------
+# property: a streamed answer ends as the same message as the non-streamed one
+# --------------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_words = st.lists(st.sampled_from(["add", "5", "and", "7", "hello", "my", "name", "is", "Ada", "what", "+", "2"]), min_size=1, max_size=8)
+
+
+def _same(blocks):
+    """Blocks, minus the per-message tool call ids (the server makes new ones each time)."""
+    return [b.model_copy(update={"tool_call_id": None}) if isinstance(b, ToolCallBlock) else b for b in blocks]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=_words, thinking=st.booleans(), with_tools=st.booleans())
+def test_stream_and_answer_agree(zylon_env, words, thinking, with_tools):
+    llm = Zylon(thinking=thinking)
+    messages = [ChatMessage(role="user", content=" ".join(words))]
+    kwargs = {"tools": TOOLS} if with_tools else {}
+    if with_tools:
+        kwargs = llm._prepare_chat_with_tools(TOOLS, chat_history=messages, allow_parallel_tool_calls=True)
+        messages = kwargs.pop("messages")
+    answer = llm.chat(messages, **kwargs)
+    chunks = list(llm.stream_chat(messages, **kwargs))
+    final = chunks[-1]
+    assert "".join(c.delta or "" for c in chunks) == (answer.message.content or "")
+    assert _same(final.message.blocks) == _same(answer.message.blocks)
+    assert _same(chunks[-2].message.blocks) == _same(answer.message.blocks), "the last partial already equals it"
+    assert final.additional_kwargs["stop_reason"] == answer.additional_kwargs["stop_reason"]
