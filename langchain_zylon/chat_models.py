@@ -21,9 +21,9 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
 
-from zylon_core import AsyncZylonClient, Route, TurnResult, ZylonClient, ZylonSettings
+from zylon_core import AsyncZylonClient, ConfigurationError, Route, TurnResult, ZylonClient, ZylonSettings
 from zylon_core.models import ChatRequest, ChatValidationResult
 
 from ._codec import ChunkBuilder, RequestOptions, build_request, to_ai_message
@@ -122,9 +122,19 @@ class ChatZylon(BaseChatModel):
     _async_client: AsyncZylonClient = PrivateAttr()
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        # Resolved here, not in a validator, so a missing setting is a plain
-        # ConfigurationError naming the variable rather than a pydantic error.
+        try:
+            super().__init__(**kwargs)
+        except ValidationError as exc:
+            # A missing setting is a plain ConfigurationError naming the variable to
+            # set, not a pydantic error wrapping it.
+            for error in exc.errors():
+                cause = (error.get("ctx") or {}).get("error")
+                if isinstance(cause, ConfigurationError):
+                    raise cause from None
+            raise
+
+    def model_post_init(self, context: Any, /) -> None:
+        super().model_post_init(context)
         settings = ZylonSettings.resolve(
             base_url=self.base_url,
             api_token=self.api_token,
@@ -136,12 +146,14 @@ class ChatZylon(BaseChatModel):
         )
         unknown = set(self.model_kwargs) - set(ChatRequest.model_fields)
         if unknown:
-            raise ValueError(f"model_kwargs: not ChatRequest fields: {', '.join(sorted(unknown))}")
+            raise ConfigurationError(f"model_kwargs: not ChatRequest fields: {', '.join(sorted(unknown))}")
         self.base_url = settings.base_url
         self.api_token = settings.api_token
         self.org = settings.org
         self.model = settings.model
         self.timeout = settings.timeout
+        # One sync and one async client per instance, reused by every call (and shared
+        # by the copies bind() and with_config() make).
         self._client = ZylonClient(settings)
         self._async_client = AsyncZylonClient(settings)
 

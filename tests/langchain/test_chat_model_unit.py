@@ -52,6 +52,13 @@ def test_missing_settings_name_the_variable(clean_env):
         ChatZylon(base_url="https://zylon.example.com")
 
 
+def test_model_validate_builds_a_working_model_too(clean_env):
+    llm = ChatZylon.model_validate({"base_url": "https://z.example.com", "api_key": SECRET, "temperature": 0.5})
+    assert llm._client.settings.base_url == "https://z.example.com" and llm.temperature == 0.5
+    with pytest.raises(ValueError, match="ZYLON_API_TOKEN"):
+        ChatZylon.model_validate({"base_url": "https://z.example.com"})
+
+
 def test_aliases(clean_env):
     llm = ChatZylon(base_url="https://z.example.com", api_key=SECRET, model_name="m1", stop_sequences=["END"])
     assert llm.api_token.get_secret_value() == SECRET and llm.model == "m1" and llm.stop == ["END"]
@@ -60,8 +67,9 @@ def test_aliases(clean_env):
 def test_unknown_constructor_argument_is_an_error(clean_env):
     with pytest.raises(ValueError, match="temprature"):
         make(temprature=0.2)
-    with pytest.raises(ValueError, match="bogus"):
+    with pytest.raises(ConfigurationError, match="bogus"):
         make(model_kwargs={"bogus": 1})
+    assert make(model_kwargs={"min_p": 0.1}).model_kwargs == {"min_p": 0.1}
 
 
 def test_the_token_is_never_shown_or_serialised(clean_env):
