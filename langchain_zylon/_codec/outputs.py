@@ -21,7 +21,8 @@ Zylon                           ``AIMessage``
                                 ``additional_kwargs["tldr"]``
 ``usage``                       ``usage_metadata`` (input/output/total)
 id, model, stop reason          ``response_metadata``: ``id``, ``model_name``,
-                                ``stop_reason`` (normalised), ``stop_sequence``,
+                                ``stop_reason`` (Anthropic-style, see
+                                :func:`stop_reason`), ``stop_sequence``,
                                 ``model_provider="zylon"``, and in thread mode
                                 ``interaction_id`` / ``thread_id``
 ==============================  ===================================================
@@ -82,12 +83,13 @@ def response_metadata(
     interaction_id: str | None = None,
     thread_id: str | None = None,
     sources: list[dict[str, Any]] | None = None,
+    tool_calls: bool = False,
 ) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "id": message.id,
         "model_name": message.model or model_name,
         "model_provider": PROVIDER,
-        "stop_reason": normalize_stop_reason(message.stop_reason),
+        "stop_reason": stop_reason(message.stop_reason, tool_calls),
     }
     if message.stop_sequence:
         metadata["stop_sequence"] = message.stop_sequence
@@ -98,6 +100,16 @@ def response_metadata(
     if sources:
         metadata["sources"] = sources
     return metadata
+
+
+def stop_reason(raw: str | None, tool_calls: bool) -> str:
+    """The Anthropic-style stop reason. The Workspace's own vocabulary (``stop``) and
+    its documented streams (no stop reason at all) cannot say "tool_use": a complete
+    answer that ends in pending client tool calls is ``tool_use``, any other ``end_turn``."""
+    reason = normalize_stop_reason(raw)
+    if reason in (None, "end_turn") and tool_calls:
+        return "tool_use"
+    return reason or "end_turn"
 
 
 def server_tool_ids(blocks: Iterable[dict[str, Any]]) -> set[str]:
@@ -158,7 +170,12 @@ def to_ai_message(
         tool_calls=tool_calls,
         usage_metadata=usage_metadata(message.usage),
         response_metadata=response_metadata(
-            message, model_name=model_name, interaction_id=interaction_id, thread_id=thread_id, sources=sources
+            message,
+            model_name=model_name,
+            interaction_id=interaction_id,
+            thread_id=thread_id,
+            sources=sources,
+            tool_calls=bool(tool_calls),
         ),
     )
 

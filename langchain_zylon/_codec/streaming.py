@@ -69,7 +69,9 @@ class ChunkBuilder:
                 response_metadata=dict(_META),
             )
         if kind == "tool_use":
-            return self._tool_use(delta.block or {}, delta.index, args="")
+            block = delta.block or {}
+            # A tool_use that arrives whole (a synthetic block) carries its input.
+            return self._tool_use(block, delta.index, args=json.dumps(block["input"]) if block.get("input") else "")
         if kind == "source":
             self.blocks = True
             sources = list((delta.block or {}).get("sources") or ())
@@ -131,7 +133,12 @@ class ChunkBuilder:
             content=[] if self.blocks else "",
             usage_metadata=usage_metadata(message.usage),
             response_metadata=response_metadata(
-                message, model_name=model_name, interaction_id=interaction_id, thread_id=thread_id, sources=sources
+                message,
+                model_name=model_name,
+                interaction_id=interaction_id,
+                thread_id=thread_id,
+                sources=sources,
+                tool_calls=bool(self._calls),
             ),
             chunk_position="last",
         )

@@ -67,7 +67,7 @@ def test_documented_response(name):
     assert ai.text == text_of(message)
     assert ai.response_metadata["id"] == message.id
     assert ai.response_metadata["model_name"] == (message.model or "configured-model")
-    assert ai.response_metadata["stop_reason"] == normalize_stop_reason(message.stop_reason)
+    assert ai.response_metadata["stop_reason"] == (normalize_stop_reason(message.stop_reason) or "end_turn")
     assert ai.response_metadata["model_provider"] == "zylon"
     if interaction is not None:
         assert ai.response_metadata["interaction_id"] == interaction.id
@@ -199,6 +199,16 @@ def test_website_source_fills_citation_url():
 def test_stop_reason_vocabularies_are_normalised():
     assert to_ai_message(out({"type": "text", "text": "x"}, stop_reason="stop"), model_name="m").response_metadata["stop_reason"] == "end_turn"
     assert to_ai_message(out({"type": "text", "text": "x"}, stop_reason="max_tokens"), model_name="m").response_metadata["stop_reason"] == "max_tokens"
+
+
+@pytest.mark.parametrize(
+    ("raw", "calls", "expected"),
+    [("stop", False, "end_turn"), (None, False, "end_turn"), ("stop", True, "tool_use"), (None, True, "tool_use"), ("end_turn", True, "tool_use"), ("max_tokens", True, "max_tokens"), ("cancelled", False, "cancelled")],
+)
+def test_stop_reason_says_tool_use_when_the_workspace_cannot(raw, calls, expected):
+    blocks = [{"type": "tool_use", "id": "t", "name": "f", "input": {}}] if calls else [{"type": "text", "text": "x"}]
+    message = MessageOutput.model_validate({"id": "m", "stop_reason": raw, "content": blocks})
+    assert to_ai_message(message, model_name="m", client_tools=frozenset({"f"})).response_metadata["stop_reason"] == expected
 
 
 def test_usage_with_only_output_tokens():

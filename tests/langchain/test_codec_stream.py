@@ -65,7 +65,7 @@ def test_documented_stream(name):
     assert chunks[-1].chunk_position == "last"
     assert full.response_metadata["id"] == message.id
     assert full.response_metadata["model_name"] == expected.response_metadata["model_name"]
-    assert full.response_metadata["stop_reason"] == expected.response_metadata["stop_reason"]
+    assert full.response_metadata["stop_reason"] == expected.response_metadata["stop_reason"] == "end_turn"
     assert full.usage_metadata == expected.usage_metadata
     assert sum(1 for c in chunks if c.usage_metadata) <= 1
     assert sum(1 for c in chunks if c.response_metadata.get("model_name")) == 1
@@ -213,6 +213,22 @@ def test_plain_chunks_are_strings_and_last_chunk_has_usage_only_once():
     assert [c.content for c in chunks] == ["a", "b", ""]
     assert [c.usage_metadata is not None for c in chunks] == [False, False, True]
     assert chunks[-1].chunk_position == "last" and chunks[0].chunk_position is None
+
+
+def test_minimal_workspace_shape_with_a_synthetic_tool_use():
+    """The Workspace docs' shape: key-less deltas, other blocks whole, no stop reason."""
+    events = [
+        {"type": "message_start", "message": {"id": "m", "role": "assistant", "content": []}},
+        {"type": "content_block_delta", "delta": {"type": "thinking_delta", "thinking": "Hmm."}},
+        {"type": "content_block_synthetic", "block_id": "b1", "block": {"type": "tool_use", "id": "t1", "name": "add", "input": {"a": 2}}},
+        {"type": "message_stop"},
+    ]
+    chunks, message = run(events, rich=False, client_tools=frozenset({"add"}))
+    full = total(chunks)
+    assert full.tool_calls == [{"name": "add", "args": {"a": 2}, "id": "t1", "type": "tool_call"}]
+    assert full.additional_kwargs["reasoning_content"] == "Hmm."
+    assert full.response_metadata["stop_reason"] == "tool_use"
+    assert to_ai_message(message, model_name="m", client_tools=frozenset({"add"})).response_metadata["stop_reason"] == "tool_use"
 
 
 def test_whole_tool_use_block_streams_its_input_at_once():

@@ -360,3 +360,26 @@ def test_output_version_v1_gives_standard_blocks(zylon_env: Any, project: dict[s
     full = sum(streamed[1:], streamed[0])
     assert [b["type"] for b in full.content] == ["reasoning", "text"]
     assert full.content[1]["text"] == 'You said: "hello".'
+
+
+@pytest.fixture(scope="module")
+def workspace_emulator() -> Iterator[Any]:
+    """An emulator that streams the Workspace docs' minimal shape with its stop vocabulary."""
+    from zylon_core.emulator.testing import run_emulator
+
+    with run_emulator(stream_shape="minimal", stop_reason_style="workspace") as server:
+        yield server
+
+
+def test_minimal_stream_shape_and_workspace_stop_reasons(workspace_emulator: Any) -> None:
+    llm = ChatZylon(base_url=workspace_emulator.base_url, api_key=TEST_TOKEN, thinking=True).bind_tools([magic_function])
+    chunks = list(llm.stream("Call magic_function(3)."))
+    full = sum(chunks[1:], chunks[0])
+    assert full.tool_calls[0]["args"] == {"input": 3}
+    assert full.additional_kwargs["reasoning_content"] == "Thinking about: Call magic_function(3)."
+    assert full.response_metadata["stop_reason"] == "tool_use"
+    invoked = llm.invoke("Call magic_function(3).")
+    assert invoked.tool_calls[0]["args"] == {"input": 3} and invoked.response_metadata["stop_reason"] == "tool_use"
+    plain = list(ChatZylon(base_url=workspace_emulator.base_url, api_key=TEST_TOKEN).stream("hello"))
+    assert [c.content for c in plain] == ["You", " said:", ' "hello".', ""]
+    assert plain[-1].response_metadata["stop_reason"] == "end_turn"
