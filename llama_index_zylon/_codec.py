@@ -68,8 +68,10 @@ from zylon_core.streaming import StreamDelta, normalize_stop_reason
 __all__ = [
     "DecodedOutput",
     "StreamState",
+    "builtin_tool_names",
     "decode_output",
     "from_zylon_input",
+    "inline_refs",
     "json_schema_for",
     "response_format_for",
     "sources_to_citation_blocks",
@@ -718,21 +720,21 @@ def _media_from_zylon(block: Mapping[str, Any]) -> Any:
         content = block.get("content") or ""
         mime = block.get("content_type")
         name = (block.get("doc_metadata") or {}).get("file_name")
-        return DocumentBlock(data=_data_bytes(content, mime), document_mimetype=mime, title=name)
+        return DocumentBlock(data=_data_bytes(content), document_mimetype=mime, title=name)
     data, mime = block.get("data") or "", block.get("mime_type")
     is_url = data.startswith(("http://", "https://", "data:"))
     if kind == "image":
-        return ImageBlock(url=data, image_mimetype=mime) if is_url else ImageBlock(image=_data_bytes(data, mime), image_mimetype=mime)
+        return ImageBlock(url=data, image_mimetype=mime) if is_url else ImageBlock(image=_data_bytes(data), image_mimetype=mime)
     if kind == "audio":
         fmt = (mimetypes.guess_extension(mime) or "").lstrip(".") or None if mime else None
-        return AudioBlock(url=data, format=fmt) if is_url else AudioBlock(audio=_data_bytes(data, mime), format=fmt)
+        return AudioBlock(url=data, format=fmt) if is_url else AudioBlock(audio=_data_bytes(data), format=fmt)
     title = block.get("filename")
     if is_url:
         return DocumentBlock(url=data, document_mimetype=mime, title=title)
-    return DocumentBlock(data=_data_bytes(data, mime), document_mimetype=mime, title=title)
+    return DocumentBlock(data=_data_bytes(data), document_mimetype=mime, title=title)
 
 
-def _data_bytes(data: str, mime: str | None) -> bytes:
+def _data_bytes(data: str) -> bytes:
     """Bytes LlamaIndex will base64-encode if they are not base64 already."""
     return data.encode("utf-8")
 
