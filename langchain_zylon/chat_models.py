@@ -52,24 +52,60 @@ class ChatZylon(BaseChatModel):
     """Chat with a private Zylon instance.
 
     Setup: ``pip install "zylon-integrations[langchain]"`` and set ``ZYLON_BASE_URL``
-    and ``ZYLON_API_TOKEN`` (or pass ``base_url`` / ``api_token``).
+    and ``ZYLON_API_TOKEN`` (or pass ``base_url`` / ``api_token``; ``ZYLON_ORG`` and
+    ``ZYLON_MODEL`` are optional). A missing setting is a ``ConfigurationError`` naming
+    the variable, raised by the constructor.
+
+    Routing (every routing and sampling field can also be passed per call, e.g.
+    ``llm.invoke(x, thread_id=...)``, and then wins over the field):
 
     ```python
     from langchain_zylon import ChatZylon
 
-    llm = ChatZylon()                                  # one-shot chat: POST /chat
-    llm = ChatZylon(project_id="proj_...")             # project chat over its artifacts
-    llm = ChatZylon(thread_id="thread_...")            # a thread: the server keeps history
-    llm.invoke("Hello", thread_id="thread_...")        # any routing/sampling field per call
+    llm = ChatZylon()                                  # one-shot: POST /api/v1/app/chat
+    llm = ChatZylon(project_id="proj_...")             # POST /project/{id}/chat
+    llm = ChatZylon(thread_id="thread_...")            # POST /thread/{id}/interaction
+    llm.invoke("Hello", thread_id="thread_...", temperature=0.2)
     ```
 
-    Output: ``content`` is a string for a text-only answer, else Zylon-shaped blocks
-    (``text``, ``thinking``, ``tool_use``, ``tool_result``, ``source``, ``tldr``);
-    ``message.content_blocks`` gives LangChain's standard blocks. Reasoning is also in
-    ``additional_kwargs["reasoning_content"]``; sources in
-    ``response_metadata["sources"]`` (and ``additional_kwargs["sources"]``);
-    ``response_metadata`` has ``id``, ``model_name``, ``stop_reason`` and, in thread
-    mode, ``interaction_id`` and ``thread_id``.
+    In thread mode the server keeps the history: only the messages after the last
+    ``AIMessage`` are sent (the new question, or the tool results answering its tool
+    calls), whether the caller passes the whole history or just the new message.
+    System messages always go to ``system.text``. An interaction that comes back
+    ``Processing`` is followed to its end.
+
+    Tools: ``bind_tools`` takes LangChain tools, functions, pydantic models and
+    OpenAI/Anthropic-style dicts (custom tools, run by the caller) and Zylon built-in
+    tools as ``{"type": "semantic_search_v1", "name": "search"}`` (run by the server);
+    ``tool_choice`` is ``"auto"``, ``"any"``, ``"none"``, a tool name or ``True``.
+    ``with_structured_output(schema, method="json_schema" | "function_calling",
+    include_raw=...)``. ``validate_request(messages, **kwargs)`` asks Zylon whether a
+    request is valid without running it.
+
+    Where the answer lands on the ``AIMessage``:
+
+    * text: ``content`` (a string for a text-only answer, else Zylon-shaped blocks:
+      ``text``, ``thinking``, ``tool_use``, ``tool_result``, ``source``, ``tldr``);
+      ``message.content_blocks`` (or ``output_version="v1"``) gives LangChain's
+      standard blocks: ``reasoning``, ``tool_call``, ``server_tool_call`` /
+      ``server_tool_result``, citations as ``text`` annotations;
+    * reasoning (``thinking=True``): ``thinking`` blocks and
+      ``additional_kwargs["reasoning_content"]``;
+    * client tool calls: ``tool_calls`` (a ``tool_use`` the same answer also holds a
+      ``tool_result`` for ran on the server and stays in ``content``);
+    * sources (``citations=True``, built-in search tools): every source, flat, in
+      ``response_metadata["sources"]`` and ``additional_kwargs["sources"]``; text
+      blocks keep Zylon's ``citations`` (``source_id`` points into the sources);
+    * ``usage_metadata``; ``response_metadata``: ``id``, ``model_name``,
+      ``model_provider="zylon"``, ``stop_reason`` (``end_turn``, ``tool_use``,
+      ``max_tokens``, ``stop_sequence``...) and, in thread mode, ``interaction_id`` and
+      ``thread_id``.
+
+    Streaming yields ``AIMessageChunk`` s (text, reasoning, ``tool_call_chunks`` whose
+    ``index`` is the Zylon block position); the last chunk has ``usage_metadata``,
+    ``response_metadata`` and ``chunk_position="last"``. Stop sequences are applied by
+    the client (the API has none). Errors are ``zylon_core`` errors that are also
+    LangChain's standard model errors (``ModelRateLimitError``, ...).
     """
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=(), extra="forbid")
