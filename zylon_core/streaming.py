@@ -132,7 +132,7 @@ class StreamAccumulator:
             elif key != "content":
                 self.message[key] = value
         for block in message.get("content") or ():
-            self._open(dict(block), key=None)
+            self._open(_own(block), key=None)
 
     def _on_message_delta(self, event: dict[str, Any]) -> None:
         delta = event.get("delta") or {}
@@ -141,7 +141,7 @@ class StreamAccumulator:
                 self._merge_usage(value)
             elif key == "content":
                 for block in value or ():
-                    self._open(dict(block), key=None)
+                    self._open(_own(block), key=None)
             elif value is not None or key not in self.message:
                 self.message[key] = value
         if "usage" in event:
@@ -167,7 +167,7 @@ class StreamAccumulator:
         return position
 
     def _on_start(self, event: dict[str, Any], block: dict[str, Any], whole: bool = False) -> StreamDelta | None:
-        block = dict(block)
+        block = _own(block)
         block_type = block.get("type")
         key = self._key(event)
         if whole and key in self._keys:
@@ -316,6 +316,11 @@ class StreamAccumulator:
             message["stop_reason"] = "stop_sequence"
             message["stop_sequence"] = self.stop_sequence_hit
         return MessageOutput.model_validate(message)
+
+
+def _own(block: dict[str, Any]) -> dict[str, Any]:
+    """A copy the accumulator may grow (its lists too), leaving the caller's event intact."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in block.items()}
 
 
 def _whole(block: dict[str, Any]) -> _OpenBlock:

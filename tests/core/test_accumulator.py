@@ -255,3 +255,19 @@ def test_event_name_fills_a_missing_type():
     assert decode_event("ping", "{}") == {"type": "ping"}
     assert decode_event("message", "") is None
     assert json.dumps(decode_event("x", '{"type": "message_stop"}')) == '{"type": "message_stop"}'
+
+
+def test_feeding_does_not_mutate_the_callers_events():
+    import copy
+
+    events = [
+        START,
+        {"type": "content_block_start", "block_id": "s", "content_block": {"type": "source", "sources": [{"type": "context.chunk", "id": "c0"}]}},
+        {"type": "content_block_delta", "block_id": "s", "delta": {"type": "source_delta", "sources": [{"type": "context.chunk", "id": "c1"}]}},
+        STOP,
+    ]
+    before = copy.deepcopy(events)
+    first, _ = run(events)
+    second, _ = run(events)
+    assert events == before
+    assert [s.id for s in first.content[0].sources] == [s.id for s in second.content[0].sources] == ["c0", "c1"]
