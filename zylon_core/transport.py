@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Generic, Iterator, TypeVar
 
 import httpx
-from httpx_sse import EventSource, SSEError
+from httpx_sse import SSEError
+from httpx_sse._decoders import SSEDecoder  # the spec-following line decoder; version pinned in pyproject
 
 from ._version import __version__
 from .errors import (
@@ -80,7 +81,11 @@ class BaseTransport:
         return f"{type(self).__name__}(base_url={self.settings.base_url!r}, org={self.settings.org!r})"
 
     def build(self, client: httpx.Client | httpx.AsyncClient, call: Call[Any], stream: bool = False) -> httpx.Request:
-        headers = {"Accept": "text/event-stream"} if stream else {}
+        # Set on every request, not on the client: a caller's own http_client gets them too.
+        headers = dict(self.headers)
+        if stream:
+            headers["Accept"] = "text/event-stream"
+            headers["Cache-Control"] = "no-store"
         headers.update(call.headers)
         return client.build_request(
             call.method,
@@ -142,6 +147,20 @@ def _sse_error(exc: Exception) -> StreamError:
 
 _STREAM_READ_ERRORS = (httpx.TransportError, SSEError)
 
+def _check_event_stream(response: httpx.Response) -> None:
+    content_type = response.headers.get("content-type", "").partition(";")[0].strip()
+    if "text/event-stream" not in content_type:
+        raise SSEError(f"expected content-type text/event-stream, got {content_type or 'none'!r}")
+
+
+def _decode_line(decoder: SSEDecoder, line: str) -> dict[str, Any] | None:
+    """Feed one line to the SSE decoder. Fed "" after the body ends, it completes a last
+    event that lacks its closing blank line (as the docs' own examples do) instead of
+    dropping it."""
+    sse = decoder.decode(line.rstrip("\r\n"))
+    return decode_event(sse.event, sse.data) if sse is not None else None
+
+
 # Back-off waits go through these names so tests can record them instead of sleeping.
 _sleep = time.sleep
 _async_sleep = asyncio.sleep
@@ -155,7 +174,7 @@ class SyncTransport(BaseTransport):
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
-            self._client = httpx.Client(headers=self.headers, timeout=self.timeout, verify=self.settings.verify)
+            self._client = httpx.Client(timeout=self.timeout, verify=self.settings.verify)
         return self._client
 
     def _send(self, call: Call[Any], stream: bool = False) -> httpx.Response:
@@ -182,10 +201,15 @@ class SyncTransport(BaseTransport):
         """Decoded events; the response is closed when the iterator is closed."""
         response = self._send(call, stream=True)
         try:
-            for sse in EventSource(response).iter_sse():
-                event = decode_event(sse.event, sse.data)
+            _check_event_stream(response)
+            decoder = SSEDecoder()
+            for line in response.iter_lines():
+                event = _decode_line(decoder, line)
                 if event is not None:
                     yield event
+            event = _decode_line(decoder, "")
+            if event is not None:
+                yield event
         except _STREAM_READ_ERRORS as exc:
             raise _sse_error(exc) from exc
         finally:
@@ -210,7 +234,7 @@ class AsyncTransport(BaseTransport):
         # (pytest, asyncio.run called twice) instead of failing with "loop is closed".
         loop = asyncio.get_running_loop()
         if self._client is None or (self._owns_client and self._loop is not loop):
-            self._client = httpx.AsyncClient(headers=self.headers, timeout=self.timeout, verify=self.settings.verify)
+            self._client = httpx.AsyncClient(timeout=self.timeout, verify=self.settings.verify)
             self._loop = loop
         return self._client
 
@@ -238,10 +262,15 @@ class AsyncTransport(BaseTransport):
     async def stream(self, call: Call[Any]) -> AsyncIterator[dict[str, Any]]:
         response = await self._send(call, stream=True)
         try:
-            async for sse in EventSource(response).aiter_sse():
-                event = decode_event(sse.event, sse.data)
+            _check_event_stream(response)
+            decoder = SSEDecoder()
+            async for line in response.aiter_lines():
+                event = _decode_line(decoder, line)
                 if event is not None:
                     yield event
+            event = _decode_line(decoder, "")
+            if event is not None:
+                yield event
         except _STREAM_READ_ERRORS as exc:
             raise _sse_error(exc) from exc
         finally:

@@ -237,3 +237,26 @@ def test_requests_carry_auth_and_org(server):
     assert path == "/api/v1/app/chat"
     assert headers["authorization"] == f"Bearer {TOKEN}" and headers["x-org"] == "acme"
     assert json.loads(body)["messages"][0]["role"] == "user"
+
+
+@pytest.mark.parametrize("name", ["interactions.08.stream.sse", "messages.13.stream.sse", "threads.16.stream.sse"])
+def test_documented_streams_served_verbatim_complete(server, name, shared_api):
+    """The docs' streams end without a blank line after message_stop; that last event
+    must still count, or every such stream would look cut off."""
+    text = (shared_api / "examples" / name).read_text()
+    assert not text.endswith("\n\n")
+    server.play(sse(text))
+    stream = client_for(server).stream_turn(Route.create(), request())
+    pieces = [d.text for d in stream]
+    assert "".join(pieces) == stream.result.message.content[0].text != ""
+
+
+def test_own_http_client_still_carries_auth_and_org(server):
+    import httpx
+
+    server.play(respond(200, ANSWER))
+    settings = ZylonSettings.resolve(base_url=server.base_url, api_token=TOKEN, org="acme")
+    client = ZylonClient(settings, http_client=httpx.Client())
+    client.chat.create(request())
+    headers = server.requests[0][2]
+    assert headers["authorization"] == f"Bearer {TOKEN}" and headers["x-org"] == "acme"
