@@ -67,19 +67,32 @@ def usage_counts(usage: Any) -> tuple[int, int, int] | None:
     return input_tokens, output_tokens, input_tokens + output_tokens
 
 
+def final_stop_reason(raw: str | None, pending_tool_calls: bool = False) -> str:
+    """The Anthropic-style stop reason of a complete answer. The Workspace's own
+    vocabulary (``stop``) and its documented streams (no stop reason at all) cannot say
+    "tool_use": an answer ending in pending client tool calls is ``tool_use``, any other
+    unmarked one ``end_turn``."""
+    reason = normalize_stop_reason(raw)
+    if reason in (None, "end_turn") and pending_tool_calls:
+        return "tool_use"
+    return reason or "end_turn"
+
+
 def answer_metadata(
     message: Any,
     *,
     model_name: str,
     interaction_id: str | None = None,
     thread_id: str | None = None,
+    pending_tool_calls: bool = False,
 ) -> dict[str, Any]:
-    """``id``, ``model_name``, ``stop_reason`` (normalised), ``stop_sequence`` and, in
-    thread mode, ``interaction_id`` / ``thread_id``: what both adapters report."""
+    """``id``, ``model_name``, ``stop_reason`` (see :func:`final_stop_reason`),
+    ``stop_sequence`` and, in thread mode, ``interaction_id`` / ``thread_id``: what both
+    adapters report."""
     metadata: dict[str, Any] = {
         "id": message.id,
         "model_name": message.model or model_name,
-        "stop_reason": normalize_stop_reason(message.stop_reason),
+        "stop_reason": final_stop_reason(message.stop_reason, pending_tool_calls),
     }
     if message.stop_sequence:
         metadata["stop_sequence"] = message.stop_sequence

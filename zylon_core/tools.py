@@ -92,18 +92,16 @@ def tool_choice(
     """Zylon ``tool_choice`` ``{type: auto|any|none|tool, name?, disable_parallel_tool_use?}``.
 
     Accepts ``"auto"``, ``"any"`` (also ``"required"``), ``"none"``, a tool name, ``True``
-    (the only tool, else any), ``False`` (none), a Zylon/Anthropic dict, an OpenAI
+    (the only tool, else any), ``False``/None (no preference), a Zylon/Anthropic dict, an OpenAI
     ``{"type": "function", "function": {"name"}}`` dict, or None (no preference).
     A named tool must be among ``tool_names`` when those are given.
     """
     names = set(tool_names)
     out: dict[str, Any] | None
-    if choice is None:
+    if choice is None or choice is False:  # False: "do not force one", as in LangChain
         out = None
     elif choice is True:
         out = {"type": "tool", "name": next(iter(names))} if len(names) == 1 else {"type": "any"}
-    elif choice is False:
-        out = {"type": "none"}
     elif isinstance(choice, str):
         lowered = choice.lower()
         if lowered in ("auto", "any", "none"):

@@ -33,47 +33,24 @@ blocks through the translator in :mod:`.standard`.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
 from langchain_core.messages import AIMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import tool_call
 
+from zylon_core.answers import answer_metadata, clean_block, flat_sources, server_tool_ids, tldr_text, usage_counts
 from zylon_core.models import MessageOutput
-from zylon_core.streaming import normalize_stop_reason
 
 PROVIDER = "zylon"
-_NOISE = frozenset({"start_timestamp", "stop_timestamp", "_meta"})
-
-
-def clean_block(wire: dict[str, Any]) -> dict[str, Any]:
-    """A wire block without server bookkeeping (timestamps, ``_meta``), recursively."""
-    block = {k: v for k, v in wire.items() if k not in _NOISE and v is not None}
-    inner = block.get("content")
-    if isinstance(inner, list) and block.get("type") in ("tldr", "tool_result"):
-        block["content"] = [clean_block(b) if isinstance(b, dict) else b for b in inner]
-    return block
 
 
 def usage_metadata(usage: Any) -> UsageMetadata | None:
     """``usage_metadata`` from a Zylon ``usage`` (model or dict); None when absent."""
-    if usage is None:
+    counts = usage_counts(usage)
+    if counts is None:
         return None
-    if not isinstance(usage, dict):
-        usage = usage.model_dump(exclude_none=True)
-    if usage.get("input_tokens") is None and usage.get("output_tokens") is None:
-        return None
-    input_tokens = int(usage.get("input_tokens") or 0)
-    output_tokens = int(usage.get("output_tokens") or 0)
-    return UsageMetadata(input_tokens=input_tokens, output_tokens=output_tokens, total_tokens=input_tokens + output_tokens)
-
-
-def flat_sources(blocks: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [source for block in blocks if block.get("type") == "source" for source in block.get("sources") or ()]
-
-
-def tldr_text(block: dict[str, Any]) -> str:
-    return "\n".join(b.get("text", "") for b in block.get("content") or () if isinstance(b, dict) and b.get("type") == "text")
+    return UsageMetadata(input_tokens=counts[0], output_tokens=counts[1], total_tokens=counts[2])
 
 
 def response_metadata(
@@ -85,36 +62,13 @@ def response_metadata(
     sources: list[dict[str, Any]] | None = None,
     tool_calls: bool = False,
 ) -> dict[str, Any]:
-    metadata: dict[str, Any] = {
-        "id": message.id,
-        "model_name": message.model or model_name,
-        "model_provider": PROVIDER,
-        "stop_reason": stop_reason(message.stop_reason, tool_calls),
-    }
-    if message.stop_sequence:
-        metadata["stop_sequence"] = message.stop_sequence
-    if interaction_id:
-        metadata["interaction_id"] = interaction_id
-    if thread_id:
-        metadata["thread_id"] = thread_id
+    metadata = answer_metadata(
+        message, model_name=model_name, interaction_id=interaction_id, thread_id=thread_id, pending_tool_calls=tool_calls
+    )
+    metadata["model_provider"] = PROVIDER
     if sources:
         metadata["sources"] = sources
     return metadata
-
-
-def stop_reason(raw: str | None, tool_calls: bool) -> str:
-    """The Anthropic-style stop reason. The Workspace's own vocabulary (``stop``) and
-    its documented streams (no stop reason at all) cannot say "tool_use": a complete
-    answer that ends in pending client tool calls is ``tool_use``, any other ``end_turn``."""
-    reason = normalize_stop_reason(raw)
-    if reason in (None, "end_turn") and tool_calls:
-        return "tool_use"
-    return reason or "end_turn"
-
-
-def server_tool_ids(blocks: Iterable[dict[str, Any]]) -> set[str]:
-    """Ids of ``tool_use`` blocks the same answer also holds a ``tool_result`` for."""
-    return {b["tool_use_id"] for b in blocks if b.get("type") == "tool_result" and b.get("tool_use_id")}
 
 
 def to_ai_message(

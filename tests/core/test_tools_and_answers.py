@@ -78,7 +78,7 @@ def test_tool_name_sets():
         ("none", {"type": "none"}),
         ("add", {"type": "tool", "name": "add"}),
         (True, {"type": "any"}),
-        (False, {"type": "none"}),
+        (False, None),
         ({"type": "tool", "name": "mul"}, {"type": "tool", "name": "mul"}),
         ({"type": "function", "function": {"name": "add"}}, {"type": "tool", "name": "add"}),
     ],
@@ -162,6 +162,8 @@ def test_usage_counts():
 
 
 def test_answer_metadata_normalises_and_adds_thread_ids():
+    assert answer_metadata(MessageOutput(id="m"), model_name="d", pending_tool_calls=True)["stop_reason"] == "tool_use"
+    assert answer_metadata(MessageOutput(id="m"), model_name="d")["stop_reason"] == "end_turn"
     message = MessageOutput(id="m", stop_reason="stop")
     assert answer_metadata(message, model_name="default") == {"id": "m", "model_name": "default", "stop_reason": "end_turn"}
     meta = answer_metadata(MessageOutput(id="m", model="big", stop_reason="stop_sequence", stop_sequence="##"),
