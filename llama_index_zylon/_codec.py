@@ -54,8 +54,8 @@ except ImportError as exc:  # pragma: no cover - depends on the installed versio
     ) from exc
 from llama_index.core.llms.utils import parse_partial_json
 
+from zylon_core.answers import final_stop_reason, server_tool_ids, usage_counts
 from zylon_core.models import (
-    BUILTIN_TOOL_TYPES,
     MessageInput,
     MessageOutput,
     ResponseFormat,
@@ -63,7 +63,17 @@ from zylon_core.models import (
     ToolChoice,
     parse_block,
 )
-from zylon_core.streaming import StreamDelta, normalize_stop_reason
+from zylon_core.streaming import StreamDelta
+from zylon_core.tools import (
+    builtin_tool_names,
+    check_unique_names,
+    custom_tool,
+    inline_refs,
+    json_schema_of,
+    tool_choice,
+    tool_from_dict,
+)
+from zylon_core.tools import response_format_for as core_response_format_for
 
 __all__ = [
     "DecodedOutput",
@@ -391,169 +401,54 @@ def to_zylon_tool(tool: Any) -> dict[str, Any]:
     """One tool in Zylon's wire form.
 
     * a LlamaIndex ``BaseTool`` → a custom tool ``{name, description, inputSchema}``;
-    * a dict (or ``zylon_core.models.Tool``) with a built-in ``type`` (``semantic_search_v1``,
-      ...) passes through as a built-in tool the server runs itself;
-    * a dict already in Zylon's custom form ``{name, description, inputSchema}`` passes
-      through; OpenAI-style ``{"type": "function", "function": {...}}`` and Anthropic-style
-      ``{name, description, input_schema}`` dicts are converted.
+    * a dict (or ``zylon_core.models.Tool``): a built-in ``type`` (``semantic_search_v1``,
+      ...) passes through as a built-in tool the server runs itself; Zylon, Anthropic and
+      OpenAI-style custom tool dicts are converted (see :func:`zylon_core.tools.tool_from_dict`).
     """
     if isinstance(tool, Tool):
         tool = tool.to_json_dict()
     metadata = getattr(tool, "metadata", None)
     if metadata is not None and hasattr(metadata, "get_parameters_dict"):
-        out: dict[str, Any] = {"name": metadata.get_name(), "inputSchema": _input_schema(metadata.get_parameters_dict())}
-        if metadata.description:
-            out["description"] = metadata.description
-        return out
+        return custom_tool(metadata.get_name(), metadata.description, metadata.get_parameters_dict())
     if not isinstance(tool, Mapping):
         raise ValueError(f"cannot use {type(tool).__name__} as a Zylon tool: pass a LlamaIndex tool or a dict")
-    kind = tool.get("type")
-    if kind in BUILTIN_TOOL_TYPES:
-        return {"name": tool.get("name") or kind.removesuffix("_v1"), **{k: v for k, v in tool.items() if k != "name"}}
-    if kind == "function" and isinstance(tool.get("function"), Mapping):
-        function = tool["function"]
-        out = {"name": function["name"], "inputSchema": _input_schema(function.get("parameters") or {})}
-        if function.get("description"):
-            out["description"] = function["description"]
-        return out
-    if kind is not None:
-        raise ValueError(
-            f"unknown Zylon tool type {kind!r}; built-in types are: {', '.join(BUILTIN_TOOL_TYPES)} "
-            "(custom tools have no type)"
-        )
-    if not tool.get("name"):
-        raise ValueError(f"a Zylon tool needs a name: {dict(tool)!r}")
-    schema = tool.get("inputSchema", tool.get("input_schema", tool.get("parameters")))
-    out = {"name": tool["name"], "inputSchema": _input_schema(schema or {})}
-    if tool.get("description"):
-        out["description"] = tool["description"]
-    return out
+    converted = tool_from_dict(tool)
+    if converted is None:  # a dict with a name and maybe an OpenAI-style ``parameters``
+        converted = custom_tool(tool.get("name"), tool.get("description"), tool.get("parameters"))
+    return converted
 
 
 def to_zylon_tools(tools: Iterable[Any] | None) -> list[dict[str, Any]]:
-    out = [to_zylon_tool(tool) for tool in tools or ()]
-    names = [tool["name"] for tool in out]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise ValueError(f"tool names must be unique; repeated: {', '.join(duplicates)}")
-    return out
-
-
-def builtin_tool_names(tools: Iterable[Mapping[str, Any]] | None) -> frozenset[str]:
-    """Names of the built-in (server-run) tools among Zylon wire tools."""
-    return frozenset(t["name"] for t in tools or () if t.get("type") in BUILTIN_TOOL_TYPES)
-
-
-def _input_schema(schema: Mapping[str, Any]) -> dict[str, Any]:
-    schema = inline_refs(schema)
-    schema.pop("title", None)
-    schema.setdefault("type", "object")
-    schema.setdefault("properties", {})
-    return schema
+    return check_unique_names([to_zylon_tool(tool) for tool in tools or ()])
 
 
 def to_zylon_tool_choice(
     choice: Any,
     *,
+    tool_names: Iterable[str] = (),
     tool_required: bool = False,
     allow_parallel_tool_calls: bool | None = None,
 ) -> dict[str, Any] | None:
-    """``tool_choice`` in Zylon's wire form: ``{type: auto|any|none|tool, name?,
-    disable_parallel_tool_use?}``.
-
-    Accepts ``"auto"``, ``"any"`` (also ``"required"`` and ``True``), ``"none"``, a tool
-    name, a Zylon/Anthropic-style dict, an OpenAI-style ``{"type": "function", "function":
-    {"name": ...}}`` dict, or None (``any`` when ``tool_required``, else ``auto``).
-    """
+    """``tool_choice`` in Zylon's wire form (see :func:`zylon_core.tools.tool_choice`);
+    None with ``tool_required`` means ``any``, otherwise ``auto``."""
     if isinstance(choice, ToolChoice):
         choice = choice.to_json_dict()
     if choice is None:
-        out: dict[str, Any] = {"type": "any" if tool_required else "auto"}
-    elif choice is True:
-        out = {"type": "any"}
-    elif choice is False:
-        out = {"type": "none"}
-    elif isinstance(choice, str):
-        lowered = choice.lower()
-        if lowered in ("auto", "any", "none"):
-            out = {"type": lowered}
-        elif lowered == "required":
-            out = {"type": "any"}
-        else:
-            out = {"type": "tool", "name": choice}
-    elif isinstance(choice, Mapping):
-        kind = choice.get("type")
-        if kind == "function":
-            function = choice.get("function") or {}
-            name = function.get("name") if isinstance(function, Mapping) else None
-            if not name:
-                raise ValueError(f"tool_choice {dict(choice)!r} names no function")
-            out = {"type": "tool", "name": name}
-        elif kind in ("auto", "any", "none", "tool"):
-            out = {k: v for k, v in choice.items() if v is not None}
-            if kind == "tool" and not out.get("name"):
-                raise ValueError("tool_choice of type 'tool' needs a 'name'")
-        else:
-            raise ValueError(f"unknown tool_choice type {kind!r}; expected auto, any, none or tool")
-    else:
-        raise ValueError(f"unsupported tool_choice {choice!r}")
-    if allow_parallel_tool_calls is not None and "disable_parallel_tool_use" not in out:
-        out["disable_parallel_tool_use"] = not allow_parallel_tool_calls
-    return ToolChoice.model_validate(out).to_json_dict()
+        choice = "any" if tool_required else "auto"
+    return tool_choice(choice, tool_names, parallel_tool_calls=allow_parallel_tool_calls)
 
 
 def json_schema_for(output: Any) -> dict[str, Any]:
     """A self-contained JSON schema (``$ref`` s inlined) for a pydantic model or a schema dict."""
-    if isinstance(output, Mapping):
-        schema = dict(output)
-    elif hasattr(output, "model_json_schema"):
-        schema = output.model_json_schema()
-    else:
-        raise ValueError(f"cannot build a JSON schema from {output!r}: pass a pydantic model class or a dict")
-    return inline_refs(schema)
+    return json_schema_of(output)
 
 
 def response_format_for(output: Any) -> dict[str, Any]:
-    """``response_format`` for a pydantic model, a JSON schema dict, or an explicit
-    ``{"type": "json_schema", "json_schema": {...}}`` / ``{"type": "text"}``."""
+    """``response_format`` for a pydantic model, a JSON schema dict, a ``ResponseFormat``,
+    or an explicit ``{"type": "json_schema", "json_schema": {...}}`` / ``{"type": "text"}``."""
     if isinstance(output, ResponseFormat):
-        return output.to_json_dict()
-    if isinstance(output, Mapping) and output.get("type") in ("json_schema", "text") and (
-        "json_schema" in output or output.get("type") == "text"
-    ):
-        return ResponseFormat.model_validate(dict(output)).to_json_dict()
-    return {"type": "json_schema", "json_schema": json_schema_for(output)}
-
-
-def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of ``schema`` with local ``#/$defs/...`` references replaced by their
-    definitions (recursive definitions are left as references, with their ``$defs``)."""
-    schema = copy.deepcopy(dict(schema))
-    defs = {**schema.pop("definitions", {}), **schema.pop("$defs", {})}
-    if not defs:
-        return schema
-    recursive = False
-
-    def resolve(node: Any, stack: tuple[str, ...]) -> Any:
-        nonlocal recursive
-        if isinstance(node, list):
-            return [resolve(item, stack) for item in node]
-        if not isinstance(node, dict):
-            return node
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith(("#/$defs/", "#/definitions/")):
-            name = ref.rsplit("/", 1)[-1]
-            if name in stack or name not in defs:
-                recursive = recursive or name in stack
-                return node
-            merged = {**defs[name], **{k: v for k, v in node.items() if k != "$ref"}}
-            return resolve(merged, stack + (name,))
-        return {key: resolve(value, stack) for key, value in node.items()}
-
-    out = resolve(schema, ())
-    if recursive:
-        out["$defs"] = defs
-    return out
+        output = output.to_json_dict()
+    return core_response_format_for(output)
 
 
 # --------------------------------------------------------------------------------------
@@ -571,20 +466,18 @@ class DecodedOutput:
 
 
 def usage_dict(usage: Any) -> dict[str, int]:
-    """``{input_tokens, output_tokens, prompt_tokens, completion_tokens, total_tokens}``
-    (only what the server reported)."""
-    if usage is None:
+    """``{input_tokens, output_tokens, prompt_tokens, completion_tokens, total_tokens}``,
+    empty when the server reported no usage."""
+    counts = usage_counts(usage)
+    if counts is None:
         return {}
-    if not isinstance(usage, Mapping):
-        usage = usage.to_json_dict() if hasattr(usage, "to_json_dict") else dict(usage)
-    out: dict[str, int] = {}
-    if usage.get("input_tokens") is not None:
-        out["input_tokens"] = out["prompt_tokens"] = int(usage["input_tokens"])
-    if usage.get("output_tokens") is not None:
-        out["output_tokens"] = out["completion_tokens"] = int(usage["output_tokens"])
-    if "input_tokens" in out and "output_tokens" in out:
-        out["total_tokens"] = out["input_tokens"] + out["output_tokens"]
-    return out
+    return {
+        "input_tokens": counts[0],
+        "prompt_tokens": counts[0],
+        "output_tokens": counts[1],
+        "completion_tokens": counts[1],
+        "total_tokens": counts[2],
+    }
 
 
 def decode_output(
@@ -618,7 +511,8 @@ def decode_output(
     for key in ("id", "model"):
         if wire.get(key) is not None:
             kwargs[key] = wire[key]
-    kwargs["stop_reason"] = normalize_stop_reason(message.stop_reason)
+    has_pending = any(isinstance(b, ToolCallBlock) for b in chat_message.blocks)
+    kwargs["stop_reason"] = final_stop_reason(message.stop_reason, has_pending)
     if message.stop_sequence:
         kwargs["stop_sequence"] = message.stop_sequence
     usage = usage_dict(message.usage)
@@ -641,7 +535,7 @@ def _decode_blocks(
     role: MessageRole = MessageRole.ASSISTANT,
     partial: bool = False,
 ) -> ChatMessage:
-    answered = {b.get("tool_use_id"): b for b in content if b.get("type") == "tool_result"}
+    answered = server_tool_ids(content)
     blocks: list[Any] = []
     extras: dict[str, list[Any]] = {}
     server_calls: dict[str, dict[str, Any]] = {}

@@ -245,7 +245,9 @@ class Zylon(FunctionCallingLLM):
         choice = kwargs.get("tool_choice")
         if tools and (choice is not None or "allow_parallel_tool_calls" in kwargs):
             request["tool_choice"] = to_zylon_tool_choice(
-                choice, allow_parallel_tool_calls=kwargs.get("allow_parallel_tool_calls")
+                choice,
+                tool_names=[t["name"] for t in tools],
+                allow_parallel_tool_calls=kwargs.get("allow_parallel_tool_calls"),
             )
         elif choice is not None and not tools:
             raise ValueError("tool_choice was given without tools")
@@ -428,7 +430,10 @@ class Zylon(FunctionCallingLLM):
         if zylon_tools:
             out["tools"] = zylon_tools
             out["tool_choice"] = to_zylon_tool_choice(
-                tool_choice, tool_required=tool_required, allow_parallel_tool_calls=allow_parallel_tool_calls
+                tool_choice,
+                tool_names=[t["name"] for t in zylon_tools],
+                tool_required=tool_required,
+                allow_parallel_tool_calls=allow_parallel_tool_calls,
             )
         return out
 

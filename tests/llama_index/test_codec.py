@@ -335,7 +335,7 @@ def test_builtin_tool_dicts_pass_through_and_other_dict_shapes_convert():
 
 
 def test_unknown_tool_type_and_duplicate_names_are_rejected():
-    with pytest.raises(ValueError, match="unknown Zylon tool type 'web_magic'"):
+    with pytest.raises(ValueError, match="unknown tool type 'web_magic'"):
         to_zylon_tool({"type": "web_magic", "name": "x"})
     with pytest.raises(ValueError, match="repeated: add"):
         to_zylon_tools([FunctionTool.from_defaults(add), FunctionTool.from_defaults(add)])
@@ -356,17 +356,19 @@ def test_unknown_tool_type_and_duplicate_names_are_rejected():
     ],
 )
 def test_tool_choice_forms(choice, expected):
-    assert to_zylon_tool_choice(choice) == expected
+    assert to_zylon_tool_choice(choice, tool_names=["add", "mul"]) == expected
 
 
 def test_tool_choice_required_and_parallel_flags():
-    assert to_zylon_tool_choice(None, tool_required=True, allow_parallel_tool_calls=False) == {
+    assert to_zylon_tool_choice(None, tool_names=["add"], tool_required=True, allow_parallel_tool_calls=False) == {
         "type": "any",
         "disable_parallel_tool_use": True,
     }
-    assert to_zylon_tool_choice("add", allow_parallel_tool_calls=True)["disable_parallel_tool_use"] is False
-    with pytest.raises(ValueError, match="unknown tool_choice type"):
-        to_zylon_tool_choice({"type": "sometimes"})
+    assert to_zylon_tool_choice("add", tool_names=["add"], allow_parallel_tool_calls=True)["disable_parallel_tool_use"] is False
+    with pytest.raises(ValueError, match="tool_choice type must be one of"):
+        to_zylon_tool_choice({"type": "sometimes"}, tool_names=["add"])
+    with pytest.raises(ValueError, match="not among the tools"):
+        to_zylon_tool_choice("mul", tool_names=["add"])
 
 
 def test_response_format_for_a_model_is_a_self_contained_json_schema():
@@ -416,8 +418,8 @@ def test_documented_message_decodes(name, shared_api):
         assert usage["total_tokens"] == body["usage"]["input_tokens"] + body["usage"]["output_tokens"]
         assert decoded.raw["usage"] == body["usage"]  # where LlamaIndex's token counter looks
         assert decoded.additional_kwargs["stop_reason"] == "end_turn"
-    else:
-        assert "usage" not in decoded.additional_kwargs and decoded.additional_kwargs["stop_reason"] is None
+    else:  # the one-shot chat answer has no stop reason: a complete answer ended its turn
+        assert "usage" not in decoded.additional_kwargs and decoded.additional_kwargs["stop_reason"] == "end_turn"
 
 
 @pytest.mark.parametrize("name", INTERACTION_RESPONSES)
@@ -562,9 +564,11 @@ def test_text_citations_and_thinking_citations_are_reachable():
     assert (citation.source, citation.title, citation.additional_location_info) == ("a1", "Report", {"page": 3})
 
 
-def test_usage_dict_reports_only_what_the_server_sent():
-    assert usage_dict(None) == {}
-    assert usage_dict({"input_tokens": 3}) == {"input_tokens": 3, "prompt_tokens": 3}
+def test_usage_dict_fills_both_names_and_the_total():
+    assert usage_dict(None) == {} and usage_dict({}) == {}
+    assert usage_dict({"input_tokens": 3}) == {
+        "input_tokens": 3, "prompt_tokens": 3, "output_tokens": 0, "completion_tokens": 0, "total_tokens": 3,
+    }
 
 
 # --------------------------------------------------------------------------------------
