@@ -11,15 +11,13 @@ stand-in, not a model) and runs against that.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import warnings
-from typing import Iterator
 
 from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 from langchain_core.tools import tool
 
 from langchain_zylon import ChatZylon
+from zylon_core.emulator.instance import zylon_instance
 
 ORDERS = {"A-1001": "shipped on 2026-02-03", "A-1002": "waiting for payment"}
 
@@ -29,25 +27,6 @@ def order_status(order_id: str) -> str:
     """Look up the status of a customer order by its id, e.g. 'A-1001'."""
     status = ORDERS.get(order_id.strip().upper())
     return f"Order {order_id}: {status}." if status else f"Order {order_id} was not found."
-
-
-@contextlib.contextmanager
-def zylon_instance() -> Iterator[None]:
-    """Use ZYLON_BASE_URL if set; otherwise serve the emulator for the run."""
-    if os.environ.get("ZYLON_BASE_URL"):
-        print(f"Zylon instance: {os.environ['ZYLON_BASE_URL']}")
-        yield
-        return
-    from zylon_core.emulator.testing import run_emulator
-
-    with run_emulator() as server:
-        os.environ["ZYLON_BASE_URL"] = server.base_url
-        os.environ.setdefault("ZYLON_API_TOKEN", "emulator-token")
-        print(f"ZYLON_BASE_URL is not set: using the local Zylon emulator at {server.base_url}")
-        try:
-            yield
-        finally:
-            del os.environ["ZYLON_BASE_URL"]
 
 
 def build_agent():  # type: ignore[no-untyped-def]

@@ -11,33 +11,11 @@ stand-in, not a model) and runs against that.
 
 from __future__ import annotations
 
-import contextlib
-import os
-from typing import Iterator
-
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 from langchain_zylon import ChatZylon
-
-
-@contextlib.contextmanager
-def zylon_instance() -> Iterator[None]:
-    """Use ZYLON_BASE_URL if set; otherwise serve the emulator for the run."""
-    if os.environ.get("ZYLON_BASE_URL"):
-        print(f"Zylon instance: {os.environ['ZYLON_BASE_URL']}")
-        yield
-        return
-    from zylon_core.emulator.testing import run_emulator
-
-    with run_emulator() as server:
-        os.environ["ZYLON_BASE_URL"] = server.base_url
-        os.environ.setdefault("ZYLON_API_TOKEN", "emulator-token")
-        print(f"ZYLON_BASE_URL is not set: using the local Zylon emulator at {server.base_url}")
-        try:
-            yield
-        finally:
-            del os.environ["ZYLON_BASE_URL"]
+from zylon_core.emulator.instance import zylon_instance
 
 
 def main() -> None:

@@ -10,38 +10,13 @@ on 127.0.0.1 for the run.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-from typing import Iterator
 
 from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
 from llama_index.core.llms import ChatMessage
 from llama_index.core.tools import FunctionTool
 
 from llama_index_zylon import Zylon
-
-
-@contextlib.contextmanager
-def zylon_instance() -> Iterator[None]:
-    if os.environ.get("ZYLON_BASE_URL"):
-        print(f"Using the Zylon instance at {os.environ['ZYLON_BASE_URL']}")
-        yield
-        return
-    from zylon_core.emulator.testing import run_emulator
-
-    saved = {name: os.environ.get(name) for name in ("ZYLON_BASE_URL", "ZYLON_API_TOKEN")}
-    with run_emulator() as server:
-        os.environ["ZYLON_BASE_URL"] = server.base_url
-        os.environ.setdefault("ZYLON_API_TOKEN", "emulator-token")
-        print(f"ZYLON_BASE_URL is not set: started the local Zylon emulator at {server.base_url}")
-        try:
-            yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+from zylon_core.emulator.instance import zylon_instance
 
 
 def multiply(a: float, b: float) -> float:

@@ -7,11 +7,11 @@ deterministic stand-in, not a model) and the examples talk to it.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import runpy
 import sys
 from pathlib import Path
+
+from zylon_core.emulator.instance import zylon_instance
 
 HERE = Path(__file__).resolve().parent
 
@@ -22,24 +22,6 @@ EXAMPLES = [
     "llama_index_chat.py",
     "rag_agent.py",
 ]
-
-
-@contextlib.contextmanager
-def zylon_instance():
-    if os.environ.get("ZYLON_BASE_URL"):
-        print(f"Using the Zylon instance at {os.environ['ZYLON_BASE_URL']}")
-        yield
-        return
-    from zylon_core.emulator.testing import run_emulator
-
-    with run_emulator() as server:
-        os.environ["ZYLON_BASE_URL"] = server.base_url
-        os.environ.setdefault("ZYLON_API_TOKEN", "emulator-token")
-        print(f"ZYLON_BASE_URL is not set: started the local Zylon emulator at {server.base_url}")
-        try:
-            yield
-        finally:
-            del os.environ["ZYLON_BASE_URL"]
 
 
 def main() -> int:
