@@ -11,7 +11,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "llama_index_chat.p
 def test_example_runs_chat_streaming_and_an_agent(zylon_env, capsys):
     runpy.run_path(str(EXAMPLE), run_name="__main__")
     out = capsys.readouterr().out
-    assert f"Using the Zylon instance at {zylon_env.base_url}" in out
+    assert f"Zylon instance: {zylon_env.base_url}" in out
     assert 'chat: You said: "What is a private AI platform?".' in out
     assert 'stream: You said: "Give me three words about privacy.".' in out
     assert "tool multiply({'a': 6, 'b': 7}) -> 42" in out
