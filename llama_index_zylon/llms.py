@@ -126,6 +126,9 @@ class Zylon(FunctionCallingLLM):
     model: Optional[str] = Field(default=None, description="Model name for tracing (env ZYLON_MODEL).")
     timeout: float = Field(default=DEFAULT_READ_TIMEOUT, gt=0, description="Read timeout in seconds.")
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries on transient failures.")
+    verify: Any = Field(
+        default=None, exclude=True, description="TLS verification: True (default), a CA bundle path for a private CA, or an ssl.SSLContext."
+    )
 
     project_id: Optional[str] = Field(default=None, description="Chat within this project.")
     thread_id: Optional[str] = Field(default=None, description="Chat as interactions of this thread.")
@@ -173,6 +176,7 @@ class Zylon(FunctionCallingLLM):
             model=self.model,
             timeout=self.timeout,
             max_retries=self.max_retries,
+            verify=self.verify,
         )
         self._settings = settings
         self.base_url, self.org, self.model = settings.base_url, settings.org, settings.model
