@@ -137,10 +137,6 @@ class TestChatZylonStandard(ZylonSuite):
     def _emulator_env(self, zylon_env: Any) -> None:
         return None
 
-    # The suite's stream benchmark needs VCR and skips without it; it runs (and passes)
-    # in TestChatZylonCassettes, so it is not collected here rather than skipped.
-    test_stream_time = None  # type: ignore[assignment]
-
 
 @pytest.mark.vcr
 class TestChatZylonCassettes(ZylonSuite):
