@@ -16,6 +16,8 @@ from .errors import (
     ConfigurationError,
     ConflictError,
     InteractionFailedError,
+    IngestionError,
+    IngestionTimeoutError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,

@@ -1,7 +1,7 @@
 """The Zylon clients: :class:`ZylonClient` (sync) and :class:`AsyncZylonClient`.
 
 Both expose the same resources (``chat``, ``threads``, ``interactions``, ``projects``,
-``embeddings``, ``chunks``) and the same turn API (``run_turn`` / ``stream_turn``);
+``artifacts``, ``search``, ``embeddings``, ``chunks``) and the same turn API (``run_turn`` / ``stream_turn``);
 the resources and :class:`~zylon_core.turns.TurnPlan` hold the logic once.
 """
 
@@ -16,7 +16,7 @@ import httpx
 
 from .errors import ZylonError
 from .models import ChatRequest, Interaction
-from .resources import Chat, ChunkSearch, Embeddings, Interactions, Projects, Threads
+from .resources import Artifacts, Chat, ChunkSearch, Embeddings, Interactions, Projects, Threads, WorkspaceSearch
 from .settings import ZylonSettings
 from .streaming import StreamDelta
 from .transport import AsyncTransport, SyncTransport
@@ -27,6 +27,7 @@ logger = logging.getLogger("zylon_core")
 
 class _ClientBase:
     _transport: Any
+    is_async = False
 
     def __init__(self, settings: ZylonSettings | None = None, **overrides: Any) -> None:
         self.settings = settings or ZylonSettings.resolve(**overrides)
@@ -34,6 +35,8 @@ class _ClientBase:
         self.threads = Threads(self)
         self.interactions = Interactions(self)
         self.projects = Projects(self)
+        self.artifacts = Artifacts(self)
+        self.search = WorkspaceSearch(self)
         self.embeddings = Embeddings(self)
         self.chunks = ChunkSearch(self)
 
@@ -117,6 +120,8 @@ class TurnStream:
 
 
 class AsyncZylonClient(_ClientBase):
+    is_async = True
+
     def __init__(self, settings: ZylonSettings | None = None, *, http_client: httpx.AsyncClient | None = None, **overrides: Any) -> None:
         super().__init__(settings, **overrides)
         self._transport = AsyncTransport(self.settings, http_client)

@@ -118,6 +118,22 @@ class InteractionFailedError(APIError):
         self.interaction = interaction
 
 
+class IngestionError(APIError):
+    """An artifact's ingestion finished in ``Error`` (``artifact`` holds what the server said)."""
+
+    def __init__(self, message: str, *, artifact: Any = None) -> None:
+        super().__init__(message)
+        self.artifact = artifact
+
+
+class IngestionTimeoutError(IngestionError, TimeoutError):
+    """Artifacts were still being ingested when the wait ran out (``pending`` lists them)."""
+
+    def __init__(self, message: str, *, pending: Any = None) -> None:
+        super().__init__(message)
+        self.pending = pending
+
+
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,

@@ -1,5 +1,16 @@
 """Typed models of the Zylon payloads (pydantic v2)."""
 
+from .artifacts import (
+    ARTIFACT_TYPES,
+    Artifact,
+    ArtifactUpdateItem,
+    BulkDeleteArtifacts,
+    BulkUpdateArtifacts,
+    CreateArtifact,
+    LinkedArtifactsCheck,
+    SearchResult,
+    UpdateArtifact,
+)
 from .blocks import (
     BLOCK_TYPES,
     AudioBlock,
