@@ -600,12 +600,14 @@ class Emulator:
         fields: dict[str, Any] = {}
         file_text: str | None = None
         file_name: str | None = None
+        file_type: str | None = None
         for part in message.iter_parts():
             name = part.get_param("name", header="content-disposition")
             payload = part.get_payload(decode=True) or b""
             if name == "fileData":
                 file_text = payload.decode("utf-8", errors="replace")
                 file_name = part.get_filename()
+                file_type = part.get_content_type() if part.get("content-type") else None
             elif name:
                 text = payload.decode("utf-8", errors="replace")
                 if name in ("props", "private_props") or text[:1] in ("{", "["):
@@ -620,6 +622,8 @@ class Emulator:
         if file_name:
             fields["props"].setdefault("file_name", file_name)
             fields.setdefault("name", file_name)
+        if file_type and file_type != "application/octet-stream":
+            fields["props"].setdefault("content_type", file_type)
         return fields, file_text
 
     def artifact_text(self, body: CreateArtifactBody, file_text: str | None) -> str | None:
@@ -653,6 +657,12 @@ class Emulator:
             "ReadAndExtract": ("Processing", "Processing"),
         }
         state, ingest_status = states.get(body.type, ("Published", "Done"))
+        failure: str | None = None
+        if body.type == "Document" and not (text or "").strip():
+            # Nothing to index: ingestion fails, as on a server that finds no text.
+            state, ingest_status, failure = "Error", "Error", "NoValidNodes"
+        elif body.type in ("Document", "InlineText") and self.options.ingest_reads > 0:
+            state, ingest_status = "Processing", "Processing"
         if body.type == "Document":
             props.setdefault("file_name", body.name)
             props.setdefault("content_type", "text/plain")
@@ -686,12 +696,15 @@ class Emulator:
         for key in ("description", "external_url", "integration_id"):
             if getattr(body, key) is not None:
                 dto[key] = getattr(body, key)
+        if failure is not None:
+            dto["error"] = failure
+            dto["has_content"] = False
         if body.type == "Folder":
             dto["child_count"] = 0
         parent = self.state.artifacts.get(body.parent_id or "")
         if parent is not None and "child_count" in parent.data:
             parent.data["child_count"] += 1
-        artifact = Artifact(artifact_id, project.id, dto, text, body.private_props)
+        artifact = Artifact(artifact_id, project.id, dto, text, body.private_props, reads_left=self.options.ingest_reads)
         self.state.artifacts[artifact_id] = artifact
         if artifact.searchable:
             self.ingest_artifact(artifact)
@@ -701,6 +714,18 @@ class Emulator:
         name = str(artifact.data.get("props", {}).get("file_name") or artifact.data.get("name"))
         metadata = {"file_name": name, "title": artifact.data.get("name")}
         self.state.ingest(artifact.project_id, artifact.id, artifact.content or "", metadata, name=str(artifact.data.get("name")))
+
+    def read_artifact(self, artifact: Artifact) -> dict[str, Any]:
+        """The artifact's DTO as one read sees it; a pending ingestion advances (option
+        ``ingest_reads``) and, once its reads are used up, completes."""
+        data = artifact.data
+        if data.get("ingest_status") == "Processing" and data.get("type") in ("Document", "InlineText"):
+            if artifact.reads_left > 0:
+                artifact.reads_left -= 1
+            else:
+                data.update(state="Published", ingest_status="Done", updated_at=now_iso())
+                self.ingest_artifact(artifact)
+        return data
 
     async def list_artifacts(self, ctx: Context) -> Any:
         project = self.project(ctx.param("project_id"))
@@ -719,13 +744,14 @@ class Emulator:
         text = (ctx.query("filter_by_text") or "").lower()
         if text:
             items = [a for a in items if text in str(a.data.get("name", "")).lower()]
-        return self.page(ctx, items, lambda a: a.data)
+        return self.page(ctx, items, lambda a: dict(self.read_artifact(a)))
 
     async def get_artifact(self, ctx: Context) -> Any:
         artifact = self.artifact(ctx.param("project_id"), ctx.param("artifact_id"))
+        data = self.read_artifact(artifact)
         if (ctx.query("include_content") or "").lower() == "true":
-            return {**artifact.data, "content": artifact.content}
-        return artifact.data
+            return {**data, "content": artifact.content}
+        return data
 
     async def update_artifact(self, ctx: Context) -> Any:
         artifact = self.artifact(ctx.param("project_id"), ctx.param("artifact_id"))

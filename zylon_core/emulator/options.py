@@ -32,6 +32,10 @@ class EmulatorOptions:
     * ``token``: if set, the only bearer token / ``x-api-key`` accepted (default: any
       non-empty token).
     * ``chunk_words``: maximum words per artifact chunk (paragraphs are split first).
+    * ``ingest_reads``: how many reads of a new ``Document``/``InlineText`` artifact
+      (``GET`` of it, or a list page holding it) it stays ``ingest_status: Processing``
+      before it is ``Done`` and searchable (0: ingested at once). Deterministic, no
+      clock: it lets tests exercise waiting for ingestion.
     * ``embedding_dim``: length of the hashed bag-of-words vectors of ``/embeddings``.
     * ``max_page_size``: the largest ``page_size`` a list endpoint accepts.
     """
@@ -44,6 +48,7 @@ class EmulatorOptions:
     model_name: str | None = None
     token: str | None = None
     chunk_words: int = 80
+    ingest_reads: int = 0
     embedding_dim: int = 64
     max_page_size: int = 100
 
@@ -58,6 +63,8 @@ class EmulatorOptions:
             raise ValueError("stream_delay must be >= 0")
         if self.chunk_words < 1 or self.embedding_dim < 1 or self.max_page_size < 1:
             raise ValueError("chunk_words, embedding_dim and max_page_size must be >= 1")
+        if self.ingest_reads < 0:
+            raise ValueError("ingest_reads must be >= 0")
 
     @classmethod
     def build(cls, options: "EmulatorOptions | None" = None, **overrides: Any) -> "EmulatorOptions":

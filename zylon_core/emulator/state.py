@@ -174,10 +174,15 @@ class Artifact:
     data: dict[str, Any]  # the ArtifactDTO fields
     content: str | None = None
     private_props: dict[str, Any] | None = None
+    reads_left: int = 0  # reads before a pending ingestion completes (option ingest_reads)
 
     @property
     def searchable(self) -> bool:
-        return self.content is not None and self.data.get("type") in ("Document", "InlineText")
+        return (
+            self.content is not None
+            and self.data.get("type") in ("Document", "InlineText")
+            and self.data.get("ingest_status") == "Done"
+        )
 
 
 class EmulatorState:
