@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .errors import APIError, ConfigurationError, InteractionFailedError
-from .models import ChatRequest, CreateInteractionDTO, Interaction, MessageInput, MessageOutput, ProjectChatDTO
+from .models import ChatRequest, CreateInteractionDTO, Interaction, MessageInput, MessageOutput, ProjectChatDTO, TextBlock
 from .resources import Chat, Interactions
 from .streaming import StreamAccumulator, StreamDelta, apply_stop_sequences, normalize_stop_reason
 from .transport import Call
@@ -92,6 +92,21 @@ def new_turn_messages(messages: list[MessageInput]) -> list[MessageInput]:
     return messages
 
 
+def as_one_user_message(messages: list[MessageInput]) -> list[MessageInput]:
+    """The user side of a thread turn (user text, media, tool results) as ONE ``user``
+    message: an interaction stores a single ``user_input``, so a turn sent as several
+    messages would keep only part of itself in the thread's history."""
+    if len(messages) < 2 or any(m.role not in ("user", "tool") for m in messages):
+        return messages
+    content: list[Any] = []
+    for message in messages:
+        if isinstance(message.content, str):
+            content.extend([TextBlock(text=message.content)] if message.content else [])
+        else:
+            content.extend(message.content)
+    return [MessageInput(role="user", content=content)]
+
+
 def check_message(message: MessageOutput) -> MessageOutput:
     """A message the server marked as failed is an error, not a short answer."""
     reason = normalize_stop_reason(message.stop_reason)
@@ -137,7 +152,7 @@ class TurnPlan:
         self.accumulator = StreamAccumulator(self.stop)
         update: dict[str, Any] = {"stream": True} if self.stream else {}
         if self.route.thread_id:
-            turn = new_turn_messages(self.request.messages)
+            turn = as_one_user_message(new_turn_messages(self.request.messages))
             if not turn:
                 raise ValueError(
                     "nothing new to send to the thread: the last message is the assistant's; "

@@ -46,10 +46,9 @@ def test_one_shot_chat(client):
 
 def test_one_shot_stream(client):
     stream = client.stream_turn(Route.create(), ask("Count from one to five in words."))
-    text = "".join(d.text for d in stream if d.kind == "text")
-    assert text and text == stream.result.message.content[-1].text or text in "".join(
-        b.text for b in stream.result.message.content if b.type == "text"
-    )
+    streamed = "".join(d.text for d in stream if d.kind == "text")
+    final = "".join(b.text for b in stream.result.message.content if b.type == "text")
+    assert streamed and streamed == final
 
 
 def test_validate(client):
