@@ -631,23 +631,35 @@ class Artifacts(Resource):
     ) -> list[Artifact]:
         """Create one ``Document`` per text (named ``names[i]``, else ``document-{i+1}``),
         in order, and by default wait until all are ingested. Returns the artifacts."""
-        return self._drive(self._add_texts_steps(project_id, list(texts), names, wait, timeout, poll_interval))
-
-    def _add_texts_steps(
-        self,
-        project_id: str,
-        texts: list[str],
-        names: Sequence[str] | None,
-        wait: bool,
-        timeout: float,
-        poll_interval: float,
-    ) -> Steps[list[Artifact]]:
+        texts = list(texts)
         if names is not None and len(names) != len(texts):
             raise ValueError(f"got {len(texts)} texts but {len(names)} names")
+        calls = [
+            self.create_document_call(project_id, names[i] if names is not None else f"document-{i + 1}", text)
+            for i, text in enumerate(texts)
+        ]
+        return self._drive(self._add_steps(project_id, calls, wait, timeout, poll_interval))
+
+    def add_files(
+        self,
+        project_id: str,
+        files: Sequence[FileInput],
+        *,
+        wait: bool = True,
+        timeout: float = DEFAULT_INGEST_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> list[Artifact]:
+        """Upload each file (paths, bytes need :meth:`upload`'s ``file_name``) as a
+        ``Document``, in order, and by default wait until all are ingested."""
+        calls = [self.upload_call(project_id, file) for file in files]
+        return self._drive(self._add_steps(project_id, calls, wait, timeout, poll_interval))
+
+    def _add_steps(
+        self, project_id: str, calls: list[Call[Artifact]], wait: bool, timeout: float, poll_interval: float
+    ) -> Steps[list[Artifact]]:
         created: list[Artifact] = []
-        for position, text in enumerate(texts):
-            name = names[position] if names is not None else f"document-{position + 1}"
-            created.append((yield self.create_document_call(project_id, name, text)))
+        for call in calls:
+            created.append((yield call))
         if not wait or not created:
             return created
         return (yield from self._wait_steps(project_id, [a.id for a in created], timeout, poll_interval))
