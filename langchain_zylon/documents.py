@@ -1,0 +1,154 @@
+"""``ZylonProjectLoader``: a Zylon project's documents as LangChain ``Document`` s, and
+LangChain ``Document`` s or files added to a project (as searchable artifacts)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, AsyncIterator, Iterator, Sequence
+
+from langchain_core.document_loaders import BaseLoader
+from langchain_core.documents import Document
+from pydantic import Field
+
+from zylon_core.models import Artifact
+from zylon_core.rag import document_names
+
+from ._config import ZylonConnection
+from ._errors import mapped_errors
+from .retrievers import ZylonRetriever
+
+_TEXT_TYPES = ("Document", "InlineText")
+
+
+class ZylonProjectLoader(ZylonConnection, BaseLoader):
+    """Read and write the documents of one Zylon project.
+
+    ```python
+    from langchain_core.documents import Document
+    from langchain_zylon import ZylonProjectLoader
+
+    project = ZylonProjectLoader(project_id="proj_...")
+    ids = project.add_documents([Document(page_content="...", metadata={"title": "Q1 notes"})])
+    ids += project.add_files(["handbook.pdf"])
+    docs = project.load()                  # every ingested document, as parsed by Zylon
+    retriever = project.as_retriever(k=3)  # a ZylonRetriever over this project
+    ```
+
+    ``add_documents`` / ``add_files`` create one ``Document`` artifact per item (a
+    LangChain document is uploaded as a UTF-8 text file named after its ``title``,
+    ``name``, ``file_name`` or ``source`` metadata, else ``document-N``), return the
+    artifact ids in order, and by default wait until Zylon has ingested them (so a
+    retriever or a chat with ``all_artifacts`` finds them right away); a failed
+    ingestion raises ``zylon_core.IngestionError``. Other metadata is not stored by
+    Zylon: keep the returned ids to map results back. Async twins: ``aadd_documents``,
+    ``aadd_files``, ``alazy_load``, ``adelete``.
+
+    ``load`` / ``lazy_load`` yield one ``Document`` per ingested text artifact: its
+    parsed content (usually markdown) with ``artifact_id``, ``project_id``, ``name``,
+    ``file_name`` and ``source`` metadata.
+
+    In the Workspace a project's artifacts are searched as the collection named by the
+    project id (``as_retriever`` sets that for you).
+    """
+
+    project_id: str
+    """The Workspace project."""
+    wait: bool = True
+    """Wait until added documents are ingested."""
+    ingest_timeout: float = Field(default=600.0, gt=0)
+    """Seconds to wait for ingestion before ``IngestionTimeoutError``."""
+    poll_interval: float = Field(default=1.0, ge=0)
+    """First pause between ingestion checks (backs off to 10 s)."""
+
+    # -- load ----------------------------------------------------------------------------
+
+    def _document(self, artifact: Artifact, text: str) -> Document:
+        file_name = artifact.file_name or artifact.name
+        metadata = {
+            "artifact_id": artifact.id,
+            "project_id": artifact.project_id or self.project_id,
+            "name": artifact.name,
+            "file_name": file_name,
+            "source": file_name or artifact.id,
+        }
+        return Document(id=artifact.id, page_content=text, metadata=metadata)
+
+    @staticmethod
+    def _loadable(artifact: Artifact) -> bool:
+        return artifact.type in _TEXT_TYPES and artifact.ingest_status == "Done"
+
+    def lazy_load(self) -> Iterator[Document]:
+        with mapped_errors():
+            for artifact in self._client.artifacts.iter_all(self.project_id, include_descendants=True):
+                if self._loadable(artifact):
+                    yield self._document(artifact, self._client.artifacts.parsed_content(self.project_id, artifact.id))
+
+    async def alazy_load(self) -> AsyncIterator[Document]:
+        artifacts = self._async_client.artifacts
+        with mapped_errors():
+            async for artifact in artifacts.iter_all(self.project_id, include_descendants=True):
+                if self._loadable(artifact):
+                    yield self._document(artifact, await artifacts.parsed_content(self.project_id, artifact.id))
+
+    # -- add -----------------------------------------------------------------------------
+
+    def _wait(self, wait: bool | None) -> dict[str, Any]:
+        return {
+            "wait": self.wait if wait is None else wait,
+            "timeout": self.ingest_timeout,
+            "poll_interval": self.poll_interval,
+        }
+
+    def add_documents(self, documents: Sequence[Document], *, wait: bool | None = None) -> list[str]:
+        """Upload each document's ``page_content`` as a text artifact; the artifact ids."""
+        names = document_names([d.metadata for d in documents])
+        with mapped_errors():
+            created = self._client.artifacts.add_texts(
+                self.project_id, [d.page_content for d in documents], names=names, **self._wait(wait)
+            )
+        return [a.id for a in created]
+
+    async def aadd_documents(self, documents: Sequence[Document], *, wait: bool | None = None) -> list[str]:
+        names = document_names([d.metadata for d in documents])
+        with mapped_errors():
+            created = await self._async_client.artifacts.add_texts(
+                self.project_id, [d.page_content for d in documents], names=names, **self._wait(wait)
+            )
+        return [a.id for a in created]
+
+    def add_files(self, paths: Sequence[str | os.PathLike[str]], *, wait: bool | None = None) -> list[str]:
+        """Upload files (PDF, DOCX, text, ...) as document artifacts; the artifact ids."""
+        with mapped_errors():
+            created = self._client.artifacts.add_files(self.project_id, list(paths), **self._wait(wait))
+        return [a.id for a in created]
+
+    async def aadd_files(self, paths: Sequence[str | os.PathLike[str]], *, wait: bool | None = None) -> list[str]:
+        with mapped_errors():
+            created = await self._async_client.artifacts.add_files(self.project_id, list(paths), **self._wait(wait))
+        return [a.id for a in created]
+
+    def delete(self, artifact_ids: Sequence[str]) -> None:
+        """Delete artifacts of this project (their chunks leave the search index)."""
+        with mapped_errors():
+            for artifact_id in artifact_ids:
+                self._client.artifacts.delete(self.project_id, artifact_id)
+
+    async def adelete(self, artifact_ids: Sequence[str]) -> None:
+        with mapped_errors():
+            for artifact_id in artifact_ids:
+                await self._async_client.artifacts.delete(self.project_id, artifact_id)
+
+    # -- search --------------------------------------------------------------------------
+
+    def as_retriever(self, **kwargs: Any) -> ZylonRetriever:
+        """A :class:`ZylonRetriever` over this project (same connection); ``kwargs`` are
+        its fields (``k``, ``artifact_ids``, ``score_threshold``, ``expand``, ...)."""
+        connection = {
+            "base_url": self.base_url,
+            "api_token": self.api_token,
+            "org": self.org,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "verify": self.verify,
+        }
+        return ZylonRetriever(**{"collection": self.project_id, **connection, **kwargs})
