@@ -9,5 +9,8 @@ own modules.
 from zylon_core import __version__
 
 from .chat_models import ChatZylon
+from .documents import ZylonProjectLoader
+from .embeddings import ZylonEmbeddings
+from .retrievers import ZylonRetriever
 
-__all__ = ["ChatZylon", "__version__"]
+__all__ = ["ChatZylon", "ZylonEmbeddings", "ZylonProjectLoader", "ZylonRetriever", "__version__"]

@@ -1,12 +1,18 @@
 """LlamaIndex integrations for Zylon private AI.
 
 * :class:`Zylon` - a ``FunctionCallingLLM`` over the Zylon Workspace chat API.
+* :class:`ZylonEmbedding` - a ``BaseEmbedding`` over the ZylonGPT embeddings endpoint.
+* :class:`ZylonRetriever` - a ``BaseRetriever`` over ZylonGPT chunk search.
+* :class:`ZylonProjectReader` - a project's documents in and out.
 
 Built on :mod:`zylon_core`; this package never imports LangChain.
 """
 
 from zylon_core import ConfigurationError, ZylonError
 
+from .embeddings import ZylonEmbedding
 from .llms import Zylon
+from .readers import ZylonProjectReader
+from .retrievers import ZylonRetriever
 
-__all__ = ["ConfigurationError", "Zylon", "ZylonError"]
+__all__ = ["ConfigurationError", "Zylon", "ZylonEmbedding", "ZylonError", "ZylonProjectReader", "ZylonRetriever"]
