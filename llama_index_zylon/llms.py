@@ -103,7 +103,8 @@ class Zylon(FunctionCallingLLM):
     ``message.additional_kwargs["server_tool_calls"]``, sources (``citations=True``) as
     ``CitationBlock`` s plus ``message.additional_kwargs["sources"]``; ``id``, ``model``,
     ``stop_reason``, ``usage`` and (thread mode) ``interaction_id`` / ``thread_id`` in
-    ``response.additional_kwargs`` and ``response.raw``.
+    ``response.additional_kwargs`` and ``response.raw`` (the two ids also in
+    ``response.message.additional_kwargs``, so thread memory recognises the answer).
 
     Example:
         ```python
@@ -280,6 +281,11 @@ class Zylon(FunctionCallingLLM):
             server_tool_names=turn.server_tool_names,
             interaction=result.interaction,
         )
+        if result.route.thread_id and result.interaction_id:
+            # On the message too: memory that keeps the message (ChatMemoryBuffer over a
+            # ZylonChatStore) then knows the thread already stored this answer.
+            decoded.message.additional_kwargs["thread_id"] = result.thread_id
+            decoded.message.additional_kwargs["interaction_id"] = result.interaction_id
         return ChatResponse(message=decoded.message, raw=decoded.raw, additional_kwargs=decoded.additional_kwargs)
 
     @staticmethod
