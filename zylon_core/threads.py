@@ -1,0 +1,327 @@
+"""Threads as conversation memory, written once for both adapters and both clients.
+
+A Zylon thread keeps its conversation on the server: each interaction stores the user
+side of one turn (``user_input``) and the answer (``assistant_output``). Zylon stores a
+turn **by running it**: there is no endpoint that appends a message without asking the
+model. So memory classes built on a thread (``ZylonChatMessageHistory`` in LangChain,
+``ZylonChatStore`` in LlamaIndex) follow one set of rules, kept here:
+
+* **reading**: the conversation is every interaction of the thread, page after page, in
+  the server's order (oldest first): its user input, then its answer (an interaction
+  still ``Processing`` has no answer yet; a failed one keeps what it produced, if
+  anything);
+* **adding** (:class:`PendingTurn`): a message the thread already stored is recognised
+  and nothing happens. That is any message carrying this thread's id (answers of
+  ``ChatZylon`` / ``Zylon`` in thread mode, and messages rebuilt from the thread), or an
+  answer whose text is the thread's latest stored answer. User-side messages (user text,
+  tool results) not stored yet are kept *pending* in the memory object: they are
+  listed after the stored conversation and are what the next turn run in the thread
+  sends (an adapter in thread mode sends every message after the last answer); once the
+  answer of that turn is added, they are stored and no longer pending. An answer the
+  thread did not produce cannot be stored: :class:`UnsavedMessagesError` names it and
+  nothing changes. System messages are never stored (instructions go to
+  ``system.text`` with every turn).
+* **clearing**: deletes every interaction of the thread; the thread (and its id) stays,
+  so a conversation can go on in it.
+
+Every operation that talks to the server is a small *plan*: a generator that yields
+:class:`~zylon_core.transport.Call` s and receives their results. :func:`run` and
+:func:`arun` drive a plan on a :class:`~zylon_core.client.ZylonClient` or an
+:class:`~zylon_core.client.AsyncZylonClient`, so the sync and async paths share every
+decision.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Generator, Generic, Iterable, Literal, Sequence, TypeVar
+
+from .errors import NotFoundError, ZylonError
+from .models import Interaction, MessageInput, MessageOutput, Page, Thread
+from .resources import Interactions, Threads
+from .transport import Call
+
+if TYPE_CHECKING:
+    from .client import AsyncZylonClient, ZylonClient
+    from .settings import ZylonSettings
+
+__all__ = [
+    "DEFAULT_THREAD_NAME",
+    "HISTORY_PAGE_SIZE",
+    "MessageMark",
+    "PendingTurn",
+    "Plan",
+    "StoredTurn",
+    "ThreadPlans",
+    "UnsavedMessagesError",
+    "arun",
+    "run",
+]
+
+T = TypeVar("T")
+M = TypeVar("M")
+
+Plan = Generator["Call[Any]", Any, T]
+"""A server operation as a generator of calls (see :func:`run` / :func:`arun`)."""
+
+DEFAULT_THREAD_NAME = "New conversation"
+HISTORY_PAGE_SIZE = 100
+"""Interactions fetched per page when reading a thread (the Workspace's largest page)."""
+
+
+class UnsavedMessagesError(ZylonError, ValueError):
+    """Messages a thread cannot store: Zylon stores a turn only by running it.
+
+    ``messages`` holds them (nothing was changed: the caller still has them all).
+    """
+
+    def __init__(self, thread_id: str, messages: Sequence[Any], describe: Callable[[Any], str] = repr) -> None:
+        self.thread_id = thread_id
+        self.messages = list(messages)
+        listed = "; ".join(describe(m) for m in self.messages)
+        super().__init__(
+            f"thread {thread_id}: cannot store {len(self.messages)} message(s) the thread did not produce: "
+            f"{listed}. Zylon stores a turn by running it: send the user message through a chat model "
+            f"in thread mode (ChatZylon / Zylon with thread_id={thread_id!r}) and add its answer; "
+            "an answer from another model or thread cannot be written into this thread"
+        )
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoredTurn:
+    """One interaction of a thread, as conversation: the user side and the answer."""
+
+    interaction: Interaction
+
+    @property
+    def interaction_id(self) -> str:
+        return self.interaction.id
+
+    @property
+    def user_input(self) -> MessageInput | None:
+        return self.interaction.user_input
+
+    @property
+    def answer(self) -> MessageOutput | None:
+        """The stored answer; None while ``Processing`` or when it holds no content."""
+        output = self.interaction.assistant_output
+        if output is None or not output.content:
+            return None
+        return output
+
+    @property
+    def answer_text(self) -> str:
+        answer = self.answer
+        if answer is None:
+            return ""
+        return "".join(b.text for b in answer.content if b.type == "text")  # type: ignore[attr-defined]
+
+
+def stored_turns(interactions: Iterable[Interaction]) -> list[StoredTurn]:
+    return [StoredTurn(i) for i in interactions if i.user_input is not None or i.assistant_output is not None]
+
+
+# -- adding ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MessageMark:
+    """What the pending-turn rules need to know about a framework message.
+
+    ``thread_id`` / ``interaction_id``: set on answers a chat model produced in thread
+    mode and on messages rebuilt from a thread. ``text``: the message's text, used to
+    recognise an answer that lost those ids (e.g. rebuilt by a streaming chat engine).
+    """
+
+    role: Literal["system", "user", "assistant"]
+    thread_id: str | None = None
+    interaction_id: str | None = None
+    text: str = ""
+
+
+@dataclass
+class PendingTurn(Generic[M]):
+    """The user-side messages of a thread not stored yet (see the module docstring).
+
+    Thread-safe: a memory object may be shared by several threads of a program.
+    """
+
+    thread_id: str
+    mark: Callable[[M], MessageMark]
+    describe: Callable[[M], str] = repr
+    messages: list[M] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def snapshot(self) -> list[M]:
+        with self._lock:
+            return list(self.messages)
+
+    def clear(self) -> list[M]:
+        with self._lock:
+            dropped, self.messages = self.messages, []
+            return dropped
+
+    def pop(self, index: int = -1) -> M:
+        with self._lock:
+            return self.messages.pop(index)
+
+    def needs_latest_answer(self, incoming: Sequence[M]) -> bool:
+        """Whether :meth:`add` must compare an answer with the thread's latest one."""
+        for message in incoming:
+            mark = self.mark(message)
+            if mark.role == "assistant" and mark.thread_id is None:
+                return True
+        return False
+
+    def add(self, incoming: Sequence[M], latest_answer: str | None = None) -> None:
+        """Apply the adding rules to ``incoming`` (all or nothing).
+
+        ``latest_answer``: the text of the thread's latest stored answer, needed only when
+        :meth:`needs_latest_answer` says so.
+        """
+        with self._lock:
+            pending = list(self.messages)
+            unsaved: list[M] = []
+            for message in incoming:
+                mark = self.mark(message)
+                if mark.role == "system":
+                    continue
+                if mark.thread_id == self.thread_id:
+                    if mark.role == "assistant":
+                        pending.clear()  # the turn that produced it sent (and stored) them
+                    continue
+                if mark.thread_id is not None:
+                    unsaved.append(message)  # from another thread
+                elif mark.role == "user":
+                    pending.append(message)
+                elif latest_answer is not None and mark.text.strip() and mark.text.strip() == latest_answer.strip():
+                    pending.clear()
+                else:
+                    unsaved.append(message)
+            if unsaved:
+                raise UnsavedMessagesError(self.thread_id, unsaved, self.describe)
+            self.messages = pending
+
+
+# -- plans -----------------------------------------------------------------------------
+
+
+class _CallOwner:
+    """A resource owner whose "transport" hands back the call instead of sending it:
+    the resources of :mod:`zylon_core.resources` then build calls for the plans."""
+
+    def __init__(self, settings: "ZylonSettings") -> None:
+        self.settings = settings
+        self._transport = self
+
+    @staticmethod
+    def execute(call: Call[Any]) -> Call[Any]:
+        return call
+
+
+class ThreadPlans:
+    """The thread operations memory needs, as plans (drive them with :func:`run` / :func:`arun`)."""
+
+    def __init__(self, settings: "ZylonSettings", *, page_size: int = HISTORY_PAGE_SIZE) -> None:
+        if page_size < 1:
+            raise ValueError("page_size must be >= 1")
+        owner = _CallOwner(settings)
+        self.page_size = page_size
+        self._threads: Any = Threads(owner)  # type: ignore[arg-type]
+        self._interactions: Any = Interactions(owner)  # type: ignore[arg-type]
+
+    def create_thread(self, project_id: str, name: str | None = None, visibility: str = "Private") -> Plan[Thread]:
+        thread = yield self._threads.create(project_id, name or DEFAULT_THREAD_NAME, visibility)
+        return thread
+
+    def get_thread(self, thread_id: str) -> Plan[Thread]:
+        thread = yield self._threads.get(thread_id)
+        return thread
+
+    def rename_thread(self, thread_id: str, name: str) -> Plan[Thread]:
+        thread = yield self._threads.update(thread_id, name=name)
+        return thread
+
+    def delete_thread(self, thread_id: str) -> Plan[None]:
+        yield self._threads.delete(thread_id)
+
+    def thread_list(self, project_id: str) -> Plan[list[Thread]]:
+        """Every thread of a project, across pages."""
+        return (yield from self._all(lambda n: self._threads.list(project_id, page=n, page_size=self.page_size)))
+
+    def interactions(self, thread_id: str) -> Plan[list[Interaction]]:
+        """Every interaction of a thread, across pages, in the server's (chronological) order."""
+        return (yield from self._all(lambda n: self._interactions.list(thread_id, page=n, page_size=self.page_size)))
+
+    def turns(self, thread_id: str) -> Plan[list[StoredTurn]]:
+        return stored_turns((yield from self.interactions(thread_id)))
+
+    def latest_answer(self, thread_id: str) -> Plan[str | None]:
+        """The text of the thread's latest stored answer (None if there is none)."""
+        turns = yield from self.turns(thread_id)
+        for turn in reversed(turns):
+            if turn.answer is not None:
+                return turn.answer_text
+        return None
+
+    def delete_turns(self, turns: Sequence[StoredTurn]) -> Plan[None]:
+        """Delete interactions; one already gone (404) is not an error."""
+        for turn in turns:
+            try:
+                yield self._interactions.delete(turn.interaction_id)
+            except NotFoundError:
+                pass
+
+    def clear(self, thread_id: str) -> Plan[list[StoredTurn]]:
+        """Delete every interaction of the thread (listed first, then deleted); the
+        thread stays. Returns what was deleted."""
+        turns = yield from self.turns(thread_id)
+        yield from self.delete_turns(turns)
+        return turns
+
+    @staticmethod
+    def _all(page_call: Callable[[int], Call[Page[Any]]]) -> Plan[list[Any]]:
+        items: list[Any] = []
+        number = 1
+        while True:
+            page = yield page_call(number)
+            items.extend(page.data)
+            if not page.has_next_page or not page.data:
+                return items
+            number += 1
+
+
+def run(client: "ZylonClient", plan: Plan[T]) -> T:
+    """Drive a plan on a sync client; an error of a call is raised inside the plan."""
+    transport = client._transport
+    try:
+        call = next(plan)
+        while True:
+            try:
+                result = transport.execute(call)
+            except ZylonError as exc:
+                call = plan.throw(exc)
+            else:
+                call = plan.send(result)
+    except StopIteration as done:
+        return done.value
+
+
+async def arun(client: "AsyncZylonClient", plan: Plan[T]) -> T:
+    """Drive a plan on an async client."""
+    transport = client._transport
+    try:
+        call = next(plan)
+        while True:
+            try:
+                result = await transport.execute(call)
+            except ZylonError as exc:
+                call = plan.throw(exc)
+            else:
+                call = plan.send(result)
+    except StopIteration as done:
+        return done.value
