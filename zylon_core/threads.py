@@ -54,6 +54,7 @@ __all__ = [
     "Plan",
     "StoredTurn",
     "ThreadPlans",
+    "ThreadRewriteError",
     "UnsavedMessagesError",
     "arun",
     "run",
@@ -86,6 +87,10 @@ class UnsavedMessagesError(ZylonError, ValueError):
             f"in thread mode (ChatZylon / Zylon with thread_id={thread_id!r}) and add its answer; "
             "an answer from another model or thread cannot be written into this thread"
         )
+
+
+class ThreadRewriteError(ZylonError, ValueError):
+    """An attempt to change or remove stored turns by replacing the whole history."""
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -205,6 +210,46 @@ class PendingTurn(Generic[M]):
             if unsaved:
                 raise UnsavedMessagesError(self.thread_id, unsaved, self.describe)
             self.messages = pending
+
+
+    def replace(self, stored: Sequence[M], messages: Sequence[M]) -> None:
+        """Replace the whole history (``set_messages``): ``messages`` must be the stored
+        conversation (system messages aside; a message matches by its interaction id, or
+        by role and text), then only user-side messages, which become the pending ones.
+        """
+        given = [m for m in messages if self.mark(m).role != "system"]
+        kept = [m for m in stored if self.mark(m).role != "system"]
+        for position, (old, new) in enumerate(zip(kept, given)):
+            if not _same(self.mark(old), self.mark(new)):
+                raise ThreadRewriteError(
+                    f"thread {self.thread_id}: message {position} differs from the stored one "
+                    f"({self.describe(new)} instead of {self.describe(old)}). {_APPEND_ONLY}"
+                )
+        if len(given) < len(kept):
+            raise ThreadRewriteError(
+                f"thread {self.thread_id}: the new history has {len(given)} message(s) but the thread "
+                f"stores {len(kept)}; stored turns are not removed by replacing the history. {_APPEND_ONLY}"
+            )
+        tail = given[len(kept) :]
+        unsaved = [m for m in tail if self.mark(m).role != "user"]
+        if unsaved:
+            raise UnsavedMessagesError(self.thread_id, unsaved, self.describe)
+        with self._lock:
+            self.messages = list(tail)
+
+
+_APPEND_ONLY = (
+    "A Zylon thread keeps its turns as they ran: a new history may only add user messages "
+    "after them. Clearing deletes every turn; deleting one message deletes its whole turn."
+)
+
+
+def _same(stored: MessageMark, given: MessageMark) -> bool:
+    if stored.role != given.role:
+        return False
+    if given.interaction_id is not None and stored.interaction_id is not None:
+        return given.interaction_id == stored.interaction_id
+    return stored.text.strip() == given.text.strip()
 
 
 # -- plans -----------------------------------------------------------------------------

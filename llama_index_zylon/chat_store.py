@@ -1,0 +1,332 @@
+"""``ZylonChatStore``: Zylon threads as a LlamaIndex chat store (the key is a thread id)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Dict, List, Optional, Sequence
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from llama_index.core.storage.chat_store.base import BaseChatStore
+from pydantic import AliasChoices
+
+from zylon_core import AsyncZylonClient, ConfigurationError, ZylonClient, ZylonSettings
+from zylon_core.settings import DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
+from zylon_core.threads import (
+    HISTORY_PAGE_SIZE,
+    MessageMark,
+    PendingTurn,
+    Plan,
+    StoredTurn,
+    ThreadPlans,
+    ThreadRewriteError,
+    UnsavedMessagesError,
+    arun,
+    run,
+)
+
+from ._codec import decode_output, from_zylon_input
+
+__all__ = ["ThreadRewriteError", "UnsavedMessagesError", "ZylonChatStore"]
+
+_SYSTEM = (MessageRole.SYSTEM, MessageRole.DEVELOPER)
+_ASSISTANT = (MessageRole.ASSISTANT, MessageRole.CHATBOT, MessageRole.MODEL)
+
+
+class ZylonChatStore(BaseChatStore):
+    """Chat history kept in Zylon threads: the key of every method is a **thread id**.
+
+    Configuration as for ``Zylon`` (``base_url``, ``api_token`` alias ``api_key``, ``org``,
+    ``timeout``, ``max_retries``, with the ``ZYLON_*`` environment fallbacks), plus
+    ``project_id`` for :meth:`get_keys` and :meth:`create_thread`.
+
+    A Zylon thread stores a turn **by running it**: ``Zylon(thread_id=key)`` sends the
+    new turn and the server stores the question with its answer. So:
+
+    * ``get_messages(key)``: the thread's whole conversation, rebuilt from its
+      interactions (every page, in order: user input → ``user`` / ``tool`` messages,
+      answer → ``assistant`` message with tool calls, thinking and citations), then the
+      key's pending messages. Rebuilt messages carry ``additional_kwargs["thread_id"]``
+      and ``["interaction_id"]``.
+    * ``add_message(key, message)``: a message the thread already stored is recognised
+      and nothing is written: an answer of ``Zylon(thread_id=key)`` (it carries the ids),
+      a rebuilt message, or an assistant message whose text is the thread's latest answer.
+      Such an answer also stores the user/tool messages before it. A user or tool message
+      not stored yet is kept **pending** in this store object (listed at the end of
+      ``get_messages``) until the turn that sends it is added: the next
+      ``Zylon(thread_id=key)`` call sends every message after the last answer. An
+      assistant message the thread did not produce raises
+      :class:`~zylon_core.threads.UnsavedMessagesError` (a ``ValueError``) naming it;
+      nothing changes. System messages are skipped (they go to ``system.text`` with
+      every turn). Pending messages live in this object only.
+    * ``set_messages(key, messages)``: ``messages`` must be the stored conversation
+      followed by user/tool messages only (they become the pending ones); changing or
+      dropping a stored turn raises :class:`~zylon_core.threads.ThreadRewriteError`.
+    * ``delete_messages(key)``: deletes every interaction of the thread and the pending
+      messages; returns what was there. The thread and its id stay (``ChatMemoryBuffer
+      .reset()`` then goes on in the same thread); :meth:`delete_thread` removes it.
+    * ``delete_message(key, idx)`` / ``delete_last_message(key)``: a pending message is
+      removed locally; a stored message is removed **with its whole turn** (the
+      interaction holding the question and its answer). Returns the message.
+    * ``get_keys()``: the ids of every thread of ``project_id`` (every page).
+
+    ```python
+    from llama_index.core.chat_engine import SimpleChatEngine
+    from llama_index.core.memory import ChatMemoryBuffer
+    from llama_index_zylon import Zylon, ZylonChatStore
+
+    store = ZylonChatStore(project_id="proj_...")
+    thread_id = store.create_thread("Support chat")
+    memory = ChatMemoryBuffer.from_defaults(chat_store=store, chat_store_key=thread_id)
+    engine = SimpleChatEngine.from_defaults(llm=Zylon(thread_id=thread_id), memory=memory)
+    engine.chat("My name is Ada.")
+    ```
+    """
+
+    base_url: Optional[str] = Field(default=None, description="Zylon instance root (env ZYLON_BASE_URL).")
+    api_token: Optional[SecretStr] = Field(
+        default=None,
+        validation_alias=AliasChoices("api_token", "api_key"),
+        exclude=True,
+        repr=False,
+        description="API token (alias api_key; env ZYLON_API_TOKEN). Never printed.",
+    )
+    org: Optional[str] = Field(default=None, description="Organization sent as x-org (env ZYLON_ORG).")
+    model: Optional[str] = Field(default=None, description="Model name (env ZYLON_MODEL).")
+    timeout: float = Field(default=DEFAULT_READ_TIMEOUT, gt=0, description="Read timeout in seconds.")
+    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries on transient failures.")
+    verify: Any = Field(default=None, exclude=True, description="TLS verification (bool, CA bundle path or SSLContext).")
+    project_id: Optional[str] = Field(default=None, description="Project whose threads get_keys lists and create_thread uses.")
+    page_size: int = Field(default=HISTORY_PAGE_SIZE, ge=1, description="Items fetched per page when reading.")
+
+    _settings: ZylonSettings = PrivateAttr()
+    _plans: ThreadPlans = PrivateAttr()
+    _client: Optional[ZylonClient] = PrivateAttr(default=None)
+    _aclient: Optional[AsyncZylonClient] = PrivateAttr(default=None)
+    _pending: Dict[str, PendingTurn] = PrivateAttr(default_factory=dict)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        self._settings = ZylonSettings.resolve(
+            base_url=self.base_url,
+            api_token=self.api_token,
+            org=self.org,
+            model=self.model,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            verify=self.verify,
+        )
+        self.base_url, self.org, self.model = self._settings.base_url, self._settings.org, self._settings.model
+        self._plans = ThreadPlans(self._settings, page_size=self.page_size)
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "ZylonChatStore"
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _run(self, plan: Plan[Any]) -> Any:
+        if self._client is None:
+            self._client = ZylonClient(self._settings)
+        return run(self._client, plan)
+
+    async def _arun(self, plan: Plan[Any]) -> Any:
+        if self._aclient is None:
+            self._aclient = AsyncZylonClient(self._settings)
+        return await arun(self._aclient, plan)
+
+    def _pending_of(self, key: str) -> PendingTurn:
+        if not key:
+            raise ValueError("the chat store key is a Zylon thread id; got an empty key")
+        with self._lock:
+            pending = self._pending.get(key)
+            if pending is None:
+                pending = self._pending[key] = PendingTurn(key, _mark, _describe)
+            return pending
+
+    def _project(self) -> str:
+        if not self.project_id:
+            raise ConfigurationError("ZylonChatStore needs project_id=... to list or create threads")
+        return self.project_id
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        if self._aclient is not None:
+            await self._aclient.aclose()
+
+    # -- threads ----------------------------------------------------------------------
+
+    def create_thread(self, name: Optional[str] = None, visibility: str = "Private") -> str:
+        """Create a thread in ``project_id``; returns its id (the key to use)."""
+        return self._run(self._plans.create_thread(self._project(), name, visibility)).id
+
+    async def acreate_thread(self, name: Optional[str] = None, visibility: str = "Private") -> str:
+        return (await self._arun(self._plans.create_thread(self._project(), name, visibility))).id
+
+    def delete_thread(self, key: str) -> None:
+        """Delete the thread itself (with its interactions)."""
+        self._run(self._plans.delete_thread(key))
+        self._pending_of(key).clear()
+
+    async def adelete_thread(self, key: str) -> None:
+        await self._arun(self._plans.delete_thread(key))
+        self._pending_of(key).clear()
+
+    def pending_messages(self, key: str) -> List[ChatMessage]:
+        """User/tool messages added for ``key`` that no turn has stored yet."""
+        return self._pending_of(key).snapshot()
+
+    # -- reading ----------------------------------------------------------------------
+
+    def get_messages(self, key: str, **kwargs: Any) -> List[ChatMessage]:
+        turns = self._run(self._plans.turns(key))
+        return [*thread_messages(turns, key), *self._pending_of(key).snapshot()]
+
+    async def aget_messages(self, key: str, **kwargs: Any) -> List[ChatMessage]:
+        turns = await self._arun(self._plans.turns(key))
+        return [*thread_messages(turns, key), *self._pending_of(key).snapshot()]
+
+    def get_keys(self) -> List[str]:
+        """Ids of every thread of ``project_id``."""
+        return [thread.id for thread in self._run(self._plans.thread_list(self._project()))]
+
+    async def aget_keys(self) -> List[str]:
+        return [thread.id for thread in await self._arun(self._plans.thread_list(self._project()))]
+
+    # -- adding -----------------------------------------------------------------------
+
+    def add_message(self, key: str, message: ChatMessage, idx: Optional[int] = None) -> None:
+        self._check_append(key, idx)
+        pending = self._pending_of(key)
+        latest = self._run(self._plans.latest_answer(key)) if pending.needs_latest_answer([message]) else None
+        pending.add([message], latest)
+
+    async def async_add_message(self, key: str, message: ChatMessage, idx: Optional[int] = None) -> None:
+        self._check_append(key, idx)
+        pending = self._pending_of(key)
+        latest = await self._arun(self._plans.latest_answer(key)) if pending.needs_latest_answer([message]) else None
+        pending.add([message], latest)
+
+    def _check_append(self, key: str, idx: Optional[int]) -> None:
+        if idx is not None:
+            raise ValueError(
+                f"thread {key}: messages can only be appended (idx={idx}): a Zylon thread keeps its turns in "
+                "the order they ran"
+            )
+
+    def set_messages(self, key: str, messages: List[ChatMessage]) -> None:
+        turns = self._run(self._plans.turns(key))
+        self._pending_of(key).replace(thread_messages(turns, key), messages)
+
+    async def aset_messages(self, key: str, messages: List[ChatMessage]) -> None:
+        turns = await self._arun(self._plans.turns(key))
+        self._pending_of(key).replace(thread_messages(turns, key), messages)
+
+    # -- deleting ---------------------------------------------------------------------
+
+    def delete_messages(self, key: str) -> Optional[List[ChatMessage]]:
+        turns = self._run(self._plans.clear(key))
+        return [*thread_messages(turns, key), *self._pending_of(key).clear()]
+
+    async def adelete_messages(self, key: str) -> Optional[List[ChatMessage]]:
+        turns = await self._arun(self._plans.clear(key))
+        return [*thread_messages(turns, key), *self._pending_of(key).clear()]
+
+    def delete_message(self, key: str, idx: int) -> Optional[ChatMessage]:
+        turns = self._run(self._plans.turns(key))
+        found = self._locate(key, turns, idx)
+        if found is None:
+            return None
+        message, turn = found
+        if turn is not None:
+            self._run(self._plans.delete_turns([turn]))
+        return message
+
+    async def adelete_message(self, key: str, idx: int) -> Optional[ChatMessage]:
+        turns = await self._arun(self._plans.turns(key))
+        found = self._locate(key, turns, idx)
+        if found is None:
+            return None
+        message, turn = found
+        if turn is not None:
+            await self._arun(self._plans.delete_turns([turn]))
+        return message
+
+    def delete_last_message(self, key: str) -> Optional[ChatMessage]:
+        pending = self._pending_of(key)
+        if pending.snapshot():
+            return pending.pop()
+        return self.delete_message(key, -1)
+
+    async def adelete_last_message(self, key: str) -> Optional[ChatMessage]:
+        pending = self._pending_of(key)
+        if pending.snapshot():
+            return pending.pop()
+        return await self.adelete_message(key, -1)
+
+    def _locate(
+        self, key: str, turns: Sequence[StoredTurn], idx: int
+    ) -> Optional[tuple[ChatMessage, Optional[StoredTurn]]]:
+        """The message at ``idx`` and the stored turn it belongs to (None: pending;
+        the pending message is removed here)."""
+        stored: list[tuple[ChatMessage, StoredTurn]] = []
+        for turn in turns:
+            stored.extend((message, turn) for message in turn_messages(turn, key))
+        pending = self._pending_of(key)
+        total = len(stored) + len(pending.snapshot())
+        position = idx + total if idx < 0 else idx
+        if not 0 <= position < total:
+            return None
+        if position < len(stored):
+            return stored[position]
+        return pending.pop(position - len(stored)), None
+
+
+def thread_messages(turns: Sequence[StoredTurn], thread_id: str) -> List[ChatMessage]:
+    """The whole conversation of a thread's stored turns, as LlamaIndex messages."""
+    messages: List[ChatMessage] = []
+    for turn in turns:
+        messages.extend(turn_messages(turn, thread_id))
+    return messages
+
+
+def turn_messages(turn: StoredTurn, thread_id: str) -> List[ChatMessage]:
+    marks = {"thread_id": thread_id, "interaction_id": turn.interaction_id}
+    out: List[ChatMessage] = []
+    if turn.user_input is not None:
+        for message in from_zylon_input(turn.user_input):
+            message.additional_kwargs.update(marks)
+            out.append(message)
+    answer = turn.answer
+    if answer is not None:
+        message = decode_output(answer, interaction_id=turn.interaction_id, thread_id=thread_id).message
+        message.additional_kwargs.update(marks)
+        out.append(message)
+    return out
+
+
+def _mark(message: ChatMessage) -> MessageMark:
+    if message.role in _SYSTEM:
+        role = "system"
+    elif message.role in _ASSISTANT:
+        role = "assistant"
+    else:
+        role = "user"
+    extra = message.additional_kwargs or {}
+    return MessageMark(
+        role=role,  # type: ignore[arg-type]
+        thread_id=extra.get("thread_id"),
+        interaction_id=extra.get("interaction_id"),
+        text=message.content or "",
+    )
+
+
+def _describe(message: ChatMessage) -> str:
+    text = message.content or ""
+    short = text if len(text) <= 60 else text[:57] + "..."
+    role = message.role.value if isinstance(message.role, MessageRole) else str(message.role)
+    return f"{role}({short!r})"
