@@ -2,15 +2,23 @@
 
 ``ChatZylon`` is a ``BaseChatModel`` over a Zylon instance: one-shot, project and
 thread chat, streaming, tool calling (custom and Zylon built-in tools), structured
-output, thinking and citations. Thread memory, embeddings and retrieval come in their
-own modules.
+output, thinking and citations. ``ZylonChatMessageHistory`` is a thread's conversation
+as chat message history; embeddings and retrieval come in their own modules.
 """
 
 from zylon_core import __version__
 
+from .chat_history import ZylonChatMessageHistory
 from .chat_models import ChatZylon
 from .documents import ZylonProjectLoader
 from .embeddings import ZylonEmbeddings
 from .retrievers import ZylonRetriever
 
-__all__ = ["ChatZylon", "ZylonEmbeddings", "ZylonProjectLoader", "ZylonRetriever", "__version__"]
+__all__ = [
+    "ChatZylon",
+    "ZylonChatMessageHistory",
+    "ZylonEmbeddings",
+    "ZylonProjectLoader",
+    "ZylonRetriever",
+    "__version__",
+]

@@ -1,6 +1,7 @@
 """LlamaIndex integrations for Zylon private AI.
 
 * :class:`Zylon` - a ``FunctionCallingLLM`` over the Zylon Workspace chat API.
+* :class:`ZylonChatStore` - a ``BaseChatStore`` whose keys are Zylon thread ids.
 * :class:`ZylonEmbedding` - a ``BaseEmbedding`` over the ZylonGPT embeddings endpoint.
 * :class:`ZylonRetriever` - a ``BaseRetriever`` over ZylonGPT chunk search.
 * :class:`ZylonProjectReader` - a project's documents in and out.
@@ -10,9 +11,18 @@ Built on :mod:`zylon_core`; this package never imports LangChain.
 
 from zylon_core import ConfigurationError, ZylonError
 
+from .chat_store import ZylonChatStore
 from .embeddings import ZylonEmbedding
 from .llms import Zylon
 from .readers import ZylonProjectReader
 from .retrievers import ZylonRetriever
 
-__all__ = ["ConfigurationError", "Zylon", "ZylonEmbedding", "ZylonError", "ZylonProjectReader", "ZylonRetriever"]
+__all__ = [
+    "ConfigurationError",
+    "Zylon",
+    "ZylonChatStore",
+    "ZylonEmbedding",
+    "ZylonError",
+    "ZylonProjectReader",
+    "ZylonRetriever",
+]
