@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
+from .checks import check_path_id, check_sampling
 from .errors import APIError, ConfigurationError, InteractionFailedError
 from .models import ChatRequest, CreateInteractionDTO, Interaction, MessageInput, MessageOutput, ProjectChatDTO, TextBlock
 from .resources import Chat, Interactions
@@ -24,9 +25,22 @@ from .transport import Call
 AGENTS = ("Default", "ProjectDeepResearch")
 
 
+ROUTE_FIELDS = ("thread_id", "project_id", "artifact_ids", "all_artifacts", "agent")
+
+
 @dataclass(frozen=True)
 class Route:
-    """Where a turn goes. Build with :meth:`create` to get the checks."""
+    """Where a turn goes. Build with :meth:`create` (or :meth:`for_call`) to get the checks.
+
+    Rejected, before any request (``ConfigurationError``, a ``ValueError``):
+
+    * ids that are empty or could leave their URL path segment (``/``, ``?``, ``#``...);
+    * ``agent`` other than ``"Default"`` without a ``thread_id`` (only interactions
+      take an agent); ``artifact_ids`` / ``all_artifacts`` without a project or thread;
+    * ``all_artifacts=True`` together with a non-empty ``artifact_ids`` (both cannot
+      hold); ``artifact_ids`` given as one string instead of a list;
+    * in :meth:`for_call`, a per-call ``project_id`` while the call goes to a thread.
+    """
 
     thread_id: str | None = None
     project_id: str | None = None
@@ -44,9 +58,22 @@ class Route:
         all_artifacts: bool | None = None,
         agent: str | None = None,
     ) -> "Route":
+        if thread_id is not None:
+            check_path_id("thread_id", thread_id)
+        if project_id is not None:
+            check_path_id("project_id", project_id)
         if agent is not None and agent not in AGENTS:
             raise ConfigurationError(f"agent must be one of {', '.join(AGENTS)}; got {agent!r}")
+        if isinstance(artifact_ids, (str, bytes)):
+            raise ConfigurationError(f"artifact_ids must be a list of ids, got the string {artifact_ids!r}")
         ids = tuple(artifact_ids) if artifact_ids is not None else None
+        if ids is not None and not all(isinstance(i, str) and i for i in ids):
+            raise ConfigurationError(f"artifact_ids must be non-empty strings, got {list(ids)!r}")
+        if ids and all_artifacts:
+            raise ConfigurationError(
+                "all_artifacts=True and artifact_ids contradict each other: pass the ids to use, "
+                "or all_artifacts=True without ids"
+            )
         if thread_id is None and project_id is None:
             if ids or all_artifacts:
                 raise ConfigurationError(
@@ -56,6 +83,25 @@ class Route:
             if agent not in (None, "Default"):
                 raise ConfigurationError(f"agent={agent!r} needs a thread_id (only interactions take an agent)")
         return cls(thread_id, project_id, ids, all_artifacts, agent)
+
+    @classmethod
+    def for_call(cls, configured: Mapping[str, Any], per_call: Mapping[str, Any]) -> "Route":
+        """The route of one call: per-call values win over the configured ones.
+
+        A per-call ``project_id`` (other than the configured one) while the call goes
+        to a thread is an error: a thread belongs to one project and the interaction
+        would silently ignore it, answering from another context than the caller asked
+        for. Pass ``thread_id=None`` with it to chat in that project instead.
+        """
+        values = {name: per_call[name] if name in per_call else configured.get(name) for name in ROUTE_FIELDS}
+        project = per_call.get("project_id")
+        if values["thread_id"] is not None and project is not None and project != configured.get("project_id"):
+            raise ConfigurationError(
+                f"project_id={project!r} was passed for this call, but the call goes to thread "
+                f"{values['thread_id']!r}, which Zylon answers within its own project (project_id would be "
+                "ignored); pass thread_id=None to chat in that project, or leave project_id out"
+            )
+        return cls.create(**values)
 
     @property
     def kind(self) -> str:
@@ -149,6 +195,8 @@ class TurnPlan:
     accumulator: StreamAccumulator = field(init=False)
 
     def __post_init__(self) -> None:
+        # Out-of-range sampling fails here, before any request, whichever adapter built it.
+        check_sampling({name: getattr(self.request, name, None) for name in ("temperature", "top_p", "min_p", "top_k", "max_tokens")})
         self.accumulator = StreamAccumulator(self.stop)
         update: dict[str, Any] = {"stream": True} if self.stream else {}
         if self.route.thread_id:

@@ -1,0 +1,99 @@
+"""Input checks shared by the core and both adapters (pure; nothing here does I/O).
+
+Every check raises a ``ValueError`` that names the offending value, so a bad call fails
+before any request is sent instead of as a vague 400 (or, worse, as a request that
+does something else than the caller meant).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import numbers
+import re
+from typing import Any, Mapping
+
+from .errors import ConfigurationError
+
+# data:[<mime>][;<param>=<value>]*;base64,<payload>
+_DATA_URI = re.compile(r"^data:(?P<mime>[^;,]*)(?:;[^,;]+=[^,;]*)*;base64,(?P<data>.*)$", re.DOTALL)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def parse_data_uri(uri: str, where: str = "content") -> tuple[str | None, str]:
+    """``(mime type or None, base64 payload)`` of a ``data:...;base64,...`` URI.
+
+    A data URI that is not base64-encoded, has no payload, or whose payload is not
+    valid base64 is a ``ValueError`` naming ``where``.
+    """
+    match = _DATA_URI.match(uri)
+    if match is None:
+        raise ValueError(
+            f"{where}: malformed data URI {uri[:60]!r}: expected 'data:<mime type>;base64,<base64 data>'"
+        )
+    data = _WHITESPACE.sub("", match.group("data"))
+    if not data:
+        raise ValueError(f"{where}: the data URI {uri[:60]!r} has no data after 'base64,'")
+    try:
+        base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"{where}: the data URI's payload is not valid base64 ({exc})") from None
+    return (match.group("mime") or None), data
+
+
+def json_object(value: Any, where: str) -> dict[str, Any]:
+    """``value`` as a dict, after checking it is a JSON object Zylon can receive:
+    string keys, JSON values only (no ``datetime``, ``set``, arbitrary objects), no
+    NaN or infinity."""
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where}: must be a JSON object (a dict), got {type(value).__name__}")
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{where}: not JSON-serialisable: {exc}") from None
+    return dict(value)
+
+
+# name: (lowest allowed, highest allowed, must be an integer)
+SAMPLING_RANGES: dict[str, tuple[float, float, bool]] = {
+    "temperature": (0.0, math.inf, False),
+    "top_p": (0.0, 1.0, False),
+    "min_p": (0.0, 1.0, False),
+    "top_k": (1, math.inf, True),
+    "max_tokens": (1, math.inf, True),
+}
+
+
+def check_sampling(values: Mapping[str, Any]) -> None:
+    """Sampling parameters in range: ``temperature >= 0``, ``top_p`` and ``min_p`` in
+    ``[0, 1]``, ``top_k >= 1`` and ``max_tokens >= 1`` (integers). None means unset."""
+    for name, (low, high, integer) in SAMPLING_RANGES.items():
+        value = values.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or (integer and not float(value).is_integer()):
+            kind = "an integer" if integer else "a number"
+            raise ValueError(f"{name} must be {kind}, got {value!r}")
+        if not math.isfinite(value) or not low <= value <= high:
+            bounds = f">= {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
+            raise ValueError(f"{name} must be {bounds}, got {value!r}")
+
+
+# Characters that would change the meaning of a URL path if an id carried them.
+_UNSAFE_ID = re.compile(r"[/\\?#%\s\x00-\x1f\x7f]")
+
+
+def check_path_id(name: str, value: Any) -> str:
+    """An id that goes into a URL path (``/thread/{id}/...``): a non-empty string that
+    cannot escape its path segment (no ``/``, ``?``, ``#``, ``%``, ``\\``, whitespace,
+    control characters, and not ``.`` or ``..``)."""
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"{name} must be a non-empty string (or None), got {value!r}")
+    if value in (".", "..") or _UNSAFE_ID.search(value):
+        raise ConfigurationError(
+            f"{name}={value!r} is not a valid Zylon id: it would change the request's URL path "
+            "(ids hold no '/', '?', '#', '%', '\\', spaces or control characters)"
+        )
+    return value
