@@ -136,10 +136,11 @@ class ChatZylon(BaseChatModel):
     agent: Literal["Default", "ProjectDeepResearch"] | None = None
 
     # -- request ----------------------------------------------------------------------
-    temperature: float | None = None
-    max_tokens: int | None = None
-    top_p: float | None = None
-    top_k: int | None = None
+    # Out of range is a ValueError here, and per call before any request is sent.
+    temperature: float | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=None, ge=1)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    top_k: int | None = Field(default=None, ge=1)
     seed: int | None = None
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
     """Stop sequences, applied by the client (the Zylon API has no stop parameter)."""
@@ -251,7 +252,7 @@ class ChatZylon(BaseChatModel):
                 f"ChatZylon got unexpected call argument(s) {', '.join(sorted(unknown))}; per-call "
                 f"arguments are: {', '.join(_CALL_KWARGS)}"
             )
-        route = Route.create(**{name: kwargs.get(name, getattr(self, name)) for name in _ROUTE_FIELDS})
+        route = Route.for_call({name: getattr(self, name) for name in _ROUTE_FIELDS}, kwargs)
         tools = convert_tools(kwargs["tools"]) if kwargs.get("tools") else None
         tool_choice = kwargs.get("tool_choice")
         if tool_choice is not None:

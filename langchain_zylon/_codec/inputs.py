@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import re
 from typing import Any, Iterable, Sequence
 
 from langchain_core.messages import (
@@ -38,6 +37,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from zylon_core.checks import json_object, parse_data_uri
 from zylon_core.models import (
     AudioBlock,
     BinaryBlock,
@@ -52,8 +52,6 @@ from zylon_core.models import (
     ToolResultBlock,
     ToolUseBlock,
 )
-
-_DATA_URI = re.compile(r"^data:(?P<mime>[^;,]*)(?:;[^,;]+=[^,;]*)*;base64,(?P<data>.*)$", re.DOTALL)
 
 _AUDIO_FORMATS = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4"}
 
@@ -227,9 +225,9 @@ def _required(item: dict[str, Any], key: str, where: str) -> Any:
 def _media(cls: type, *, url: str | None = None, data: str | None = None, mime_type: str | None = None, where: str) -> Any:
     """Image/audio: Zylon's ``data`` takes base64 or a URL; data URIs are split."""
     if url is not None:
-        match = _DATA_URI.match(url)
-        if match:
-            data, mime_type = match.group("data"), mime_type or match.group("mime") or None
+        if url.startswith("data:"):
+            uri_mime, data = parse_data_uri(url, where)
+            mime_type = mime_type or uri_mime
         elif url.startswith(("http://", "https://")):
             data = url
             mime_type = mime_type or mimetypes.guess_type(url.split("?", 1)[0])[0]
@@ -311,16 +309,17 @@ def _file_block(item: dict[str, Any], where: str) -> Any:
     openai_file = item.get("file")
     if isinstance(openai_file, dict):  # OpenAI chat-completions form
         if openai_file.get("file_data"):
-            match = _DATA_URI.match(openai_file["file_data"])
-            if not match:
+            file_data = openai_file["file_data"]
+            if not isinstance(file_data, str) or not file_data.startswith("data:"):
                 raise ValueError(f"{where}: file.file_data must be a base64 data URI")
-            return _file(match.group("data"), match.group("mime") or None, openai_file.get("filename") or filename)
+            uri_mime, data = parse_data_uri(file_data, f"{where} file.file_data")
+            return _file(data, uri_mime, openai_file.get("filename") or filename)
         raise ValueError(f"{where}: file blocks that reference a provider file id are not supported by Zylon")
     url = item.get("url")
     if url:
-        match = _DATA_URI.match(url)
-        if match:
-            return _file(match.group("data"), mime or match.group("mime") or None, filename)
+        if url.startswith("data:"):
+            uri_mime, data = parse_data_uri(url, where)
+            return _file(data, mime or uri_mime, filename)
         if url.startswith(("http://", "https://")):
             # Zylon's file block holds content, not a link; a binary block takes a URL.
             mime = mime or mimetypes.guess_type(url.split("?", 1)[0])[0] or "application/octet-stream"
@@ -358,14 +357,19 @@ def _tool_use(item: dict[str, Any], tool_calls: dict[str, Any] | None) -> ToolUs
     call_id = item.get("id")
     if tool_calls and call_id in tool_calls:
         call = tool_calls.pop(call_id)
-        return ToolUseBlock(id=call_id, name=call["name"], input=dict(call.get("args") or {}))
+        return ToolUseBlock(id=call_id, name=call["name"], input=_tool_input(call.get("args"), call_id))
     name = item.get("name")
     if not call_id or not name:
         raise ValueError(f"a {item.get('type')!r} block needs an 'id' and a 'name'")
     args = item.get("input") if item.get("type") == "tool_use" else item.get("args")
     if isinstance(args, str) or (not args and item.get("partial_json")):
         args = _parse_args(args if isinstance(args, str) else item.get("partial_json"))
-    return ToolUseBlock(id=call_id, name=name, input=dict(args or {}))
+    return ToolUseBlock(id=call_id, name=name, input=_tool_input(args, call_id))
+
+
+def _tool_input(args: Any, call_id: str) -> dict[str, Any]:
+    """Tool call arguments Zylon can receive: a JSON object (checked before any request)."""
+    return json_object(args or {}, f"arguments of tool call {call_id!r}")
 
 
 def _parse_args(text: str | None) -> dict[str, Any]:
@@ -388,7 +392,7 @@ def _assistant_blocks(message: BaseMessage) -> list[Any]:
         blocks = [b for b in blocks if b.text.strip()]
     # Tool calls not mirrored in the content (OpenAI-style string content).
     for call_id, call in pending.items():
-        blocks.append(ToolUseBlock(id=call_id, name=call["name"], input=dict(call.get("args") or {})))
+        blocks.append(ToolUseBlock(id=call_id, name=call["name"], input=_tool_input(call.get("args"), call_id)))
     reasoning = message.additional_kwargs.get("reasoning_content")
     if isinstance(reasoning, str) and reasoning and not any(b.type == "thinking" for b in blocks):
         blocks.insert(0, ThinkingBlock(thinking=reasoning))
