@@ -55,6 +55,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed versio
 from llama_index.core.llms.utils import parse_partial_json
 
 from zylon_core.answers import final_stop_reason, server_tool_ids, usage_counts
+from zylon_core.checks import json_object, parse_data_uri
 from zylon_core.models import (
     MessageInput,
     MessageOutput,
@@ -213,7 +214,7 @@ def _arguments(arguments: Any, where: str) -> dict[str, Any]:
             raise ValueError(f"{where}: tool call arguments are not valid JSON: {arguments[:200]!r}") from exc
     if not isinstance(arguments, Mapping):
         raise ValueError(f"{where}: tool call arguments must be a JSON object, got {type(arguments).__name__}")
-    return dict(arguments)
+    return json_object(arguments, f"{where}: tool call arguments")
 
 
 def to_zylon_blocks(
@@ -269,7 +270,7 @@ def _image(block: ImageBlock, where: str) -> dict[str, Any]:
         data = _b64_file(block.path, "ImageBlock", where)
         mime = mime or mimetypes.guess_type(str(block.path))[0]
     elif block.url is not None:
-        data, mime = _url(str(block.url), mime)
+        data, mime = _url(str(block.url), mime, where)
     else:
         raise ValueError(f"{where}: ImageBlock has no image, path or url")
     out: dict[str, Any] = {"type": "image", "data": data}
@@ -286,7 +287,7 @@ def _audio(block: AudioBlock, where: str) -> dict[str, Any]:
         data = _b64_file(block.path, "AudioBlock", where)
         mime = mime or mimetypes.guess_type(str(block.path))[0]
     elif block.url is not None:
-        data, mime = _url(str(block.url), mime)
+        data, mime = _url(str(block.url), mime, where)
     else:
         raise ValueError(f"{where}: AudioBlock has no audio, path or url")
     out: dict[str, Any] = {"type": "audio", "data": data}
@@ -308,14 +309,18 @@ def _audio_mime(fmt: str | None) -> str | None:
 def _document(block: DocumentBlock, where: str) -> dict[str, Any]:
     mime = block.document_mimetype
     title = block.title if block.title and block.title != "input_document" else None
-    if block.data is None and block.path is None and block.url is not None:
+    data_uri = block.data is None and block.path is None and str(block.url or "").startswith("data:")
+    if block.data is None and block.path is None and block.url is not None and not data_uri:
         # Not fetched here: Zylon's binary block takes a URL as its data.
         out: dict[str, Any] = {"type": "binary", "data": str(block.url), "mime_type": mime or "application/octet-stream"}
         name = title or Path(str(block.url).split("?")[0]).name
         if name:
             out["filename"] = name
         return out
-    if block.data is not None:
+    if data_uri:
+        uri_mime, payload = parse_data_uri(str(block.url), where)
+        raw, mime = base64.b64decode(payload), mime or uri_mime
+    elif block.data is not None:
         raw = base64.b64decode(_b64(block.data))
     elif block.path is not None:
         raw = _read(block.path, "DocumentBlock", where)
@@ -384,11 +389,12 @@ def _b64_file(path: Any, kind: str, where: str) -> str:
     return base64.b64encode(_read(path, kind, where)).decode("ascii")
 
 
-def _url(url: str, mime: str | None) -> tuple[str, str | None]:
-    """A ``data:`` URL becomes base64 data + mime type; other URLs pass through."""
-    if url.startswith("data:") and ";base64," in url:
-        header, data = url.split(",", 1)
-        return data, mime or header[5:].split(";")[0] or None
+def _url(url: str, mime: str | None, where: str) -> tuple[str, str | None]:
+    """A ``data:`` URL becomes base64 data + mime type (a malformed one is a
+    ``ValueError``); other URLs pass through."""
+    if url.startswith("data:"):
+        uri_mime, data = parse_data_uri(url, where)
+        return data, mime or uri_mime
     return url, mime
 
 

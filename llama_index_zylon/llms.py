@@ -141,8 +141,8 @@ class Zylon(FunctionCallingLLM):
 
     temperature: Optional[float] = Field(default=None, ge=0.0, description="Sampling temperature.")
     max_tokens: Optional[int] = Field(default=None, gt=0, description="Maximum tokens to generate.")
-    top_p: Optional[float] = Field(default=None, description="Nucleus sampling.")
-    top_k: Optional[int] = Field(default=None, description="Top-k sampling.")
+    top_p: Optional[float] = Field(default=None, ge=0.0, le=1.0, description="Nucleus sampling.")
+    top_k: Optional[int] = Field(default=None, ge=1, description="Top-k sampling.")
     seed: Optional[int] = Field(default=None, description="Sampling seed.")
     stop: Optional[List[str]] = Field(default=None, description="Stop sequences (applied client-side).")
     thinking: Optional[bool] = Field(default=None, description="Ask for reasoning (ThinkingBlock).")
@@ -262,7 +262,7 @@ class Zylon(FunctionCallingLLM):
         stop = pick("stop")
         if isinstance(stop, str):
             stop = [stop]
-        route = Route.create(**{name: pick(name) for name in _ROUTE_KEYS})
+        route = Route.for_call({name: getattr(self, name) for name in _ROUTE_KEYS}, kwargs)
         return _Turn(
             route=route,
             request=ChatRequest.model_validate(request),
