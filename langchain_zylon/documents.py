@@ -8,7 +8,7 @@ from typing import Any, AsyncIterator, Iterator, Sequence
 
 from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from zylon_core.models import Artifact
 from zylon_core.rag import document_names
@@ -50,6 +50,9 @@ class ZylonProjectLoader(ZylonConnection, BaseLoader):
     In the Workspace a project's artifacts are searched as the collection named by the
     project id (``as_retriever`` sets that for you).
     """
+
+    # The bases' configurations do not merge the way we need: say it all here.
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=(), extra="forbid", arbitrary_types_allowed=True)
 
     project_id: str
     """The Workspace project."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Optional
 
 from langchain_core.embeddings import Embeddings
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from ._config import ZylonConnection
 from ._errors import mapped_errors
@@ -31,6 +31,9 @@ class ZylonEmbeddings(ZylonConnection, Embeddings):
     Async twins: ``aembed_documents`` / ``aembed_query``. Usable anywhere LangChain takes
     ``Embeddings`` (``InMemoryVectorStore(embedding=ZylonEmbeddings())``, ...).
     """
+
+    # The bases' configurations do not merge the way we need: say it all here.
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=(), extra="forbid", arbitrary_types_allowed=True)
 
     model: Optional[str] = None
     """Model name reported to tracing; env ``ZYLON_MODEL``, default ``"default"`` (the

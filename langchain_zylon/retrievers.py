@@ -8,7 +8,7 @@ from typing import Any, Optional
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, ConfigDict, Field
 
 from zylon_core.models import ChunkSearchResponse
 from zylon_core.rag import SearchParams, chunk_metadata
@@ -52,6 +52,9 @@ class ZylonRetriever(ZylonConnection, BaseRetriever):
     ``artifact_id``, ``chunk_id``, ``score``, ``collection`` and ``source`` (the file name).
     Errors are ``zylon_core`` errors that are also LangChain's standard model errors.
     """
+
+    # The bases' configurations do not merge the way we need: say it all here.
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=(), extra="forbid", arbitrary_types_allowed=True)
 
     collection: Optional[str] = Field(default=None, validation_alias=AliasChoices("collection", "project_id"))
     """The collection to search (alias ``project_id``)."""

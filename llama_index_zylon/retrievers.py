@@ -16,7 +16,7 @@ from zylon_core.rag import SearchParams, chunk_metadata
 from zylon_core.settings import DEFAULT_MAX_RETRIES
 
 # Kept on the node but not shown to the LLM or the embedding model.
-_HIDDEN_KEYS = ["chunk_id", "score", "collection", "previous_texts", "next_texts", "artifact_id"]
+_HIDDEN_KEYS = ["chunk_id", "score", "collection", "previous_texts", "next_texts", "artifact_id", "source"]
 
 
 class ZylonRetriever(BaseRetriever):
