@@ -169,12 +169,14 @@ class ZylonChatStore(BaseChatStore):
 
     def delete_thread(self, key: str) -> None:
         """Delete the thread itself (with its interactions)."""
+        pending = self._pending_of(key)
         self._run(self._plans.delete_thread(key))
-        self._pending_of(key).clear()
+        pending.clear()
 
     async def adelete_thread(self, key: str) -> None:
+        pending = self._pending_of(key)
         await self._arun(self._plans.delete_thread(key))
-        self._pending_of(key).clear()
+        pending.clear()
 
     def pending_messages(self, key: str) -> List[ChatMessage]:
         """User/tool messages added for ``key`` that no turn has stored yet."""
@@ -183,12 +185,14 @@ class ZylonChatStore(BaseChatStore):
     # -- reading ----------------------------------------------------------------------
 
     def get_messages(self, key: str, **kwargs: Any) -> List[ChatMessage]:
+        pending = self._pending_of(key)
         turns = self._run(self._plans.turns(key))
-        return [*thread_messages(turns, key), *self._pending_of(key).snapshot()]
+        return [*thread_messages(turns, key), *pending.snapshot()]
 
     async def aget_messages(self, key: str, **kwargs: Any) -> List[ChatMessage]:
+        pending = self._pending_of(key)
         turns = await self._arun(self._plans.turns(key))
-        return [*thread_messages(turns, key), *self._pending_of(key).snapshot()]
+        return [*thread_messages(turns, key), *pending.snapshot()]
 
     def get_keys(self) -> List[str]:
         """Ids of every thread of ``project_id``."""
@@ -219,24 +223,27 @@ class ZylonChatStore(BaseChatStore):
             )
 
     def set_messages(self, key: str, messages: List[ChatMessage]) -> None:
-        turns = self._run(self._plans.turns(key))
-        self._pending_of(key).replace(thread_messages(turns, key), messages)
+        pending = self._pending_of(key)
+        pending.replace(thread_messages(self._run(self._plans.turns(key)), key), messages)
 
     async def aset_messages(self, key: str, messages: List[ChatMessage]) -> None:
-        turns = await self._arun(self._plans.turns(key))
-        self._pending_of(key).replace(thread_messages(turns, key), messages)
+        pending = self._pending_of(key)
+        pending.replace(thread_messages(await self._arun(self._plans.turns(key)), key), messages)
 
     # -- deleting ---------------------------------------------------------------------
 
     def delete_messages(self, key: str) -> Optional[List[ChatMessage]]:
+        pending = self._pending_of(key)
         turns = self._run(self._plans.clear(key))
-        return [*thread_messages(turns, key), *self._pending_of(key).clear()]
+        return [*thread_messages(turns, key), *pending.clear()]
 
     async def adelete_messages(self, key: str) -> Optional[List[ChatMessage]]:
+        pending = self._pending_of(key)
         turns = await self._arun(self._plans.clear(key))
-        return [*thread_messages(turns, key), *self._pending_of(key).clear()]
+        return [*thread_messages(turns, key), *pending.clear()]
 
     def delete_message(self, key: str, idx: int) -> Optional[ChatMessage]:
+        self._pending_of(key)
         turns = self._run(self._plans.turns(key))
         found = self._locate(key, turns, idx)
         if found is None:
@@ -247,6 +254,7 @@ class ZylonChatStore(BaseChatStore):
         return message
 
     async def adelete_message(self, key: str, idx: int) -> Optional[ChatMessage]:
+        self._pending_of(key)
         turns = await self._arun(self._plans.turns(key))
         found = self._locate(key, turns, idx)
         if found is None:
