@@ -1,0 +1,157 @@
+"""One multi-turn thread conversation per framework, replayed from vcrpy cassettes in
+``cassettes/memory/``.
+
+Each cassette holds the whole flow, from creating the project and the thread onwards,
+so a replay gets its thread id from the cassette and needs no server at all. Requests
+match on method, path and JSON body, never on host or port (the emulator's port differs
+per run; replays go to ``http://zylon.memory-cassette.invalid``). A missing cassette is
+recorded against the session emulator; ``ZYLON_RECORD=1`` re-records them. See
+``cassettes/memory/RECORDED_AGAINST.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, Iterator
+
+import pytest
+import vcr
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
+from langchain_core.runnables import ConfigurableField
+from langchain_core.tools import tool
+from llama_index.core.chat_engine import SimpleChatEngine
+from llama_index.core.memory import ChatMemoryBuffer
+
+from langchain_zylon import ChatZylon, ZylonChatMessageHistory
+from llama_index_zylon import Zylon, ZylonChatStore
+from tests.conftest import ROOT, TEST_TOKEN
+from zylon_core import ZylonClient
+
+CASSETTES = ROOT / "cassettes" / "memory"
+REPLAY_URL = "http://zylon.memory-cassette.invalid"
+FILTERED_HEADERS = ("authorization", "x-api-key", "x-org")
+
+pytestmark = pytest.mark.filterwarnings("ignore:.*RunnableWithMessageHistory is deprecated")
+
+
+def _json_body(r1: Any, r2: Any) -> None:
+    """vcr matcher: equal JSON bodies (key order aside), or equal raw bodies."""
+
+    def load(body: Any) -> Any:
+        if isinstance(body, (bytes, bytearray)):
+            body = body.decode("utf-8", "replace")
+        if not body:
+            return None
+        try:
+            return json.loads(body)
+        except ValueError:
+            return body
+
+    assert load(r1.body) == load(r2.body), "request bodies differ"
+
+
+class Recording:
+    def __init__(self, base_url: str, recording: bool) -> None:
+        self.base_url = base_url
+        self.recording = recording
+        self.config = {"base_url": base_url, "api_key": TEST_TOKEN}
+
+    def project(self, name: str) -> str:
+        with ZylonClient(base_url=self.base_url, api_token=TEST_TOKEN) as client:
+            return client.projects.create(name)["id"]
+
+
+@pytest.fixture
+def cassette(request: pytest.FixtureRequest) -> Iterator[Recording]:
+    name = f"{request.node.name}.yaml"
+    recording = os.environ.get("ZYLON_RECORD") == "1" or not (CASSETTES / name).exists()
+    base_url = request.getfixturevalue("emulator").base_url if recording else REPLAY_URL
+    recorder = vcr.VCR(
+        cassette_library_dir=str(CASSETTES),
+        record_mode="all" if recording else "none",
+        match_on=("method", "path", "memory_json_body"),
+        filter_headers=FILTERED_HEADERS,
+        decode_compressed_response=True,
+    )
+    recorder.register_matcher("memory_json_body", _json_body)
+    with recorder.use_cassette(name) as tape:
+        yield Recording(base_url, recording)
+    if not recording:
+        assert tape.all_played, "the replay did not make every recorded request"
+
+
+@tool
+def magic_function(input: int) -> int:
+    """Apply a magic function to an input."""
+    return input + 2
+
+
+def test_langchain_thread_conversation(cassette: Recording) -> None:
+    from langchain_core.runnables.history import RunnableWithMessageHistory
+
+    config = cassette.config
+    history = ZylonChatMessageHistory.create(cassette.project("memory cassette"), "langchain cassette", **config)
+    thread_id = history.thread_id
+    session = {"configurable": {"session_id": thread_id}}
+    prompt = ChatPromptTemplate.from_messages([("system", "Be brief."), MessagesPlaceholder("history"), ("human", "{question}")])
+    llm = ChatZylon(**config).configurable_fields(thread_id=ConfigurableField(id="session_id"))
+    chat = RunnableWithMessageHistory(
+        prompt | llm,
+        lambda session_id: ZylonChatMessageHistory(session_id, page_size=2, **config),
+        input_messages_key="question",
+        history_messages_key="history",
+    )
+
+    first = chat.invoke({"question": "My name is Ada."}, session)
+    tools = ChatZylon(thread_id=thread_id, **config).bind_tools([magic_function])
+    question = HumanMessage("What is the value of magic_function(3)? Use the tool.")
+    call = tools.invoke([*history.messages, question])
+    result = magic_function.invoke(call.tool_calls[0])
+    tools.invoke([*history.messages, question, call, result])
+    streamed = "".join(chunk.text for chunk in chat.stream({"question": "What is my name?"}, session))
+
+    assert first.response_metadata["thread_id"] == thread_id
+    assert streamed == "Your name is Ada. This is turn 4 of this thread."
+    messages = ZylonChatMessageHistory(thread_id, page_size=2, **config).messages
+    assert [type(m).__name__ for m in messages] == [
+        "HumanMessage", "AIMessage", "HumanMessage", "AIMessage", "ToolMessage", "AIMessage", "HumanMessage", "AIMessage",
+    ]
+    assert isinstance(messages[3], AIMessage) and messages[3].tool_calls == call.tool_calls
+    assert isinstance(messages[4], ToolMessage) and messages[4].content == "5"
+    assert messages[5].text == "The result of magic_function is 5."
+    assert messages[-1].text == streamed
+
+
+async def test_llama_index_thread_conversation(cassette: Recording) -> None:
+    config = cassette.config
+    store = ZylonChatStore(project_id=cassette.project("memory cassette"), page_size=2, **config)
+    thread_id = await store.acreate_thread("llama-index cassette")
+    memory = ChatMemoryBuffer.from_defaults(chat_store=store, chat_store_key=thread_id)
+    engine = SimpleChatEngine.from_defaults(llm=Zylon(thread_id=thread_id, **config), memory=memory, system_prompt="Be brief.")
+
+    first = await engine.achat("My name is Ada.")
+    await engine.achat("my city is Paris")
+    streamed = await engine.astream_chat("What is my name?")
+    name = "".join([token async for token in streamed.async_response_gen()])
+    city = await engine.achat("What is my city?")
+
+    assert str(first) == 'You said: "My name is Ada.". This is turn 1 of this thread.'
+    assert name == "Your name is Ada. This is turn 3 of this thread."
+    assert str(city) == "Your city is Paris. This is turn 4 of this thread."
+    messages = await store.aget_messages(thread_id)
+    assert [m.role.value for m in messages] == ["user", "assistant"] * 4
+    assert [m.content for m in messages[::2]] == ["My name is Ada.", "my city is Paris", "What is my name?", "What is my city?"]
+    assert store.pending_messages(thread_id) == []
+    assert await store.aget_keys() == [thread_id]
+
+
+def test_memory_cassettes_hold_no_credentials() -> None:
+    files = sorted(CASSETTES.glob("*.yaml"))
+    assert [p.name for p in files] == ["test_langchain_thread_conversation.yaml", "test_llama_index_thread_conversation.yaml"]
+    for path in files:
+        text = path.read_text()
+        assert TEST_TOKEN not in text and "Bearer" not in text, path.name
+        for header in FILTERED_HEADERS:
+            assert f"{header}:" not in text.lower(), (path.name, header)
