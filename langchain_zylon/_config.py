@@ -60,7 +60,7 @@ class ZylonConnection(BaseModel):
         self.org = settings.org
         self.timeout = settings.timeout
         if "model" in type(self).model_fields:
-            setattr(self, "model", settings.model)
+            self.model = settings.model
         self._client = ZylonClient(settings)
         self._async_client = AsyncZylonClient(settings)
 

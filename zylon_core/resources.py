@@ -19,7 +19,6 @@ from typing import (
     TYPE_CHECKING,
     Any,
     AsyncIterator,
-    Awaitable,
     Callable,
     Generator,
     Generic,
@@ -37,13 +36,11 @@ from . import transport as _transport
 from .errors import APIError, IngestionError, IngestionTimeoutError
 from .models import (
     Artifact,
-    CreateArtifact,
-    SearchResult,
-    UpdateArtifact,
     ChatRequest,
     ChatValidationResult,
     ChunkSearchResponse,
     ContextFilter,
+    CreateArtifact,
     CreateInteractionDTO,
     CreateThreadDTO,
     EmbeddingsBody,
@@ -52,8 +49,10 @@ from .models import (
     MessageOutput,
     Page,
     ProjectChatDTO,
+    SearchResult,
     SemanticSearch,
     Thread,
+    UpdateArtifact,
     UpdateThreadDTO,
 )
 from .transport import Call

@@ -17,6 +17,15 @@ answers 204 once the interaction is stored ``Completed`` with ``stop_reason:
 ``message_delta`` with that stop reason and ``message_stop``) and the partial answer it
 wrote is stored; with no stream running, what earlier streams wrote (often nothing) is
 stored. A stream of a finished interaction replays its answer.
+
+Artifacts: a ``Document`` is created from JSON (``raw_content``) or multipart (the file
+in ``fileData``, its content type kept in ``props.content_type``); an ``InlineText``
+from ``props.content``. Its text is chunked into the collection named after the project
+id once ``ingest_status`` is ``Done``: at once, or after ``ingest_reads`` reads of the
+artifact (it is ``Processing`` until then). A ``Document`` with no text fails ingestion
+(``state``/``ingest_status`` ``Error``, ``error: NoValidNodes``). Deleting an artifact
+removes its chunks. Chunk search, Workspace search and the built-in search tools then
+rank those chunks deterministically (see :mod:`.state`).
 """
 
 from __future__ import annotations
