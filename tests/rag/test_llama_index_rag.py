@@ -253,3 +253,15 @@ async def test_thread_chat_with_chosen_artifacts(emulator):
     response = await llm.achat([ChatMessage(role="user", content="How often are access tokens rotated?")])
     assert {b.source for b in response.message.blocks if isinstance(b, CitationBlock)} == {ids[2]}
     assert "90 days" in response.message.content
+
+
+def test_builtin_semantic_search_runs_on_the_server(emulator, corpus_project):
+    project, artifacts = corpus_project
+    llm = Zylon(project_id=project, **connection(emulator))
+    response = llm.chat_with_tools([{"type": "semantic_search_v1", "name": "search"}], user_msg="How often are access tokens rotated?")
+    assert llm.get_tool_calls_from_response(response, error_on_no_tool_call=False) == []  # not the caller's to run
+    (server_call,) = response.message.additional_kwargs["server_tool_calls"]
+    assert server_call["name"] == "search" and "Access tokens are rotated" in server_call["result"][0]["text"]
+    policy = artifacts["Security policy"].id
+    assert [b.source for b in response.message.blocks if isinstance(b, CitationBlock)] == [policy]
+    assert "90 days" in response.message.content
