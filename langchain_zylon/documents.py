@@ -47,8 +47,9 @@ class ZylonProjectLoader(ZylonConnection, BaseLoader):
     parsed content (usually markdown) with ``artifact_id``, ``project_id``, ``name``,
     ``file_name`` and ``source`` metadata.
 
-    In the Workspace a project's artifacts are searched as the collection named by the
-    project id (``as_retriever`` sets that for you).
+    ``as_retriever`` searches the ZylonGPT collection named after the project id, which
+    is where this package assumes the Workspace ingests a project's artifacts (the
+    emulator does); pass ``collection=...`` if your instance names it otherwise.
     """
 
     # The bases' configurations do not merge the way we need: say it all here.

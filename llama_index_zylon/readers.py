@@ -45,6 +45,10 @@ class ZylonProjectReader(BasePydanticReader):
     ``load_data`` returns one ``Document`` per ingested text artifact (``id_`` = the
     artifact id) with its parsed content and ``artifact_id``, ``project_id``, ``name``,
     ``file_name`` metadata.
+
+    ``as_retriever`` searches the ZylonGPT collection named after the project id, which
+    is where this package assumes the Workspace ingests a project's artifacts (the
+    emulator does); pass ``collection=...`` if your instance names it otherwise.
     """
 
     is_remote: bool = True
