@@ -1,0 +1,46 @@
+"""examples/thread_memory.py runs: on its own emulator when ZYLON_BASE_URL is unset,
+and against the instance ZYLON_BASE_URL names when it is set."""
+
+from __future__ import annotations
+
+import os
+import runpy
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+EXAMPLE = ROOT / "examples" / "thread_memory.py"
+EXPECTED = [
+    "Zylon: Your name is Ada. This is turn 2 of this thread.",
+    "  stored HumanMessage: My name is Ada.",
+    "  stored AIMessage: Your name is Ada. This is turn 2 of this thread.",
+    "Zylon: Your city is Paris. This is turn 2 of this thread.",
+    "  stored user: What is my city?",
+    "Deleted project",
+]
+
+
+def test_example_starts_its_own_emulator() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZYLON_")}
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
+    done = subprocess.run([sys.executable, str(EXAMPLE)], env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "using a local Zylon emulator" in done.stdout
+    for line in EXPECTED:
+        assert line in done.stdout
+    assert "Warning" not in done.stderr
+
+
+def test_example_uses_the_configured_instance(zylon_env: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    zylon_env.clear_requests()
+    runpy.run_path(str(EXAMPLE), run_name="__main__")
+    out = capsys.readouterr().out
+    assert f"Zylon instance: {zylon_env.base_url}" in out
+    for line in EXPECTED:
+        assert line in out
+    creates = [r for r in zylon_env.requests if r["method"] == "POST" and r["path"].endswith("/interaction")]
+    assert len(creates) == 4 and all(len(r["json"]["pgpt"]["messages"]) == 1 for r in creates)
