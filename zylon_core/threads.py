@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, Callable, Generator, Generic, Iterable, L
 
 from .errors import NotFoundError, ZylonError
 from .models import Interaction, MessageInput, MessageOutput, Page, Thread
-from .resources import Interactions, Threads
+from .resources import DEFAULT_PAGE_SIZE, Interactions, Threads
 from .transport import Call
 
 if TYPE_CHECKING:
@@ -67,8 +67,9 @@ Plan = Generator["Call[Any]", Any, T]
 """A server operation as a generator of calls (see :func:`run` / :func:`arun`)."""
 
 DEFAULT_THREAD_NAME = "New conversation"
-HISTORY_PAGE_SIZE = 100
-"""Interactions fetched per page when reading a thread (the Workspace's largest page)."""
+HISTORY_PAGE_SIZE = DEFAULT_PAGE_SIZE
+"""Items fetched per page when reading a thread or a project's threads (the resources'
+default page size; the API's own default is 20)."""
 
 
 class UnsavedMessagesError(ZylonError, ValueError):
