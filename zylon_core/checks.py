@@ -22,6 +22,21 @@ _DATA_URI = re.compile(r"^data:(?P<mime>[^;,]*)(?:;[^,;]+=[^,;]*)*;base64,(?P<da
 _WHITESPACE = re.compile(r"\s+")
 
 
+def check_base64(data: Any, where: str = "content") -> str:
+    """``data`` as base64 text without whitespace, after checking it decodes; anything
+    else (not a string, empty, not base64) is a ``ValueError`` naming ``where``."""
+    if not isinstance(data, str):
+        raise ValueError(f"{where}: base64 data must be a string, got {type(data).__name__}")
+    data = _WHITESPACE.sub("", data)
+    if not data:
+        raise ValueError(f"{where}: the base64 data is empty")
+    try:
+        base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(f"{where}: the data is not valid base64 ({exc})") from None
+    return data
+
+
 def parse_data_uri(uri: str, where: str = "content") -> tuple[str | None, str]:
     """``(mime type or None, base64 payload)`` of a ``data:...;base64,...`` URI.
 
@@ -33,14 +48,9 @@ def parse_data_uri(uri: str, where: str = "content") -> tuple[str | None, str]:
         raise ValueError(
             f"{where}: malformed data URI {uri[:60]!r}: expected 'data:<mime type>;base64,<base64 data>'"
         )
-    data = _WHITESPACE.sub("", match.group("data"))
-    if not data:
+    if not match.group("data").strip():
         raise ValueError(f"{where}: the data URI {uri[:60]!r} has no data after 'base64,'")
-    try:
-        base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError(f"{where}: the data URI's payload is not valid base64 ({exc})") from None
-    return (match.group("mime") or None), data
+    return (match.group("mime") or None), check_base64(match.group("data"), f"{where} (data URI)")
 
 
 def json_object(value: Any, where: str) -> dict[str, Any]:
