@@ -37,7 +37,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from zylon_core.checks import json_object, parse_data_uri
+from zylon_core.checks import check_base64, json_object, parse_data_uri
 from zylon_core.models import (
     AudioBlock,
     BinaryBlock,
@@ -211,6 +211,12 @@ def _block(item: Any, *, where: str, tool_calls: dict[str, Any] | None = None) -
     )
 
 
+def _base64(data: Any, where: str) -> Any:
+    """Base64 payloads are checked here, so a corrupt one fails before any request
+    (LangChain has already split data URIs into ``base64`` + ``mime_type``)."""
+    return check_base64(data, where) if data else data
+
+
 def _known(item: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     return {key: item[key] for key in keys if item.get(key) is not None}
 
@@ -242,16 +248,18 @@ def _media_block(cls: type, item: dict[str, Any], where: str) -> Any:
     kind = item["type"]
     mime = item.get("mime_type")
     if item.get("base64"):
-        return _media(cls, data=item["base64"], mime_type=mime, where=where)
+        return _media(cls, data=_base64(item["base64"], where), mime_type=mime, where=where)
     source_type = item.get("source_type")
-    if source_type == "base64" or (source_type is None and "data" in item and "source" not in item):
-        return _media(cls, data=item.get("data"), mime_type=mime, where=where)  # v0 form, or Zylon's own
+    if source_type == "base64":
+        return _media(cls, data=_base64(item.get("data"), where), mime_type=mime, where=where)  # v0 form
+    if source_type is None and "data" in item and "source" not in item:
+        return _media(cls, data=item.get("data"), mime_type=mime, where=where)  # Zylon's own: base64 or a URL
     if item.get("url") or source_type == "url":
         return _media(cls, url=item.get("url"), mime_type=mime, where=where)
     source = item.get("source")
     if isinstance(source, dict):  # Anthropic style
         if source.get("type") == "base64":
-            return _media(cls, data=source.get("data"), mime_type=source.get("media_type"), where=where)
+            return _media(cls, data=_base64(source.get("data"), where), mime_type=source.get("media_type"), where=where)
         if source.get("type") == "url":
             return _media(cls, url=source.get("url"), where=where)
     if item.get("file_id") or source_type == "id" or (isinstance(source, dict) and source.get("type") == "file"):
@@ -300,10 +308,10 @@ def _file_block(item: dict[str, Any], where: str) -> Any:
     mime = item.get("mime_type")
     filename = _filename(item)
     if item.get("base64"):
-        return _file(item["base64"], mime, filename)
+        return _file(_base64(item["base64"], where), mime, filename)
     source_type = item.get("source_type")
     if source_type == "base64" and item.get("data"):
-        return _file(item["data"], mime, filename)
+        return _file(_base64(item["data"], where), mime, filename)
     if source_type == "text" and isinstance(item.get("text"), str):
         return _file(item["text"], mime or "text/plain", filename)
     openai_file = item.get("file")
@@ -342,7 +350,7 @@ def _anthropic_document(item: dict[str, Any], where: str) -> Any:
     filename = _filename(item)
     kind = source.get("type")
     if kind == "base64":
-        return _file(source.get("data") or "", source.get("media_type"), filename)
+        return _file(_base64(source.get("data"), where) or "", source.get("media_type"), filename)
     if kind == "text":
         return _file(source.get("data") or "", source.get("media_type") or "text/plain", filename)
     if kind == "url":

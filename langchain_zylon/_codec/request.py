@@ -7,6 +7,7 @@ from typing import Any, Mapping, Sequence
 
 from langchain_core.messages import BaseMessage
 
+from zylon_core.checks import check_sampling
 from zylon_core.models import ChatRequest, Citations, ResponseFormat, System, Thinking, Tool, ToolChoice
 
 from .inputs import to_zylon_messages
@@ -70,4 +71,5 @@ def build_request(messages: Sequence[BaseMessage], options: RequestOptions) -> C
     if options.response_format:
         fields["response_format"] = ResponseFormat.model_validate(dict(options.response_format))
     fields.update(options.extra)
+    check_sampling(fields)  # out of range: a ValueError naming the parameter, before any request
     return ChatRequest(**fields)
