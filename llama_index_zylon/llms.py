@@ -36,6 +36,7 @@ from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 
 from zylon_core import AsyncZylonClient, Route, StreamDelta, TurnResult, ZylonClient, ZylonSettings
+from zylon_core.checks import check_sampling
 from zylon_core.models import ChatRequest
 from zylon_core.settings import DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
 
@@ -231,6 +232,7 @@ class Zylon(FunctionCallingLLM):
             value = kwargs[name] if name in kwargs else self.additional_kwargs.get(name)
             if value is not None:
                 request[name] = value
+        check_sampling(request)  # out of range: a ValueError naming the parameter, here and not at iteration
 
         system: Dict[str, Any] = {}
         if system_text:
