@@ -1,18 +1,35 @@
 """Each framework's floor: a model in that framework that does no I/O and returns the
 same message (and the same stream of deltas) the server would. What any adapter must pay
-on top of the wire is at least this."""
+on top of the wire is at least this.
+
+``*_over_wire`` variants are the same floors with their answer fetched by a given raw
+httpx function inside the call (the least an adapter could do: one request, no
+conversion beyond picking the text). They show what "raw httpx + floor" costs when the
+two run back to back in one call, as an adapter's do, rather than each in a hot loop of
+its own.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 
-def langchain_floor(reply: str, pieces: list[str]) -> Any:
+def _usage(output_tokens: int) -> dict[str, int]:
+    return {"input_tokens": 1, "output_tokens": output_tokens, "total_tokens": output_tokens + 1}
+
+
+def langchain_floor(
+    reply: str,
+    pieces: list[str],
+    *,
+    call: Callable[[str], str] | None = None,
+    stream: Callable[[str], Iterable[str]] | None = None,
+) -> Any:
+    """A LangChain chat model answering ``reply`` (streaming ``pieces``) with no I/O; with
+    ``call``/``stream`` it gets them from those functions (given the last message's text)."""
     from langchain_core.language_models.chat_models import BaseChatModel
     from langchain_core.messages import AIMessage, AIMessageChunk
     from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-
-    usage = {"input_tokens": 1, "output_tokens": len(pieces), "total_tokens": len(pieces) + 1}
 
     class FloorChatModel(BaseChatModel):
         @property
@@ -20,24 +37,35 @@ def langchain_floor(reply: str, pieces: list[str]) -> Any:
             return "floor"
 
         def _generate(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
-            message = AIMessage(content=reply, usage_metadata=usage, response_metadata={"id": "msg", "stop_reason": "end_turn"})
+            text = call(messages[-1].content) if call is not None else reply
+            message = AIMessage(content=text, usage_metadata=_usage(len(pieces)), response_metadata={"id": "msg", "stop_reason": "end_turn"})
             return ChatResult(generations=[ChatGeneration(message=message)])
 
         async def _agenerate(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
             return self._generate(messages)
 
         def _stream(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kw: Any) -> Iterator[ChatGenerationChunk]:
-            for piece in pieces:
+            count = 0
+            for piece in stream(messages[-1].content) if stream is not None else pieces:
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content=piece))
                 if run_manager:
                     run_manager.on_llm_new_token(piece, chunk=chunk)
+                count += 1
                 yield chunk
-            yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))
+            yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=_usage(count)))
 
     return FloorChatModel()
 
 
-def llama_index_floor(reply: str, pieces: list[str]) -> Any:
+def llama_index_floor(
+    reply: str,
+    pieces: list[str],
+    *,
+    call: Callable[[str], str] | None = None,
+    stream: Callable[[str], Iterable[str]] | None = None,
+) -> Any:
+    """A LlamaIndex LLM answering ``reply`` (streaming ``pieces``, each response carrying
+    the cumulative text as LlamaIndex streams do) with no I/O, or through ``call``/``stream``."""
     from llama_index.core.base.llms.types import (
         ChatMessage,
         ChatResponse,
@@ -57,7 +85,8 @@ def llama_index_floor(reply: str, pieces: list[str]) -> Any:
 
         @llm_chat_callback()
         def chat(self, messages: Sequence[ChatMessage], **kw: Any) -> ChatResponse:
-            return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=reply), raw={"id": "msg"})
+            text = call(messages[-1].content or "") if call is not None else reply
+            return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), raw={"id": "msg"})
 
         @llm_chat_callback()
         async def achat(self, messages: Sequence[ChatMessage], **kw: Any) -> ChatResponse:
@@ -65,9 +94,11 @@ def llama_index_floor(reply: str, pieces: list[str]) -> Any:
 
         @llm_chat_callback()
         def stream_chat(self, messages: Sequence[ChatMessage], **kw: Any) -> ChatResponseGen:
+            source = stream(messages[-1].content or "") if stream is not None else pieces
+
             def gen() -> ChatResponseGen:
                 content = ""
-                for piece in pieces:
+                for piece in source:
                     content += piece
                     yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=content), delta=piece)
 
