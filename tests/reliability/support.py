@@ -23,6 +23,16 @@ def new_thread(base_url: str) -> str:
         return api.post(f"/api/v1/app/project/{project}/thread", json={"name": "t", "visibility": "Private"}).json()["id"]
 
 
+async def new_threads(base_url: str, count: int) -> list[str]:
+    """``count`` fresh threads (one project), created concurrently."""
+    async with httpx.AsyncClient(base_url=base_url, headers=HEADERS, timeout=10) as api:
+        project = (await api.post("/api/v1/app/project", json={"name": f"reliability {next(_names)}"})).json()["id"]
+        made = await asyncio.gather(
+            *(api.post(f"/api/v1/app/project/{project}/thread", json={"name": f"t{i}", "visibility": "Private"}) for i in range(count))
+        )
+        return [response.json()["id"] for response in made]
+
+
 def http_clients(obj: Any) -> list[Any]:
     """The httpx clients a ZylonClient / AsyncZylonClient / ChatZylon / Zylon holds
     (only those created so far)."""
