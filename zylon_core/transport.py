@@ -8,7 +8,9 @@ retried only while nothing has been read from them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import ssl
 import time
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Generic, Iterator, TypeVar
@@ -131,6 +133,21 @@ _RETRYABLE_TRANSPORT_ERRORS = (
 )
 
 
+@functools.lru_cache(maxsize=16)
+def _cached_ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
+    return httpx.create_ssl_context(verify=verify) if verify is not False else False
+
+
+def ssl_context(verify: Any) -> Any:
+    """One SSL context per ``verify`` setting, shared by every client: building one
+    loads the CA bundle (~20 ms), which a client per configured object (or per
+    ``configurable_fields`` copy) would otherwise pay again. An ``SSLContext`` the
+    caller made is used as it is."""
+    if isinstance(verify, (bool, str)):
+        return _cached_ssl_context(verify)
+    return verify
+
+
 def _transport_error(exc: Exception) -> APIConnectionError:
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"request to Zylon timed out: {type(exc).__name__}")
@@ -174,7 +191,7 @@ class SyncTransport(BaseTransport):
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
-            self._client = httpx.Client(timeout=self.timeout, verify=self.settings.verify)
+            self._client = httpx.Client(timeout=self.timeout, verify=ssl_context(self.settings.verify))
         return self._client
 
     def _send(self, call: Call[Any], stream: bool = False) -> httpx.Response:
@@ -234,7 +251,7 @@ class AsyncTransport(BaseTransport):
         # (pytest, asyncio.run called twice) instead of failing with "loop is closed".
         loop = asyncio.get_running_loop()
         if self._client is None or (self._owns_client and self._loop is not loop):
-            self._client = httpx.AsyncClient(timeout=self.timeout, verify=self.settings.verify)
+            self._client = httpx.AsyncClient(timeout=self.timeout, verify=ssl_context(self.settings.verify))
             self._loop = loop
         return self._client
 

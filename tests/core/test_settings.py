@@ -86,3 +86,17 @@ def test_tls_verification_is_on_by_default_and_configurable():
 def test_route_rejects_contradictions_before_any_request(kwargs, message):
     with pytest.raises(ConfigurationError, match=message):
         Route.create(**kwargs)
+
+
+def test_clients_share_one_ssl_context_per_verify_setting(tmp_path):
+    import ssl
+
+    from zylon_core.transport import ssl_context
+
+    first = ZylonClient(ZylonSettings.resolve(base_url="https://x", api_token=TOKEN))
+    second = ZylonClient(ZylonSettings.resolve(base_url="https://y", api_token=TOKEN))
+    assert first._transport.client._transport._pool._ssl_context is second._transport.client._transport._pool._ssl_context
+    own = ssl.create_default_context()
+    assert ssl_context(own) is own and ssl_context(False) is False
+    with pytest.raises((OSError, ssl.SSLError)):
+        ssl_context(str(tmp_path / "missing-ca.pem"))  # a private-CA path is really loaded
