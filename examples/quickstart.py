@@ -15,11 +15,12 @@ from zylon_core.emulator.instance import zylon_instance
 
 HERE = Path(__file__).resolve().parent
 
-# Each framework's examples; those not written yet are skipped with a note.
+# Every example, in the order a new user would read them.
 EXAMPLES = [
     "langchain_chain.py",
     "langchain_agent.py",
     "llama_index_chat.py",
+    "thread_memory.py",
     "rag_agent.py",
 ]
 
@@ -27,12 +28,8 @@ EXAMPLES = [
 def main() -> int:
     with zylon_instance():
         for name in EXAMPLES:
-            path = HERE / name
-            if not path.exists():
-                print(f"\n(skipping {name}: not present)")
-                continue
             print(f"\n===== {name} =====")
-            runpy.run_path(str(path), run_name="__main__")
+            runpy.run_path(str(HERE / name), run_name="__main__")
     print("\nAll examples finished.")
     return 0
 
