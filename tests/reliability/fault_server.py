@@ -68,6 +68,10 @@ class FaultServer:
 
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked accept() at once (Linux)
+        except OSError:
+            pass
         self._thread.join(timeout=5)
         self._sock.close()
 

@@ -73,12 +73,14 @@ def request():
     return ChatRequest(messages=[MessageInput(role="user", content=[TextBlock(text="hi")])])
 
 
+@pytest.mark.fault("recovered")
 def test_429_with_retry_after_is_honoured_then_succeeds(server, slept):
     server.play(respond(429, {"message": "slow down"}, {"Retry-After": "3"}), respond(200, ANSWER))
     assert client_for(server).chat.create(request()).content[0].text == "fine"
     assert slept == [3.0] and len(server.requests) == 2
 
 
+@pytest.mark.fault("loud")
 def test_429_without_retry_after_backs_off_and_gives_up(server, slept):
     server.play(*[respond(429, {"message": "rate limited"})] * 3)
     with pytest.raises(RateLimitError, match="rate limited"):
@@ -86,6 +88,7 @@ def test_429_without_retry_after_backs_off_and_gives_up(server, slept):
     assert len(server.requests) == 3 and len(slept) == 2 and slept[0] < slept[1]
 
 
+@pytest.mark.fault("loud")
 @pytest.mark.parametrize("statuses", [(500, 502, 503), (503, 503, 503)])
 def test_bursts_of_5xx_are_bounded_by_max_retries(server, slept, statuses):
     server.play(*[respond(s, {"error": {"type": "overloaded_error", "message": "overloaded"}}) for s in statuses])
@@ -94,11 +97,13 @@ def test_bursts_of_5xx_are_bounded_by_max_retries(server, slept, statuses):
     assert len(server.requests) == 3
 
 
+@pytest.mark.fault("recovered")
 def test_5xx_burst_then_recovery(server, slept):
     server.play(respond(502, raw=b"bad gateway"), respond(503, raw=b""), respond(200, ANSWER))
     assert client_for(server).chat.create(request()).id == "msg_1"
 
 
+@pytest.mark.fault("loud")
 @pytest.mark.parametrize(
     "status, error",
     [(400, BadRequestError), (401, AuthenticationError), (403, PermissionDeniedError), (404, NotFoundError),
@@ -112,12 +117,14 @@ def test_non_retryable_statuses_fail_at_once(server, slept, status, error):
     assert TOKEN not in str(caught.value)
 
 
+@pytest.mark.fault("recovered")
 def test_409_on_cancel_is_final_and_means_already_finished(server, slept):
     server.play(respond(409, {"message": "interaction already completed"}))
     assert client_for(server).interactions.cancel("inter_1") is False
     assert len(server.requests) == 1
 
 
+@pytest.mark.fault("loud")
 def test_connection_refused_is_retried_then_typed(slept):
     import socket
 
@@ -130,12 +137,14 @@ def test_connection_refused_is_retried_then_typed(slept):
     assert len(slept) == 2
 
 
+@pytest.mark.fault("recovered")
 def test_reset_before_response_is_retried(server, slept):
     server.play(reset(), respond(200, ANSWER))
     assert client_for(server).chat.create(request()).id == "msg_1"
     assert len(server.requests) == 2
 
 
+@pytest.mark.fault("loud")
 def test_read_timeout_raises_a_timeout_and_is_not_retried(server, slept):
     server.play(hang(3))
     client = client_for(server, timeout=0.3)
@@ -144,12 +153,14 @@ def test_read_timeout_raises_a_timeout_and_is_not_retried(server, slept):
     assert len(server.requests) == 1
 
 
+@pytest.mark.fault("loud")
 def test_malformed_json_body_is_a_typed_error(server):
     server.play(respond(200, raw=b'{"id": "msg_1", "content": [ oops'))
     with pytest.raises(APIStatusError, match="could not read the response"):
         client_for(server).chat.create(request())
 
 
+@pytest.mark.fault("loud")
 def test_malformed_sse_line_raises(server):
     broken = GOOD_SSE.replace('"text":"world"}}', '"text":"world"')
     server.play(sse(broken))
@@ -157,6 +168,7 @@ def test_malformed_sse_line_raises(server):
         list(client_for(server).stream_turn(Route.create(), request()))
 
 
+@pytest.mark.fault("loud")
 def test_error_event_mid_stream_raises_even_with_message_stop(server):
     text = GOOD_SSE.replace(
         "event: message_stop",
@@ -172,6 +184,7 @@ def test_error_event_mid_stream_raises_even_with_message_stop(server):
     assert len(server.requests) == 1  # never retried after yielding
 
 
+@pytest.mark.fault("loud")
 def test_stream_cut_off_before_message_stop_raises(server):
     server.play(sse(GOOD_SSE, cut_after=GOOD_SSE.index("event: message_stop")))
     with pytest.raises(StreamError):
@@ -179,12 +192,14 @@ def test_stream_cut_off_before_message_stop_raises(server):
     assert len(server.requests) == 1
 
 
+@pytest.mark.fault("loud")
 def test_connection_dropped_mid_event_raises(server):
     server.play(sse(GOOD_SSE, cut_after=GOOD_SSE.index('"text":"world"')))
     with pytest.raises(StreamError):
         list(client_for(server).stream_turn(Route.create(), request()))
 
 
+@pytest.mark.fault("loud")
 def test_non_streamed_turn_cut_off_raises(server):
     """invoke() of a Processing interaction must fail, not return half an answer."""
     server.play(
@@ -196,37 +211,49 @@ def test_non_streamed_turn_cut_off_raises(server):
         client_for(server).run_turn(Route.create(thread_id="t"), request())
 
 
-def test_processing_interaction_that_ends_in_error(server):
+@pytest.mark.fault("loud")
+def test_processing_interaction_that_ends_in_error(server, slept):
     error_stream = (
         'event: message_start\ndata: {"type":"message_start","message":{"id":"m","content":[]}}\n\n'
         'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"generation failed"}}\n\n'
         'event: message_stop\ndata: {"type":"message_stop"}\n\n'
     )
-    server.play(respond(201, {"id": "inter_1", "thread_id": "t", "state": "Processing"}), sse(error_stream))
+    server.play(respond(201, {"id": "inter_1", "thread_id": "t", "state": "Processing"}), sse(error_stream), respond(409, {"message": "finished"}))
     with pytest.raises(ServerStreamError, match="generation failed"):
         client_for(server).run_turn(Route.create(thread_id="t"), request())
 
 
+@pytest.mark.fault("loud")
 def test_interaction_created_in_error_state(server):
     server.play(respond(201, {"id": "inter_1", "state": "Error", "assistant_output": {"content": [], "stop_reason": "error", "errors": [{"type": "api_error", "message": "quota exceeded"}]}}))
     with pytest.raises(InteractionFailedError, match="quota exceeded"):
         client_for(server).run_turn(Route.create(thread_id="t"), request())
 
 
+@pytest.mark.fault("loud")
 def test_completed_message_with_error_stop_reason_is_an_error(server):
     server.play(respond(200, {**ANSWER, "stop_reason": "error", "errors": [{"type": "api_error", "message": "truncated by failure"}]}))
     with pytest.raises(Exception, match="truncated by failure"):
         client_for(server).run_turn(Route.create(), request())
 
 
-async def test_async_retries_and_stream_errors(server, slept):
-    server.play(respond(503, {"message": "busy"}), respond(200, ANSWER), sse(GOOD_SSE, cut_after=40))
+@pytest.mark.fault("recovered")
+async def test_async_5xx_then_recovery(server, slept):
+    server.play(respond(503, {"message": "busy"}), respond(200, ANSWER))
     client = client_for(server, AsyncZylonClient)
     assert (await client.chat.create(request())).id == "msg_1"
+    assert len(slept) == 1 and len(server.requests) == 2
+    await client.aclose()
+
+
+@pytest.mark.fault("loud")
+async def test_async_stream_cut_off_raises(server, slept):
+    server.play(sse(GOOD_SSE, cut_after=40))
+    client = client_for(server, AsyncZylonClient)
     with pytest.raises(StreamError):
         async for _ in client.stream_turn(Route.create(), request()):
             pass
-    assert len(slept) == 1 and len(server.requests) == 3
+    assert slept == [] and len(server.requests) == 1
     await client.aclose()
 
 
