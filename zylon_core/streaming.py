@@ -73,11 +73,38 @@ _DELTA_BLOCK_TYPE = {
 }
 
 
+# Pieces kept as separate strings before they are appended to the block's one string.
+_JOIN_EVERY = 256
+
+
 @dataclass(slots=True)
 class _OpenBlock:
     block: dict[str, Any]
-    parts: list[str] = field(default_factory=list)  # text / thinking / partial JSON
+    parts: list[str] = field(default_factory=list)  # the latest text / thinking / partial JSON pieces
     held: str = ""  # text held back while it may be the start of a stop sequence
+    joined: str = ""  # every earlier piece, as one string
+
+    def add(self, piece: str) -> None:
+        parts = self.parts
+        parts.append(piece)
+        if len(parts) >= _JOIN_EVERY:
+            self._join()
+
+    def _join(self) -> None:
+        # Thousands of small strings cost ~50 bytes each on top of their text, so they
+        # are folded into one string every _JOIN_EVERY pieces. The attribute lets go of
+        # the string first so that ``+=`` can grow it in place (CPython resizes a string
+        # nothing else refers to) instead of copying it every time.
+        joined, self.joined = self.joined, ""
+        joined += "".join(self.parts)
+        self.joined = joined
+        self.parts.clear()
+
+    def text(self) -> str:
+        """Everything added so far (held-back text excluded), as one string."""
+        if self.parts:
+            self._join()
+        return self.joined
 
 
 class StreamAccumulator:
@@ -178,11 +205,11 @@ class StreamAccumulator:
         position = self._open(block, key)
         if block_type in ("text", "thinking"):
             opened = self.blocks[position]
-            initial = "".join(opened.parts)
-            opened.parts.clear()
+            initial = opened.text()
+            opened.joined = ""
             if block_type == "text":
                 return self._add_text(position, initial, None) if initial else None
-            opened.parts.append(initial)
+            opened.joined = initial
             return StreamDelta("thinking", position, text=initial) if initial else None
         if block_type == "tool_use":
             block.setdefault("input", {})
@@ -215,13 +242,13 @@ class StreamAccumulator:
         opened = self.blocks[position]
         if delta_type == "thinking_delta":
             text = delta.get("thinking") or ""
-            opened.parts.append(text)
+            opened.add(text)
             return StreamDelta("thinking", position, text=text) if text else None
         if delta_type == "input_json_delta":
             if delta.get("partial_json_obj"):
                 opened.block.setdefault("input", {}).update(delta["partial_json_obj"])
             text = delta.get("partial_json") or ""
-            opened.parts.append(text)
+            opened.add(text)
             return StreamDelta("input_json", position, text=text, block=opened.block)
         if delta_type == "source_delta":
             sources = list(delta.get("sources") or ())
@@ -242,8 +269,8 @@ class StreamAccumulator:
             text = self._apply_stop(opened, text)
         if not text and not citations:
             return None
-        opened.parts.append(text)
-        return StreamDelta("text", position, text=text, citations=citations)
+        opened.add(text)
+        return StreamDelta("text", position, text, None, citations)
 
     def _apply_stop(self, opened: _OpenBlock, text: str) -> str:
         """Client-side stop sequences (the API has none): emit what cannot start one."""
@@ -265,7 +292,7 @@ class StreamAccumulator:
         if not opened.held:
             return None
         text, opened.held = opened.held, ""
-        opened.parts.append(text)
+        opened.add(text)
         return StreamDelta("text", position, text=text)
 
     def _on_block_stop(self, event: dict[str, Any]) -> StreamDelta | None:
@@ -304,9 +331,10 @@ class StreamAccumulator:
             block = opened.block
             block_type = block.get("type")
             if block_type in ("text", "thinking"):
-                block = {**block, block_type: "".join(opened.parts) + opened.held}
+                text = opened.text()
+                block = {**block, block_type: text + opened.held if opened.held else text}
             elif block_type == "tool_use":
-                block = {**block, "input": _tool_input(block, "".join(opened.parts))}
+                block = {**block, "input": _tool_input(block, opened.text())}
             content.append(block)
         message = {**self.message, "content": content}
         message.setdefault("role", "assistant")
@@ -346,12 +374,26 @@ def _tool_input(block: dict[str, Any], partial_json: str) -> dict[str, Any]:
     return {**(block.get("input") or {}), **value}
 
 
+# json.loads minus its per-call wrapping (two whitespace regexes, a type check): the same
+# C scanner, so the same values. Anything it does not take whole (surrounding whitespace,
+# a BOM, bad JSON) goes through json.loads, which gives the answer or the error.
+_scan_json = json.JSONDecoder().scan_once
+
+
+def _loads(data: str) -> Any:
+    try:
+        value, end = _scan_json(data, 0)
+    except StopIteration:
+        return json.loads(data)
+    return value if end == len(data) else json.loads(data)
+
+
 def decode_event(event_name: str, data: str) -> dict[str, Any] | None:
     """One SSE event's JSON payload, with its ``type`` filled from the event name."""
-    if not data or not data.strip():
+    if not data or data.isspace():
         return None
     try:
-        payload = json.loads(data)
+        payload = _loads(data)
     except ValueError as exc:
         raise StreamError(f"malformed JSON in Zylon stream event {event_name!r}: {data[:200]!r}") from exc
     if not isinstance(payload, dict):
