@@ -1,8 +1,9 @@
 """HTTP transport: one sync and one async httpx client per configured object.
 
 Both share :class:`BaseTransport` (headers, request building, the retry decision, error
-mapping); only the I/O calls differ. Streams are decoded with ``httpx-sse`` and are
-retried only while nothing has been read from them.
+mapping); only the I/O calls differ. Streams are decoded by :class:`EventParser` (the SSE
+spec's rules, as ``httpx-sse`` follows them) and are retried only while nothing has been
+read from them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any, AsyncIterator, Callable, Generic, Iterator, TypeVar
 
 import httpx
 from httpx_sse import SSEError
-from httpx_sse._decoders import SSEDecoder  # the spec-following line decoder; version pinned in pyproject
 
 from ._version import __version__
 from .errors import (
@@ -170,12 +170,67 @@ def _check_event_stream(response: httpx.Response) -> None:
         raise SSEError(f"expected content-type text/event-stream, got {content_type or 'none'!r}")
 
 
-def _decode_line(decoder: SSEDecoder, line: str) -> dict[str, Any] | None:
-    """Feed one line to the SSE decoder. Fed "" after the body ends, it completes a last
-    event that lacks its closing blank line (as the docs' own examples do) instead of
-    dropping it."""
-    sse = decoder.decode(line.rstrip("\r\n"))
-    return decode_event(sse.event, sse.data) if sse is not None else None
+class EventParser:
+    """Server-sent events to decoded JSON events, fed the body's text as it arrives.
+
+    The SSE spec's rules, as ``httpx-sse``'s decoder follows them: lines end at ``\r\n``,
+    ``\r`` or ``\n`` only (not at the other characters ``str.splitlines`` breaks on, such
+    as U+2028 or U+0085, which JSON text may hold unescaped); ``data`` lines join with
+    ``\n``; a blank line ends an event; one space after the colon is dropped; comments,
+    ``id``, ``retry`` and unknown fields are ignored. :meth:`close` completes a last event
+    that lacks its closing blank line (as the docs' own examples do) instead of dropping
+    it. Each piece of text is split and parsed in one call, so the per-line cost is a few
+    string operations rather than a decoder call per line.
+    """
+
+    __slots__ = ("_tail", "_name", "_data")
+
+    def __init__(self) -> None:
+        self._tail = ""  # the start of a line whose end has not arrived yet
+        self._name = ""  # the current event's name
+        self._data: list[str] = []  # the current event's data lines
+
+    def feed(self, text: str) -> Iterator[dict[str, Any]]:
+        """The events that ``text`` (the next piece of the body) completes."""
+        if self._tail:
+            text = self._tail + text
+        if "\r" in text:
+            held = text.endswith("\r")  # may be the first half of a \r\n
+            lines = (text[:-1] if held else text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            self._tail = lines.pop() + ("\r" if held else "")
+        else:
+            lines = text.split("\n")
+            self._tail = lines.pop()
+        return self._parse(lines)
+
+    def close(self) -> Iterator[dict[str, Any]]:
+        """The events the end of the body completes."""
+        tail, self._tail = self._tail, ""
+        return self._parse([tail.rstrip("\r"), ""])
+
+    def _parse(self, lines: list[str]) -> Iterator[dict[str, Any]]:
+        data = self._data
+        for line in lines:
+            if line.startswith("data:"):
+                data.append(line[6:] if line.startswith(" ", 5) else line[5:])
+            elif not line:
+                name, self._name = self._name, ""
+                if data:
+                    payload = data[0] if len(data) == 1 else "\n".join(data)
+                    data.clear()
+                    event = decode_event(name, payload)
+                    if event is not None:
+                        yield event
+            elif line.startswith("event:"):
+                self._name = line[7:] if line.startswith(" ", 6) else line[6:]
+            elif line[0] != ":":
+                field, _, value = line.partition(":")
+                if value.startswith(" "):
+                    value = value[1:]
+                if field == "data":
+                    data.append(value)
+                elif field == "event":
+                    self._name = value
 
 
 # Back-off waits go through these names so tests can record them instead of sleeping.
@@ -219,14 +274,10 @@ class SyncTransport(BaseTransport):
         response = self._send(call, stream=True)
         try:
             _check_event_stream(response)
-            decoder = SSEDecoder()
-            for line in response.iter_lines():
-                event = _decode_line(decoder, line)
-                if event is not None:
-                    yield event
-            event = _decode_line(decoder, "")
-            if event is not None:
-                yield event
+            parser = EventParser()
+            for text in response.iter_text():
+                yield from parser.feed(text)
+            yield from parser.close()
         except _STREAM_READ_ERRORS as exc:
             raise _sse_error(exc) from exc
         finally:
@@ -280,13 +331,11 @@ class AsyncTransport(BaseTransport):
         response = await self._send(call, stream=True)
         try:
             _check_event_stream(response)
-            decoder = SSEDecoder()
-            async for line in response.aiter_lines():
-                event = _decode_line(decoder, line)
-                if event is not None:
+            parser = EventParser()
+            async for text in response.aiter_text():
+                for event in parser.feed(text):
                     yield event
-            event = _decode_line(decoder, "")
-            if event is not None:
+            for event in parser.close():
                 yield event
         except _STREAM_READ_ERRORS as exc:
             raise _sse_error(exc) from exc

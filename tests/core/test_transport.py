@@ -231,6 +231,32 @@ def test_streamed_one_shot_chat():
     assert seen[0].headers["accept"] == "text/event-stream"
 
 
+@pytest.mark.parametrize("text", ["a\u2028b", "a\u2029b", "a\x85b", "line\r\nbreak"])
+def test_stream_lines_end_only_at_cr_and_lf(text):
+    """JSON may carry U+2028, U+0085 ... unescaped; only \\r, \\n and \\r\\n end an SSE line
+    (str.splitlines, which httpx's iter_lines uses, breaks on those too)."""
+    delta = json.dumps({"type": "content_block_delta", "delta": {"type": "text_delta", "text": text}}, ensure_ascii=False)
+    body = SSE_OK.replace('data: {"type":"content_block_delta","delta":{"type":"text_delta","text":"Hi"}}', f"data: {delta}")
+    assert text in body or "\\r\\n" in body
+    stream = make_client(lambda r: sse(body.replace("\n\n", "\r\n\r\n"))).stream_turn(Route.create(), hello_request())
+    assert [d.text for d in stream] == [text]
+
+
+async def test_async_stream_splits_events_across_reads():
+    async def handler(request):
+        async def body():
+            encoded = SSE_OK.replace('"Hi"', '"H\u00e9\u2028!"').encode()
+            for start in range(0, len(encoded), 7):  # pieces that cut lines and UTF-8 characters apart
+                yield encoded[start : start + 7]
+
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body())
+
+    client = make_async_client(handler)
+    stream = client.stream_turn(Route.create(), hello_request())
+    assert [d.text async for d in stream] == ["H\u00e9\u2028!"]
+    assert stream.result.message.content[0].text == "H\u00e9\u2028!"
+
+
 def test_cut_stream_raises_instead_of_returning_a_short_answer():
     cut = SSE_OK.rsplit("event: message_stop", 1)[0]
     stream = make_client(lambda r: sse(cut)).stream_turn(Route.create(), hello_request())
