@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
+import os
 import ssl
 import time
 from dataclasses import dataclass, field
@@ -113,7 +115,7 @@ class BaseTransport:
             retryable = isinstance(exc, _RETRYABLE_TRANSPORT_ERRORS)
         else:
             assert response is not None
-            error = error_from_response(response)
+            error = _redacted(error_from_response(response), self.settings.api_token.get_secret_value())
             retryable = self.policy.should_retry_status(response)
         logger.debug("%s %s -> %s (attempt %d)", call.method, call.url, type(error).__name__, attempt + 1)
         if not call.retry or not retryable or attempt >= self.policy.max_retries:
@@ -135,7 +137,13 @@ _RETRYABLE_TRANSPORT_ERRORS = (
 
 @functools.lru_cache(maxsize=16)
 def _cached_ssl_context(verify: bool | str) -> ssl.SSLContext | bool:
-    return httpx.create_ssl_context(verify=verify) if verify is not False else False
+    if verify is False:
+        return False
+    if isinstance(verify, str):  # a private CA: that bundle file (or directory) only
+        if os.path.isdir(verify):
+            return ssl.create_default_context(capath=verify)
+        return ssl.create_default_context(cafile=verify)
+    return httpx.create_ssl_context(verify=True)
 
 
 def ssl_context(verify: Any) -> Any:
@@ -146,6 +154,25 @@ def ssl_context(verify: Any) -> Any:
     if isinstance(verify, (bool, str)):
         return _cached_ssl_context(verify)
     return verify
+
+
+_REDACTED = "[redacted]"
+
+
+def _redacted(error: APIStatusError, secret: str) -> APIStatusError:
+    """The error without the token, should the server (or a proxy) echo it back in its
+    error body: the message, the args and the kept body never carry it."""
+    if not secret or secret not in f"{error.message}{error.body}":
+        return error
+    error.message = error.message.replace(secret, _REDACTED)
+    error.args = tuple(a.replace(secret, _REDACTED) if isinstance(a, str) else a for a in error.args)
+    if isinstance(error.body, str):
+        error.body = error.body.replace(secret, _REDACTED)
+    elif error.body is not None:
+        error.body = json.loads(json.dumps(error.body).replace(json.dumps(secret)[1:-1], _REDACTED))
+    if isinstance(error.details, (list, dict)) and secret in json.dumps(error.details):
+        error.details = json.loads(json.dumps(error.details).replace(json.dumps(secret)[1:-1], _REDACTED))
+    return error
 
 
 def _transport_error(exc: Exception) -> APIConnectionError:
