@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -48,7 +49,12 @@ def hang(seconds: float) -> Action:
 
 
 class FaultServer:
-    def __init__(self) -> None:
+    """``tls``: an ``ssl.SSLContext`` to serve HTTPS with (the handshake happens per
+    connection; one a client refuses is recorded in ``tls_failures``)."""
+
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls
+        self.tls_failures: list[str] = []
         self.script: list[Action] = []
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self._lock = threading.Lock()
@@ -58,7 +64,7 @@ class FaultServer:
         self._sock.listen(64)
         self._sock.settimeout(0.2)
         self.port = self._sock.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
@@ -92,6 +98,14 @@ class FaultServer:
             threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
 
     def _handle(self, conn: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                conn.settimeout(10)
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            except (ssl.SSLError, OSError) as exc:
+                self.tls_failures.append(f"{type(exc).__name__}: {exc}")
+                conn.close()
+                return
         with conn:
             conn.settimeout(10)
             while not self._stop.is_set():

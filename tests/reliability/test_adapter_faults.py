@@ -72,8 +72,17 @@ def lc_invoke(server, **kw):
     return _lc(server, **kw).invoke([HumanMessage("hi")]).text
 
 
+async def _closing(llm: Any, call: Callable[[Any], Any]) -> Any:
+    """One async call, then the async HTTP client is closed (its pool belongs to the
+    event loop asyncio.run is about to close)."""
+    try:
+        return await call(llm)
+    finally:
+        await llm.aclose()
+
+
 def lc_ainvoke(server, **kw):
-    return asyncio.run(_lc(server, **kw).ainvoke([HumanMessage("hi")])).text
+    return asyncio.run(_closing(_lc(server, **kw), lambda llm: llm.ainvoke([HumanMessage("hi")]))).text
 
 
 def li_chat(server, **kw):
@@ -81,7 +90,7 @@ def li_chat(server, **kw):
 
 
 def li_achat(server, **kw):
-    return asyncio.run(_li(server, **kw).achat([ChatMessage(role="user", content="hi")])).message.content
+    return asyncio.run(_closing(_li(server, **kw), lambda llm: llm.achat([ChatMessage(role="user", content="hi")]))).message.content
 
 
 def lc_stream(server, **kw):
@@ -89,10 +98,10 @@ def lc_stream(server, **kw):
 
 
 def lc_astream(server, **kw):
-    async def run():
-        return "".join([chunk.text async for chunk in _lc(server, **kw).astream([HumanMessage("hi")])])
+    async def run(llm):
+        return "".join([chunk.text async for chunk in llm.astream([HumanMessage("hi")])])
 
-    return asyncio.run(run())
+    return asyncio.run(_closing(_lc(server, **kw), run))
 
 
 def li_stream(server, **kw):
@@ -101,13 +110,13 @@ def li_stream(server, **kw):
 
 
 def li_astream(server, **kw):
-    async def run():
+    async def run(llm):
         last = None
-        async for last in await _li(server, **kw).astream_chat([ChatMessage(role="user", content="hi")]):
+        async for last in await llm.astream_chat([ChatMessage(role="user", content="hi")]):
             pass
         return last.message.content
 
-    return asyncio.run(run())
+    return asyncio.run(_closing(_li(server, **kw), run))
 
 
 WHOLE = {"ChatZylon.invoke": lc_invoke, "ChatZylon.ainvoke": lc_ainvoke, "Zylon.chat": li_chat, "Zylon.achat": li_achat}
