@@ -691,7 +691,9 @@ class StreamState:
     def feed(self, delta: StreamDelta) -> None:
         index = delta.index
         if delta.kind == "text":
-            block = self.blocks.setdefault(index, {"type": "text", "text": ""})
+            block = self.blocks.get(index)
+            if block is None:
+                block = self.blocks[index] = {"type": "text", "text": ""}
             block["text"] = block.get("text", "") + delta.text
             if delta.citations:
                 block.setdefault("citations", []).extend(copy.deepcopy(delta.citations))
@@ -732,5 +734,11 @@ class StreamState:
         return value if isinstance(value, dict) else dict(block.get("input") or {})
 
     def message(self) -> ChatMessage:
-        content = [self.blocks[i] for i in sorted(self.blocks)]
+        blocks = self.blocks
+        if len(blocks) == 1:
+            (block,) = blocks.values()
+            if block.get("type") == "text" and len(block) == 2:  # plain text: the common case
+                # What _decode_blocks gives for it, without its per-call set-up.
+                return ChatMessage(role=MessageRole.ASSISTANT, blocks=[TextBlock(text=block["text"] or "")], additional_kwargs={})
+        content = [blocks[i] for i in sorted(blocks)]
         return _decode_blocks(content, self.server_tool_names, partial=True)
