@@ -6,12 +6,12 @@ import threading
 from typing import Any, Dict, List, Optional, Sequence
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.storage.chat_store.base import BaseChatStore
-from pydantic import AliasChoices
 
-from zylon_core import AsyncZylonClient, ConfigurationError, ZylonClient, ZylonSettings
-from zylon_core.settings import DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
+from zylon_core import ConfigurationError
+
+from ._config import ZylonConnection
 from zylon_core.threads import (
     HISTORY_PAGE_SIZE,
     MessageMark,
@@ -33,7 +33,7 @@ _SYSTEM = (MessageRole.SYSTEM, MessageRole.DEVELOPER)
 _ASSISTANT = (MessageRole.ASSISTANT, MessageRole.CHATBOT, MessageRole.MODEL)
 
 
-class ZylonChatStore(BaseChatStore):
+class ZylonChatStore(ZylonConnection, BaseChatStore):
     """Chat history kept in Zylon threads: the key of every method is a **thread id**.
 
     Configuration as for ``Zylon`` (``base_url``, ``api_token`` alias ``api_key``, ``org``,
@@ -83,41 +83,17 @@ class ZylonChatStore(BaseChatStore):
     ```
     """
 
-    base_url: Optional[str] = Field(default=None, description="Zylon instance root (env ZYLON_BASE_URL).")
-    api_token: Optional[SecretStr] = Field(
-        default=None,
-        validation_alias=AliasChoices("api_token", "api_key"),
-        exclude=True,
-        repr=False,
-        description="API token (alias api_key; env ZYLON_API_TOKEN). Never printed.",
-    )
-    org: Optional[str] = Field(default=None, description="Organization sent as x-org (env ZYLON_ORG).")
     model: Optional[str] = Field(default=None, description="Model name (env ZYLON_MODEL).")
-    timeout: float = Field(default=DEFAULT_READ_TIMEOUT, gt=0, description="Read timeout in seconds.")
-    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries on transient failures.")
-    verify: Any = Field(default=None, exclude=True, description="TLS verification (bool, CA bundle path or SSLContext).")
     project_id: Optional[str] = Field(default=None, description="Project whose threads get_keys lists and create_thread uses.")
     page_size: int = Field(default=HISTORY_PAGE_SIZE, ge=1, description="Items fetched per page when reading.")
 
-    _settings: ZylonSettings = PrivateAttr()
     _plans: ThreadPlans = PrivateAttr()
-    _client: Optional[ZylonClient] = PrivateAttr(default=None)
-    _aclient: Optional[AsyncZylonClient] = PrivateAttr(default=None)
     _pending: Dict[str, PendingTurn] = PrivateAttr(default_factory=dict)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
-        self._settings = ZylonSettings.resolve(
-            base_url=self.base_url,
-            api_token=self.api_token,
-            org=self.org,
-            model=self.model,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            verify=self.verify,
-        )
-        self.base_url, self.org, self.model = self._settings.base_url, self._settings.org, self._settings.model
+        self.model = self._connect(model=self.model).model
         self._plans = ThreadPlans(self._settings, page_size=self.page_size)
 
     @classmethod
@@ -127,13 +103,9 @@ class ZylonChatStore(BaseChatStore):
     # -- plumbing ---------------------------------------------------------------------
 
     def _run(self, plan: Plan[Any]) -> Any:
-        if self._client is None:
-            self._client = ZylonClient(self._settings)
         return run(self._client, plan)
 
     async def _arun(self, plan: Plan[Any]) -> Any:
-        if self._aclient is None:
-            self._aclient = AsyncZylonClient(self._settings)
         return await arun(self._aclient, plan)
 
     def _pending_of(self, key: str) -> PendingTurn:
@@ -149,14 +121,6 @@ class ZylonChatStore(BaseChatStore):
         if not self.project_id:
             raise ConfigurationError("ZylonChatStore needs project_id=... to list or create threads")
         return self.project_id
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
-    async def aclose(self) -> None:
-        if self._aclient is not None:
-            await self._aclient.aclose()
 
     # -- threads ----------------------------------------------------------------------
 

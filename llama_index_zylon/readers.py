@@ -6,22 +6,20 @@ from __future__ import annotations
 import os
 from typing import Any, List, Optional, Sequence
 
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
+from llama_index.core.bridge.pydantic import Field
 from llama_index.core.readers.base import BasePydanticReader
 from llama_index.core.schema import Document
-from pydantic import AliasChoices
 
-from zylon_core import AsyncZylonClient, ZylonClient, ZylonSettings
 from zylon_core.models import Artifact
 from zylon_core.rag import document_names
-from zylon_core.settings import DEFAULT_MAX_RETRIES
 
+from ._config import ZylonConnection
 from .retrievers import ZylonRetriever
 
 _TEXT_TYPES = ("Document", "InlineText")
 
 
-class ZylonProjectReader(BasePydanticReader):
+class ZylonProjectReader(ZylonConnection, BasePydanticReader):
     """Read and write the documents of one Zylon project.
 
     ```python
@@ -53,38 +51,13 @@ class ZylonProjectReader(BasePydanticReader):
 
     is_remote: bool = True
     project_id: str = Field(description="The Workspace project.")
-    base_url: Optional[str] = Field(default=None, description="Zylon instance root (env ZYLON_BASE_URL).")
-    api_token: Optional[SecretStr] = Field(
-        default=None,
-        validation_alias=AliasChoices("api_token", "api_key"),
-        exclude=True,
-        repr=False,
-        description="API token (alias api_key; env ZYLON_API_TOKEN). Never printed.",
-    )
-    org: Optional[str] = Field(default=None, description="Organization sent as x-org (env ZYLON_ORG).")
-    timeout: Optional[float] = Field(default=None, gt=0, description="Read timeout in seconds (default 60).")
-    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries on transient failures.")
-    verify: Any = Field(default=None, exclude=True, description="TLS verification (bool, CA bundle path or SSLContext).")
     wait: bool = Field(default=True, description="Wait until added documents are ingested.")
     ingest_timeout: float = Field(default=600.0, gt=0, description="Seconds to wait for ingestion.")
     poll_interval: float = Field(default=1.0, ge=0, description="First pause between ingestion checks.")
 
-    _client: ZylonClient = PrivateAttr()
-    _aclient: AsyncZylonClient = PrivateAttr()
-
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
-        settings = ZylonSettings.resolve(
-            base_url=self.base_url,
-            api_token=self.api_token,
-            org=self.org,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            verify=self.verify,
-        )
-        self.base_url, self.org, self.timeout, self.api_token = settings.base_url, settings.org, settings.timeout, settings.api_token
-        self._client = ZylonClient(settings)
-        self._aclient = AsyncZylonClient(settings)
+        self._connect()
 
     @classmethod
     def class_name(cls) -> str:
