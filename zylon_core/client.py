@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from typing import Any, AsyncIterator, Iterable, Iterator
 
@@ -23,6 +24,11 @@ from .transport import AsyncTransport, SyncTransport
 from .turns import Route, TurnPlan, TurnResult, deltas_from_message
 
 logger = logging.getLogger("zylon_core")
+
+# After message_stop a stream is read on (normally only to the end of its body) so its
+# connection goes back to the pool instead of being closed, as Anthropic's SDK does; a
+# server that keeps sending is cut off after this many events.
+_DRAIN_EVENTS = 16
 
 
 class _ClientBase:
@@ -70,14 +76,19 @@ class ZylonClient(_ClientBase):
     def _follow(self, plan: TurnPlan, call: Any) -> Iterator[StreamDelta]:
         """Feed a stream into the plan; cancel the interaction if we leave it early."""
         events = self._transport.stream(call)
+        accumulator = plan.accumulator
         try:
             for event in events:
-                delta = plan.accumulator.feed(event)
+                delta = accumulator.feed(event)
                 if delta is not None:
                     yield delta
-                if plan.accumulator.done:
+                if accumulator.done:
                     break
-            tail = plan.accumulator.flush()
+            if accumulator.stopped:
+                with contextlib.suppress(ZylonError, httpx.HTTPError):  # the answer is complete
+                    for _ in itertools.islice(events, _DRAIN_EVENTS):
+                        pass
+            tail = accumulator.flush()
             if tail is not None:
                 yield tail
         finally:
@@ -142,14 +153,22 @@ class AsyncZylonClient(_ClientBase):
 
     async def _follow(self, plan: TurnPlan, call: Any) -> AsyncIterator[StreamDelta]:
         events = self._transport.stream(call)
+        accumulator = plan.accumulator
         try:
             async for event in events:
-                delta = plan.accumulator.feed(event)
+                delta = accumulator.feed(event)
                 if delta is not None:
                     yield delta
-                if plan.accumulator.done:
+                if accumulator.done:
                     break
-            tail = plan.accumulator.flush()
+            if accumulator.stopped:
+                with contextlib.suppress(ZylonError, httpx.HTTPError):  # the answer is complete
+                    drained = 0
+                    async for _ in events:
+                        drained += 1
+                        if drained >= _DRAIN_EVENTS:
+                            break
+            tail = accumulator.flush()
             if tail is not None:
                 yield tail
         finally:

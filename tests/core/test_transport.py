@@ -257,6 +257,56 @@ async def test_async_stream_splits_events_across_reads():
     assert stream.result.message.content[0].text == "H\u00e9\u2028!"
 
 
+def test_stream_is_read_to_its_end_after_message_stop_so_the_connection_is_kept():
+    read = {"chunks": 0, "ended": False}
+
+    def body():
+        for part in (SSE_OK, 'event: done\ndata: {"type": "done"}\n\n'):
+            read["chunks"] += 1
+            yield part.encode()
+        read["ended"] = True
+
+    stream = make_client(lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body())).stream_turn(
+        Route.create(), hello_request()
+    )
+    assert [d.text for d in stream] == ["Hi"]
+    assert read == {"chunks": 2, "ended": True}
+
+
+async def test_async_stream_is_read_to_its_end_after_message_stop_and_a_chatty_server_cut_off():
+    for pings, ends in ((1, True), (None, False)):
+        read = {"ended": False, "pings": 0}
+
+        async def body():
+            yield SSE_OK.encode()
+            while pings is None or read["pings"] < pings:
+                read["pings"] += 1
+                yield b"event: ping\ndata: {}\n\n"
+            read["ended"] = True
+
+        client = make_async_client(lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body()))
+        stream = client.stream_turn(Route.create(), hello_request())
+        assert [d.text async for d in stream] == ["Hi"]
+        assert read["ended"] is ends and read["pings"] <= 20
+
+
+def test_a_server_that_keeps_talking_after_message_stop_is_cut_off():
+    sent = {"pings": 0}
+
+    def body():
+        yield SSE_OK.encode()
+        while True:  # never ends
+            sent["pings"] += 1
+            yield b"event: ping\ndata: {}\n\n"
+
+    stream = make_client(lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body())).stream_turn(
+        Route.create(), hello_request()
+    )
+    assert [d.text for d in stream] == ["Hi"]
+    assert stream.result.message.content[0].text == "Hi"
+    assert sent["pings"] <= 20
+
+
 def test_cut_stream_raises_instead_of_returning_a_short_answer():
     cut = SSE_OK.rsplit("event: message_stop", 1)[0]
     stream = make_client(lambda r: sse(cut)).stream_turn(Route.create(), hello_request())
