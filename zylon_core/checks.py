@@ -37,6 +37,27 @@ def check_base64(data: Any, where: str = "content") -> str:
     return data
 
 
+# Non-``text/*`` types whose content is text: a Zylon ``file`` block carries them as text.
+TEXT_MIME_TYPES = ("application/json", "application/xml", "application/x-yaml", "application/yaml", "text/csv")
+
+
+def is_text_mime(mime: str | None) -> bool:
+    """Whether a ``file`` block of this type holds text (else base64 content)."""
+    return bool(mime) and (mime.startswith("text/") or mime in TEXT_MIME_TYPES)  # type: ignore[union-attr]
+
+
+def utf8_text(raw: bytes, where: str = "content") -> str:
+    """Text content of a document declared as text: UTF-8, or a ``ValueError`` (never
+    a silent replacement of the bytes that do not decode)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{where}: the document is declared as text but is not UTF-8 ({exc.reason} at byte {exc.start}); "
+            "decode it to UTF-8 first, or give it a binary MIME type"
+        ) from None
+
+
 def parse_data_uri(uri: str, where: str = "content") -> tuple[str | None, str]:
     """``(mime type or None, base64 payload)`` of a ``data:...;base64,...`` URI.
 
