@@ -55,7 +55,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed versio
 from llama_index.core.llms.utils import parse_partial_json
 
 from zylon_core.answers import final_stop_reason, server_tool_ids, usage_counts
-from zylon_core.checks import json_object, parse_data_uri
+from zylon_core.checks import is_text_mime, json_object, parse_data_uri, utf8_text
 from zylon_core.models import (
     MessageInput,
     MessageOutput,
@@ -97,7 +97,6 @@ __all__ = [
 _ASSISTANT_ROLES = (MessageRole.ASSISTANT, MessageRole.CHATBOT, MessageRole.MODEL)
 _SYSTEM_ROLES = (MessageRole.SYSTEM, MessageRole.DEVELOPER)
 _TOOL_ROLES = (MessageRole.TOOL, MessageRole.FUNCTION)
-_TEXT_DOCUMENT_TYPES = ("application/json", "application/xml", "application/x-yaml", "application/yaml")
 
 
 # --------------------------------------------------------------------------------------
@@ -328,8 +327,7 @@ def _document(block: DocumentBlock, where: str) -> dict[str, Any]:
         title = title or Path(str(block.path)).name
     else:
         raise ValueError(f"{where}: DocumentBlock has no data, path or url")
-    is_text = bool(mime) and (mime.startswith("text/") or mime in _TEXT_DOCUMENT_TYPES)
-    content = raw.decode("utf-8", errors="replace") if is_text else base64.b64encode(raw).decode("ascii")
+    content = utf8_text(raw, f"{where} DocumentBlock") if is_text_mime(mime) else base64.b64encode(raw).decode("ascii")
     out = {"type": "file", "content": content}
     if mime:
         out["content_type"] = mime
@@ -620,7 +618,10 @@ def _media_from_zylon(block: Mapping[str, Any]) -> Any:
         content = block.get("content") or ""
         mime = block.get("content_type")
         name = (block.get("doc_metadata") or {}).get("file_name")
-        return DocumentBlock(data=_data_bytes(content), document_mimetype=mime, title=name)
+        # Text content is encoded here: handed over as bytes, a text that happens to be
+        # valid base64 ("test", "0000") would be taken for base64 by LlamaIndex.
+        data = base64.b64encode(content.encode("utf-8")) if is_text_mime(mime) else _data_bytes(content)
+        return DocumentBlock(data=data, document_mimetype=mime, title=name)
     data, mime = block.get("data") or "", block.get("mime_type")
     is_url = data.startswith(("http://", "https://", "data:"))
     if kind == "image":
