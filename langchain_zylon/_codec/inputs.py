@@ -24,6 +24,7 @@ Rules (the README's "LangChain ⇄ Zylon" table says the same):
 
 from __future__ import annotations
 
+import base64
 import json
 import mimetypes
 from typing import Any, Iterable, Sequence
@@ -37,7 +38,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from zylon_core.checks import check_base64, json_object, parse_data_uri
+from zylon_core.checks import check_base64, is_text_mime, json_object, parse_data_uri, utf8_text
 from zylon_core.models import (
     AudioBlock,
     BinaryBlock,
@@ -291,6 +292,14 @@ def _filename(item: dict[str, Any]) -> str | None:
     return None
 
 
+def _encoded_file(data: str, mime: str | None, filename: str | None, where: str) -> FileBlock:
+    """A file given as base64: a text type (``text/*``, JSON, ...) goes to Zylon as its
+    text, like a ``text-plain`` block; anything else as the base64 content."""
+    if is_text_mime(mime):
+        return _file(utf8_text(base64.b64decode(data), where), mime, filename)
+    return _file(data, mime, filename)
+
+
 def _file(content: str, mime: str | None, filename: str | None) -> FileBlock:
     fields: dict[str, Any] = {"content": content}
     if mime:
@@ -308,10 +317,10 @@ def _file_block(item: dict[str, Any], where: str) -> Any:
     mime = item.get("mime_type")
     filename = _filename(item)
     if item.get("base64"):
-        return _file(_base64(item["base64"], where), mime, filename)
+        return _encoded_file(_base64(item["base64"], where), mime, filename, where)
     source_type = item.get("source_type")
     if source_type == "base64" and item.get("data"):
-        return _file(_base64(item["data"], where), mime, filename)
+        return _encoded_file(_base64(item["data"], where), mime, filename, where)
     if source_type == "text" and isinstance(item.get("text"), str):
         return _file(item["text"], mime or "text/plain", filename)
     openai_file = item.get("file")
@@ -321,13 +330,13 @@ def _file_block(item: dict[str, Any], where: str) -> Any:
             if not isinstance(file_data, str) or not file_data.startswith("data:"):
                 raise ValueError(f"{where}: file.file_data must be a base64 data URI")
             uri_mime, data = parse_data_uri(file_data, f"{where} file.file_data")
-            return _file(data, uri_mime, openai_file.get("filename") or filename)
+            return _encoded_file(data, uri_mime, openai_file.get("filename") or filename, where)
         raise ValueError(f"{where}: file blocks that reference a provider file id are not supported by Zylon")
     url = item.get("url")
     if url:
         if url.startswith("data:"):
             uri_mime, data = parse_data_uri(url, where)
-            return _file(data, mime or uri_mime, filename)
+            return _encoded_file(data, mime or uri_mime, filename, where)
         if url.startswith(("http://", "https://")):
             # Zylon's file block holds content, not a link; a binary block takes a URL.
             mime = mime or mimetypes.guess_type(url.split("?", 1)[0])[0] or "application/octet-stream"
@@ -350,7 +359,8 @@ def _anthropic_document(item: dict[str, Any], where: str) -> Any:
     filename = _filename(item)
     kind = source.get("type")
     if kind == "base64":
-        return _file(_base64(source.get("data"), where) or "", source.get("media_type"), filename)
+        data = _base64(source.get("data"), where)
+        return _encoded_file(data, source.get("media_type"), filename, where) if data else _file("", source.get("media_type"), filename)
     if kind == "text":
         return _file(source.get("data") or "", source.get("media_type") or "text/plain", filename)
     if kind == "url":
