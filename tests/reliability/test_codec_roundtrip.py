@@ -166,7 +166,9 @@ LI_MEDIA = st.one_of(
     st.builds(lambda n: ImageBlock(url=f"https://img.example.com/{n}.png", image_mimetype="image/png"), NAME),
     st.builds(lambda b: AudioBlock(audio=b, format="wav"), st.binary(min_size=1, max_size=24)),
     st.builds(lambda b, n: DocumentBlock(data=b, document_mimetype="application/pdf", title=f"{n}.pdf"), st.binary(min_size=1, max_size=24), NAME),
-    st.builds(lambda t, n: DocumentBlock(data=t.encode(), document_mimetype="text/plain", title=f"{n}.txt"), TEXT, NAME),
+    # text given as base64, as LlamaIndex stores it (raw bytes that happen to be valid
+    # base64, such as b"0000", LlamaIndex itself takes for base64)
+    st.builds(lambda t, n, m: DocumentBlock(data=base64.b64encode(t.encode()), document_mimetype=m, title=f"{n}.txt"), TEXT, NAME, st.sampled_from(["text/plain", "text/csv", "application/json"])),
     st.builds(lambda n: DocumentBlock(url=f"https://files.example.com/{n}.pdf", document_mimetype="application/pdf", title=f"{n}.pdf"), NAME),
 )
 
@@ -243,6 +245,20 @@ def li_round_trip(messages: list[ChatMessage]) -> list[ChatMessage]:
 def test_llama_index_messages_survive_the_round_trip(messages):
     back = li_round_trip(messages)
     assert [li_essence(m) for m in back] == [li_essence(m) for m in messages]
+
+
+def test_text_documents_reach_zylon_as_text_and_come_back_whole():
+    """Found by the property above: a text document whose text is also valid base64
+    ("0000") came back as other bytes, and non-UTF-8 bytes were replaced silently."""
+    for text in ("0000", "test", "héllo, wörld"):
+        block = DocumentBlock(data=base64.b64encode(text.encode()), document_mimetype="text/plain", title="a.txt")
+        zylon, _ = li_to_zylon([ChatMessage(role="user", blocks=[block])])
+        assert zylon[0].to_json_dict()["content"][0]["content"] == text
+        (back,) = li_from_zylon(on_the_wire(zylon)[0])
+        assert base64.b64decode(back.blocks[0].data) == text.encode()
+    # LangChain: a text file given as base64 (what LangChain makes of an OpenAI file block)
+    _, zylon = lc_to_zylon([HumanMessage([{"type": "file", "base64": base64.b64encode(b"0000").decode(), "mime_type": "text/plain"}])])
+    assert zylon[0].to_json_dict()["content"][0]["content"] == "0000"
 
 
 def test_llama_index_round_trip_check_can_fail():
