@@ -78,6 +78,8 @@ class ZylonSettings(BaseModel):
             raise ConfigurationError(
                 f"Zylon API token is not set: pass api_token=... (alias api_key) or set {ENV_API_TOKEN}"
             )
+        if isinstance(verify, str) and not os.path.exists(verify):
+            raise ConfigurationError(f"verify={verify!r}: no CA bundle at that path (pass a readable PEM file)")
         values: dict[str, Any] = {
             "base_url": base_url,
             "api_token": SecretStr(token),

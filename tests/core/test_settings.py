@@ -72,10 +72,13 @@ def test_token_never_shows(caplog):
     assert "boom" in str(caught.value)
 
 
-def test_tls_verification_is_on_by_default_and_configurable():
+def test_tls_verification_is_on_by_default_and_configurable(tmp_path):
     assert ZylonSettings.resolve(base_url="https://x", api_token=TOKEN).verify is True
-    custom = ZylonSettings.resolve(base_url="https://x", api_token=TOKEN, verify="/etc/ssl/private-ca.pem")
-    assert custom.verify == "/etc/ssl/private-ca.pem"
+    bundle = tmp_path / "private-ca.pem"
+    bundle.write_text("placeholder")
+    assert ZylonSettings.resolve(base_url="https://x", api_token=TOKEN, verify=str(bundle)).verify == str(bundle)
+    with pytest.raises(ConfigurationError, match="no CA bundle"):
+        ZylonSettings.resolve(base_url="https://x", api_token=TOKEN, verify=str(tmp_path / "missing.pem"))
 
 
 @pytest.mark.parametrize(
@@ -98,5 +101,7 @@ def test_clients_share_one_ssl_context_per_verify_setting(tmp_path):
     assert first._transport.client._transport._pool._ssl_context is second._transport.client._transport._pool._ssl_context
     own = ssl.create_default_context()
     assert ssl_context(own) is own and ssl_context(False) is False
+    bad = tmp_path / "not-a-ca.pem"
+    bad.write_text("not a certificate")
     with pytest.raises((OSError, ssl.SSLError)):
-        ssl_context(str(tmp_path / "missing-ca.pem"))  # a private-CA path is really loaded
+        ssl_context(str(bad))  # a private-CA path is really loaded
