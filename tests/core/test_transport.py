@@ -398,3 +398,21 @@ def test_retry_after_http_date_and_ms():
     assert parse_retry_after(response) == 1.5
     assert parse_retry_after(httpx.Response(429, headers={"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
     assert parse_retry_after(httpx.Response(429)) is None
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_requests_carry_the_same_headers_on_our_client_and_a_callers_client(stream):
+    from zylon_core.transport import Call
+
+    transport = ZylonClient(settings())._transport
+    call = Call("POST", "https://zylon.test/api/v1/app/chat", json={}, headers={"x-extra": "1"})
+    ours = transport.build(transport.client, call, stream=stream)  # the client carries the auth headers
+    theirs = transport.build(httpx.Client(), call, stream=stream)  # each request carries them
+    for request in (ours, theirs):
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+        assert request.headers["x-org"] == "default" and request.headers["x-extra"] == "1"
+        assert request.headers["user-agent"].startswith("zylon-integrations/")
+        assert request.headers["accept"] == ("text/event-stream" if stream else "application/json")
+        assert request.headers.get("cache-control") == ("no-store" if stream else None)
+    assert sorted(ours.headers.items()) == sorted(theirs.headers.items())
+    assert call.headers == {"x-extra": "1"}
