@@ -294,9 +294,16 @@ def chunk_text(chunk: Any) -> str:
     return content if isinstance(content, str) else ""
 
 
-def interleaved(fns: dict[str, Callable[[], Any]], rounds: int, per_round: int, errors: dict[str, str]) -> dict[str, float]:
+def interleaved(
+    fns: dict[str, Callable[[], Any]],
+    rounds: int,
+    per_round: int,
+    errors: dict[str, str],
+    cpu: dict[str, float] | None = None,
+) -> dict[str, float]:
     """Median seconds per call of each function, running each ``per_round`` times per
-    round, the starting one rotating. A function that raises is reported in ``errors``."""
+    round, the starting one rotating. A function that raises is reported in ``errors``;
+    ``cpu`` receives each one's median client CPU seconds per call (``process_time``)."""
     live = {}
     for name, fn in fns.items():  # warm up connections and caches
         try:
@@ -306,6 +313,7 @@ def interleaved(fns: dict[str, Callable[[], Any]], rounds: int, per_round: int, 
         except Exception as exc:  # noqa: BLE001
             errors[name] = describe(exc)
     samples: dict[str, list[float]] = {name: [] for name in live}
+    cpu_samples: dict[str, list[float]] = {name: [] for name in live}
     names = list(live)
     for r in range(rounds):
         shift = r % max(len(names), 1)
@@ -314,16 +322,26 @@ def interleaved(fns: dict[str, Callable[[], Any]], rounds: int, per_round: int, 
                 continue
             fn = live[name]
             try:
+                cpu_start = time.process_time()
                 for _ in range(per_round):
                     start = time.perf_counter()
                     fn()
                     samples[name].append(time.perf_counter() - start)
+                cpu_samples[name].append((time.process_time() - cpu_start) / per_round)
             except Exception as exc:  # noqa: BLE001
                 errors[name] = describe(exc)
+    if cpu is not None:
+        cpu.update({name: statistics.median(values) for name, values in cpu_samples.items() if values and name not in errors})
     return {name: statistics.median(values) for name, values in samples.items() if values and name not in errors}
 
 
-async def concurrency(acalls: dict[str, Callable[[], Awaitable[Any]]], rounds: int, n: int, errors: dict[str, str]) -> dict[str, float]:
+async def concurrency(
+    acalls: dict[str, Callable[[], Awaitable[Any]]],
+    rounds: int,
+    n: int,
+    errors: dict[str, str],
+    spread: dict[str, tuple[float, float]] | None = None,
+) -> dict[str, float]:
     """Median calls/s of ``n`` concurrent calls on one object, interleaved by round, in one
     event loop (so every client keeps its connection pool between bursts)."""
     live = {}
@@ -346,6 +364,8 @@ async def concurrency(acalls: dict[str, Callable[[], Awaitable[Any]]], rounds: i
                 rates[name].append(n / (time.perf_counter() - start))
             except Exception as exc:  # noqa: BLE001
                 errors[name] = describe(exc)
+    if spread is not None:
+        spread.update({name: (min(values), max(values)) for name, values in rates.items() if values and name not in errors})
     return {name: statistics.median(values) for name, values in rates.items() if values and name not in errors}
 
 
@@ -469,20 +489,29 @@ def main(argv: list[str] | None = None) -> int:
         for name, c in per_stream.items():
             if c.error:
                 stream_errors[name] = c.error
+        call_cpu: dict[str, float] = {}
+        stream_cpu: dict[str, float] = {}
         call_t = interleaved(
             {n: (lambda f=c.call: f(call_prompt)) for n, c in per_call.items() if c.call and n not in call_errors},
-            rounds, 20, call_errors,
+            rounds, 20, call_errors, call_cpu,
         )
         stream_t = interleaved(
             {n: (lambda f=c.stream: consume(f(stream_prompt))) for n, c in per_stream.items() if c.stream and n not in stream_errors},
-            rounds, 1, stream_errors,
+            rounds, 1, stream_errors, stream_cpu,
         )
 
         out("## Per call (`invoke` / `chat`, a 20-delta reply) and a 2,000-delta stream consumed end to end\n")
+        out("Wall-clock medians; in brackets the client process's CPU time (server excluded).\n")
         out("| contender | per call (ms) | stream (ms) |")
         out("| --- | ---: | ---: |")
         for name in per_call:
-            out(f"| {name} | {cell(call_t.get(name, 0) * 1e3, call_errors.get(name), '.3f')} | {cell(stream_t.get(name, 0) * 1e3, stream_errors.get(name), '.1f')} |")
+            call_cell = cell(call_t.get(name, 0) * 1e3, call_errors.get(name), ".3f")
+            stream_cell = cell(stream_t.get(name, 0) * 1e3, stream_errors.get(name), ".1f")
+            if name in call_cpu:
+                call_cell += f" ({call_cpu[name] * 1e3:.3f})"
+            if name in stream_cpu:
+                stream_cell += f" ({stream_cpu[name] * 1e3:.1f})"
+            out(f"| {name} | {call_cell} | {stream_cell} |")
 
         out("\nLimit = raw httpx + the framework's floor (each measured on its own). "
             "\"Over wire\" = the floor fetching its answer with raw httpx inside the call.\n")
@@ -513,16 +542,18 @@ def main(argv: list[str] | None = None) -> int:
                 conc_errors[name] = c.error
             elif c.acall is not None:
                 acalls[name] = lambda f=c.acall: f(call_prompt)
-        rates = asyncio.run(concurrency(acalls, max(rounds // 2, 2), 200, conc_errors))
-        out("| contender | calls/s | vs raw httpx | target |")
-        out("| --- | ---: | ---: | --- |")
+        spread: dict[str, tuple[float, float]] = {}
+        rates = asyncio.run(concurrency(acalls, max(rounds, 2), 200, conc_errors, spread))
+        out("| contender | calls/s (median) | min - max | vs raw httpx | target |")
+        out("| --- | ---: | ---: | ---: | --- |")
         for name in ("raw httpx", "ChatZylon", "Zylon (LlamaIndex)", "ChatAnthropic (/api/gpt)", "LlamaIndex Anthropic (/api/gpt)"):
             if name in conc_errors or name not in rates:
-                out(f"| {name} | error: {conc_errors.get(name, 'not measured')} | | |")
+                out(f"| {name} | error: {conc_errors.get(name, 'not measured')} | | | |")
                 continue
             ratio = rates[name] / rates["raw httpx"] if "raw httpx" in rates else float("nan")
             target = verdict(ratio >= 0.90, ">= 0.90") if name in ADAPTERS else ""
-            out(f"| {name} | {rates[name]:.0f} | {ratio:.2f} | {target} |")
+            low, high = spread.get(name, (float("nan"), float("nan")))
+            out(f"| {name} | {rates[name]:.0f} | {low:.0f} - {high:.0f} | {ratio:.2f} | {target} |")
 
         if not args.no_memory:
             out("\n## Peak traced memory while consuming a 100,000-delta stream\n")
