@@ -58,12 +58,14 @@ def usage_counts(usage: Any) -> tuple[int, int, int] | None:
     """(input, output, total) tokens from a usage model or dict; None when absent."""
     if usage is None:
         return None
-    if not isinstance(usage, Mapping):
-        usage = usage.model_dump(exclude_none=True)
-    if usage.get("input_tokens") is None and usage.get("output_tokens") is None:
+    if isinstance(usage, Mapping):
+        input_tokens, output_tokens = usage.get("input_tokens"), usage.get("output_tokens")
+    else:  # a Usage model: its fields (or extra fields) by name, without dumping it
+        input_tokens, output_tokens = getattr(usage, "input_tokens", None), getattr(usage, "output_tokens", None)
+    if input_tokens is None and output_tokens is None:
         return None
-    input_tokens = int(usage.get("input_tokens") or 0)
-    output_tokens = int(usage.get("output_tokens") or 0)
+    input_tokens = int(input_tokens or 0)
+    output_tokens = int(output_tokens or 0)
     return input_tokens, output_tokens, input_tokens + output_tokens
 
 

@@ -85,6 +85,16 @@ def to_ai_message(
     pending call only if it is not answered in the same output and (when known) names
     one of them. ``None`` means "unknown": every unanswered ``tool_use`` is a call.
     """
+    if all(block.type == "text" and not block.citations for block in message.content):
+        # Text only (the common case): what the general path below gives, without first
+        # turning every block into its wire form.
+        return AIMessage(
+            content="".join(block.text for block in message.content),
+            additional_kwargs={},
+            tool_calls=[],
+            usage_metadata=usage_metadata(message.usage),
+            response_metadata=response_metadata(message, model_name=model_name, interaction_id=interaction_id, thread_id=thread_id),
+        )
     blocks = [clean_block(block.to_json_dict()) for block in message.content]
     answered = server_tool_ids(blocks)
     tool_calls = []
