@@ -11,7 +11,7 @@ its own.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Awaitable, Callable, Iterable, Iterator, Sequence
 
 
 def _usage(output_tokens: int) -> dict[str, int]:
@@ -24,9 +24,11 @@ def langchain_floor(
     *,
     call: Callable[[str], str] | None = None,
     stream: Callable[[str], Iterable[str]] | None = None,
+    acall: Callable[[str], Awaitable[str]] | None = None,
 ) -> Any:
     """A LangChain chat model answering ``reply`` (streaming ``pieces``) with no I/O; with
-    ``call``/``stream`` it gets them from those functions (given the last message's text)."""
+    ``call``/``stream``/``acall`` it gets them from those functions (given the last
+    message's text)."""
     from langchain_core.language_models.chat_models import BaseChatModel
     from langchain_core.messages import AIMessage, AIMessageChunk
     from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -37,12 +39,14 @@ def langchain_floor(
             return "floor"
 
         def _generate(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
-            text = call(messages[-1].content) if call is not None else reply
-            message = AIMessage(content=text, usage_metadata=_usage(len(pieces)), response_metadata={"id": "msg", "stop_reason": "end_turn"})
-            return ChatResult(generations=[ChatGeneration(message=message)])
+            return self._result(call(messages[-1].content) if call is not None else reply)
 
         async def _agenerate(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kw: Any) -> ChatResult:
-            return self._generate(messages)
+            return self._result(await acall(messages[-1].content) if acall is not None else reply)
+
+        def _result(self, text: str) -> ChatResult:
+            message = AIMessage(content=text, usage_metadata=_usage(len(pieces)), response_metadata={"id": "msg", "stop_reason": "end_turn"})
+            return ChatResult(generations=[ChatGeneration(message=message)])
 
         def _stream(self, messages: list[Any], stop: Any = None, run_manager: Any = None, **kw: Any) -> Iterator[ChatGenerationChunk]:
             count = 0
@@ -63,6 +67,7 @@ def llama_index_floor(
     *,
     call: Callable[[str], str] | None = None,
     stream: Callable[[str], Iterable[str]] | None = None,
+    acall: Callable[[str], Awaitable[str]] | None = None,
 ) -> Any:
     """A LlamaIndex LLM answering ``reply`` (streaming ``pieces``, each response carrying
     the cumulative text as LlamaIndex streams do) with no I/O, or through ``call``/``stream``."""
@@ -90,7 +95,8 @@ def llama_index_floor(
 
         @llm_chat_callback()
         async def achat(self, messages: Sequence[ChatMessage], **kw: Any) -> ChatResponse:
-            return self.chat(messages)
+            text = await acall(messages[-1].content or "") if acall is not None else reply
+            return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), raw={"id": "msg"})
 
         @llm_chat_callback()
         def stream_chat(self, messages: Sequence[ChatMessage], **kw: Any) -> ChatResponseGen:
