@@ -126,6 +126,20 @@ class StreamAccumulator:
     def feed(self, event: dict[str, Any]) -> StreamDelta | None:
         kind = event.get("type")
         if kind == "content_block_delta":
+            # Most events of a stream: plain text for a block already open, with no stop
+            # sequences to watch. The same result as _on_delta gives, with fewer calls.
+            delta = event.get("delta")
+            if delta and delta.get("type") == "text_delta" and not self._stops and not delta.get("citations"):
+                key = event.get("block_id")
+                if key is None and event.get("index") is not None:
+                    key = ("index", event["index"])
+                position = self._keys.get(key) if key is not None else None
+                if position is not None and self.stop_sequence_hit is None:
+                    text = delta.get("text")
+                    if not text:
+                        return None
+                    self.blocks[position].add(text)
+                    return StreamDelta("text", position, text)
             return self._on_delta(event)
         if kind == "content_block_start":
             return self._on_start(event, event.get("content_block") or {})
