@@ -740,6 +740,6 @@ class StreamState:
             (block,) = blocks.values()
             if block.get("type") == "text" and len(block) == 2:  # plain text: the common case
                 # What _decode_blocks gives for it, without its per-call set-up.
-                return ChatMessage(role=MessageRole.ASSISTANT, blocks=[TextBlock(text=block["text"] or "")], additional_kwargs={})
+                return ChatMessage(role=MessageRole.ASSISTANT, content=block["text"] or "")
         content = [blocks[i] for i in sorted(blocks)]
         return _decode_blocks(content, self.server_tool_names, partial=True)

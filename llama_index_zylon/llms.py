@@ -292,7 +292,6 @@ class Zylon(FunctionCallingLLM):
 
     @staticmethod
     def _chunk(state: StreamState, delta: StreamDelta) -> ChatResponse:
-        extra = {"thinking_delta": delta.text} if delta.kind == "thinking" else {}
         raw: Dict[str, Any] = {"kind": delta.kind, "index": delta.index}
         if delta.text:
             raw["text"] = delta.text
@@ -300,12 +299,9 @@ class Zylon(FunctionCallingLLM):
             raw["block"] = delta.block
         if delta.citations:
             raw["citations"] = delta.citations
-        return ChatResponse(
-            message=state.message(),
-            delta=delta.text if delta.kind == "text" else "",
-            raw=raw,
-            additional_kwargs=extra,
-        )
+        if delta.kind == "thinking":
+            return ChatResponse(message=state.message(), delta="", raw=raw, additional_kwargs={"thinking_delta": delta.text})
+        return ChatResponse(message=state.message(), delta=delta.text if delta.kind == "text" else "", raw=raw)
 
     @staticmethod
     def _final_chunk(result: TurnResult | None, turn: _Turn) -> ChatResponse:
