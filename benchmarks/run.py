@@ -1,8 +1,8 @@
 """Benchmark harness: the adapters against raw httpx, each framework's floor, and the peers.
 
     pip install -e ".[bench]"
-    python benchmarks/run.py            # full run (~10 min on 2 cores), writes benchmarks/RESULTS.md
-    python benchmarks/run.py --quick    # fewer rounds, prints only (~2 min)
+    python benchmarks/run.py            # full run (~4 min on 2 cores), writes benchmarks/RESULTS.md
+    python benchmarks/run.py --quick    # 3 rounds, prints only (~1 min)
 
 A Zylon emulator runs in its own process on loopback (so its work does not share our
 GIL); the ``/deltas N`` prompt makes it answer every route with the same N-delta reply,
@@ -58,6 +58,8 @@ ADAPTERS = {
     "Zylon (LlamaIndex)": ("raw httpx", "LlamaIndex floor", "LlamaIndex floor over wire", "LlamaIndex Anthropic (/api/gpt)"),
 }
 PEER_ROUTE = "raw httpx (/api/gpt)"
+# Everything after this line in RESULTS.md is hand-written analysis that a new run keeps.
+NOTES_MARKER = "<!-- notes: kept by run.py -->"
 
 
 # -- the server ----------------------------------------------------------------------
@@ -444,7 +446,7 @@ def cell(value: float | None, error: str | None, fmt: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer rounds; print, do not write RESULTS.md")
-    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (default 15; --quick: 3)")
+    parser.add_argument("--rounds", type=int, default=25, help="interleaved rounds (default 25; --quick: 3)")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"), help="where to write the results")
     parser.add_argument("--no-memory", action="store_true", help="skip the 100,000-delta memory section")
     parser.add_argument(
@@ -606,8 +608,12 @@ def main(argv: list[str] | None = None) -> int:
 
     out(f"\nLoad average after: {load()}; took {time.time() - started:.0f} s.")
     if not args.quick:
-        Path(args.out).write_text("\n".join(lines) + "\n")
-        print(f"\nwrote {args.out}")
+        path = Path(args.out)
+        kept = ""
+        if path.exists() and NOTES_MARKER in path.read_text():
+            kept = "\n" + NOTES_MARKER + path.read_text().split(NOTES_MARKER, 1)[1]
+        path.write_text("\n".join(lines) + "\n" + kept)
+        print(f"\nwrote {args.out}" + (" (hand-written notes below the marker kept)" if kept else ""))
     return 0
 
 
