@@ -78,12 +78,13 @@ class ZylonClient(_ClientBase):
         events = self._transport.stream(call)
         accumulator = plan.accumulator
         try:
-            for event in events:
-                delta = accumulator.feed(event)
-                if delta is not None:
-                    yield delta
-                if accumulator.done:
-                    break
+            with self._transport.redacting():  # an error event may echo the token
+                for event in events:
+                    delta = accumulator.feed(event)
+                    if delta is not None:
+                        yield delta
+                    if accumulator.done:
+                        break
             if accumulator.stopped:
                 with contextlib.suppress(ZylonError, httpx.HTTPError):  # the answer is complete
                     for _ in itertools.islice(events, _DRAIN_EVENTS):
@@ -155,12 +156,13 @@ class AsyncZylonClient(_ClientBase):
         events = self._transport.stream(call)
         accumulator = plan.accumulator
         try:
-            async for event in events:
-                delta = accumulator.feed(event)
-                if delta is not None:
-                    yield delta
-                if accumulator.done:
-                    break
+            with self._transport.redacting():  # an error event may echo the token
+                async for event in events:
+                    delta = accumulator.feed(event)
+                    if delta is not None:
+                        yield delta
+                    if accumulator.done:
+                        break
             if accumulator.stopped:
                 with contextlib.suppress(ZylonError, httpx.HTTPError):  # the answer is complete
                     drained = 0

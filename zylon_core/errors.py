@@ -8,6 +8,7 @@ No message ever contains the API token: the request's headers are never formatte
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -188,3 +189,27 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
         body=body,
         details=details,
     )
+
+
+REDACTED = "[redacted]"
+
+
+def redact(error: ZylonError, secret: str) -> ZylonError:
+    """The error without the token, should a server (or a proxy) echo it back in an
+    error body or a stream's error event: message, args, kept body and details."""
+    if not secret:
+        return error
+    escaped = json.dumps(secret)[1:-1]
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(secret, REDACTED)
+        if isinstance(value, (list, dict)) and escaped in json.dumps(value):
+            return json.loads(json.dumps(value).replace(escaped, REDACTED))
+        return value
+
+    error.args = tuple(clean(a) for a in error.args)
+    for name in ("message", "body", "details"):
+        if getattr(error, name, None) is not None:
+            setattr(error, name, clean(getattr(error, name)))
+    return error

@@ -9,8 +9,8 @@ read from them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-import json
 import logging
 import os
 import ssl
@@ -23,11 +23,13 @@ from httpx_sse import SSEError
 
 from ._version import __version__
 from .errors import (
+    APIError,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
     StreamError,
     error_from_response,
+    redact,
 )
 from .retries import RetryPolicy
 from .settings import ZylonSettings
@@ -102,6 +104,14 @@ class BaseTransport:
             headers=headers,
         )
 
+    @contextlib.contextmanager
+    def redacting(self) -> Iterator[None]:
+        """Errors raised inside carry no token, even one a server echoed back."""
+        try:
+            yield
+        except APIError as exc:
+            raise redact(exc, self.settings.api_token.get_secret_value())
+
     def retry_delay(
         self,
         call: Call[Any],
@@ -116,7 +126,7 @@ class BaseTransport:
             retryable = isinstance(exc, _RETRYABLE_TRANSPORT_ERRORS)
         else:
             assert response is not None
-            error = _redacted(error_from_response(response), self.settings.api_token.get_secret_value())
+            error = redact(error_from_response(response), self.settings.api_token.get_secret_value())
             retryable = self.policy.should_retry_status(response)
         logger.debug("%s %s -> %s (attempt %d)", call.method, call.url, type(error).__name__, attempt + 1)
         if not call.retry or not retryable or attempt >= self.policy.max_retries:
@@ -164,25 +174,6 @@ def ssl_context(verify: Any) -> Any:
     if isinstance(verify, (bool, str)):
         return _cached_ssl_context(verify)
     return verify
-
-
-_REDACTED = "[redacted]"
-
-
-def _redacted(error: APIStatusError, secret: str) -> APIStatusError:
-    """The error without the token, should the server (or a proxy) echo it back in its
-    error body: the message, the args and the kept body never carry it."""
-    if not secret or secret not in f"{error.message}{error.body}":
-        return error
-    error.message = error.message.replace(secret, _REDACTED)
-    error.args = tuple(a.replace(secret, _REDACTED) if isinstance(a, str) else a for a in error.args)
-    if isinstance(error.body, str):
-        error.body = error.body.replace(secret, _REDACTED)
-    elif error.body is not None:
-        error.body = json.loads(json.dumps(error.body).replace(json.dumps(secret)[1:-1], _REDACTED))
-    if isinstance(error.details, (list, dict)) and secret in json.dumps(error.details):
-        error.details = json.loads(json.dumps(error.details).replace(json.dumps(secret)[1:-1], _REDACTED))
-    return error
 
 
 def _transport_error(exc: Exception) -> APIConnectionError:
@@ -306,7 +297,9 @@ class SyncTransport(BaseTransport):
             attempt += 1
 
     def execute(self, call: Call[T]) -> T:
-        return call.read(self._send(call))
+        response = self._send(call)
+        with self.redacting():
+            return call.read(response)
 
     def stream(self, call: Call[Any]) -> Iterator[dict[str, Any]]:
         """Decoded events; the response is closed when the iterator is closed."""
@@ -366,7 +359,9 @@ class AsyncTransport(BaseTransport):
             attempt += 1
 
     async def execute(self, call: Call[T]) -> T:
-        return call.read(await self._send(call))
+        response = await self._send(call)
+        with self.redacting():
+            return call.read(response)
 
     async def stream(self, call: Call[Any]) -> AsyncIterator[dict[str, Any]]:
         response = await self._send(call, stream=True)

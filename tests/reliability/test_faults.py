@@ -287,3 +287,24 @@ def test_own_http_client_still_carries_auth_and_org(server):
     client.chat.create(request())
     headers = server.requests[0][2]
     assert headers["authorization"] == f"Bearer {TOKEN}" and headers["x-org"] == "acme"
+
+
+def test_token_echoed_in_a_stream_error_event_is_redacted(server):
+    text = GOOD_SSE.replace(
+        "event: message_stop",
+        'event: error\ndata: {"type":"error","error":{"type":"authentication_error","message":"bad token '
+        + TOKEN
+        + '"}}\n\nevent: message_stop',
+    )
+    server.play(sse(text))
+    with pytest.raises(ServerStreamError, match="bad token") as caught:
+        list(client_for(server).stream_turn(Route.create(), request()))
+    assert TOKEN not in str(caught.value) and TOKEN not in repr(caught.value.args)
+    assert TOKEN not in str(caught.value.body) and "[redacted]" in str(caught.value)
+
+
+def test_token_echoed_in_an_unreadable_body_is_redacted(server):
+    server.play(respond(200, raw=f"<html>proxy says: token {TOKEN}".encode()))
+    with pytest.raises(APIStatusError, match="could not read") as caught:
+        client_for(server).chat.create(request())
+    assert TOKEN not in str(caught.value) and TOKEN not in str(caught.value.body)
