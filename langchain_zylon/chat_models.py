@@ -21,13 +21,14 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import ConfigDict, Field, PrivateAttr, SecretStr, ValidationError
+from pydantic import ConfigDict, Field
 
-from zylon_core import AsyncZylonClient, ConfigurationError, Route, TurnResult, ZylonClient, ZylonSettings
+from zylon_core import ConfigurationError, Route, TurnResult
 from zylon_core.models import ChatRequest, ChatValidationResult
 
 from ._codec import ChunkBuilder, RequestOptions, build_request, to_ai_message
 from ._codec.outputs import sources_of
+from ._config import ZylonConnection
 from ._errors import mapped_errors
 from ._tools import convert_tool_choice, convert_tools
 
@@ -48,7 +49,7 @@ class _Turn:
     model_name: str
 
 
-class ChatZylon(BaseChatModel):
+class ChatZylon(ZylonConnection, BaseChatModel):
     """Chat with a private Zylon instance.
 
     Setup: ``pip install "zylon-integrations[langchain]"`` and set ``ZYLON_BASE_URL``
@@ -110,21 +111,10 @@ class ChatZylon(BaseChatModel):
 
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=(), extra="forbid")
 
-    # -- connection (env fallbacks resolved at construction) --------------------------
-    base_url: str | None = None
-    """Instance root, e.g. ``https://zylon.example.com``; env ``ZYLON_BASE_URL``."""
-    api_token: SecretStr | None = Field(default=None, alias="api_key")
-    """API token (alias ``api_key``); env ``ZYLON_API_TOKEN``. Never printed or serialised."""
-    org: str | None = None
-    """Organization sent as ``x-org``; env ``ZYLON_ORG``, default ``"default"``."""
+    # -- connection: base_url, api_token (alias api_key), org, timeout, max_retries and
+    # verify come from ZylonConnection (env fallbacks resolved at construction) ---------
     model: str | None = Field(default=None, alias="model_name")
     """Model name reported to tracing; env ``ZYLON_MODEL``, default ``"default"``."""
-    timeout: float | None = None
-    """Read timeout in seconds (default 60; connect timeout 5)."""
-    max_retries: int = 2
-    """Retries on connect errors, 408/409/429/5xx and ``overloaded_error``."""
-    verify: Any = Field(default=None, exclude=True)
-    """TLS verification: ``True``/``False``, a CA bundle path or an ``ssl.SSLContext``."""
 
     # -- routing ----------------------------------------------------------------------
     project_id: str | None = None
@@ -155,44 +145,13 @@ class ChatZylon(BaseChatModel):
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other ``ChatRequest`` fields sent as they are (``min_p``, ``presence_penalty``, ...)."""
 
-    _client: ZylonClient = PrivateAttr()
-    _async_client: AsyncZylonClient = PrivateAttr()
-
-    def __init__(self, **kwargs: Any) -> None:
-        try:
-            super().__init__(**kwargs)
-        except ValidationError as exc:
-            # A missing setting is a plain ConfigurationError naming the variable to
-            # set, not a pydantic error wrapping it.
-            for error in exc.errors():
-                cause = (error.get("ctx") or {}).get("error")
-                if isinstance(cause, ConfigurationError):
-                    raise cause from None
-            raise
-
     def model_post_init(self, context: Any, /) -> None:
+        # ZylonConnection resolves the settings and makes one sync and one async client
+        # per instance, reused by every call (and shared by bind()/with_config() copies).
         super().model_post_init(context)
-        settings = ZylonSettings.resolve(
-            base_url=self.base_url,
-            api_token=self.api_token,
-            org=self.org,
-            model=self.model,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            verify=self.verify,
-        )
         unknown = set(self.model_kwargs) - set(ChatRequest.model_fields)
         if unknown:
             raise ConfigurationError(f"model_kwargs: not ChatRequest fields: {', '.join(sorted(unknown))}")
-        self.base_url = settings.base_url
-        self.api_token = settings.api_token
-        self.org = settings.org
-        self.model = settings.model
-        self.timeout = settings.timeout
-        # One sync and one async client per instance, reused by every call (and shared
-        # by the copies bind() and with_config() make).
-        self._client = ZylonClient(settings)
-        self._async_client = AsyncZylonClient(settings)
 
     # -- LangChain metadata -----------------------------------------------------------
 
