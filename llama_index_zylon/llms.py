@@ -6,7 +6,18 @@ import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, AsyncGenerator, Dict, Generator, List, Literal, Optional, Sequence, Type, Union
+from typing import (
+    Any,
+    AsyncGenerator,
+    Dict,
+    Generator,
+    List,
+    Literal,
+    Optional,
+    Sequence,
+    Type,
+    Union,
+)
 
 import llama_index.core.instrumentation as instrument
 from llama_index.core.base.llms.types import (
@@ -22,8 +33,7 @@ from llama_index.core.base.llms.types import (
     ThinkingBlock,
     ToolCallBlock,
 )
-from llama_index.core.bridge.pydantic import Field, PrivateAttr, SecretStr
-from pydantic import AliasChoices
+from llama_index.core.bridge.pydantic import Field
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
     LLMStructuredPredictStartEvent,
@@ -35,20 +45,20 @@ from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 
-from zylon_core import AsyncZylonClient, Route, StreamDelta, TurnResult, ZylonClient, ZylonSettings
+from zylon_core import Route, StreamDelta, TurnResult
 from zylon_core.checks import check_sampling
 from zylon_core.models import ChatRequest
-from zylon_core.settings import DEFAULT_MAX_RETRIES, DEFAULT_READ_TIMEOUT
 
 from ._codec import (
+    StreamState,
     builtin_tool_names,
     decode_output,
     response_format_for,
     to_zylon_messages,
     to_zylon_tool_choice,
     to_zylon_tools,
-    StreamState,
 )
+from ._config import ZylonConnection
 
 logger = logging.getLogger(__name__)
 dispatcher = instrument.get_dispatcher(__name__)
@@ -85,7 +95,7 @@ class _Turn:
     server_tool_names: frozenset[str]
 
 
-class Zylon(FunctionCallingLLM):
+class Zylon(ZylonConnection, FunctionCallingLLM):
     """Zylon private AI as a LlamaIndex LLM (chat, streaming, tools, structured output).
 
     Configuration falls back to the environment: ``ZYLON_BASE_URL``, ``ZYLON_API_TOKEN``,
@@ -116,21 +126,7 @@ class Zylon(FunctionCallingLLM):
         ```
     """
 
-    base_url: Optional[str] = Field(default=None, description="Zylon instance root (env ZYLON_BASE_URL).")
-    api_token: Optional[SecretStr] = Field(
-        default=None,
-        validation_alias=AliasChoices("api_token", "api_key"),
-        exclude=True,
-        repr=False,
-        description="API token (alias api_key; env ZYLON_API_TOKEN). Never printed.",
-    )
-    org: Optional[str] = Field(default=None, description="Organization sent as x-org (env ZYLON_ORG).")
     model: Optional[str] = Field(default=None, description="Model name for tracing (env ZYLON_MODEL).")
-    timeout: float = Field(default=DEFAULT_READ_TIMEOUT, gt=0, description="Read timeout in seconds.")
-    max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries on transient failures.")
-    verify: Any = Field(
-        default=None, exclude=True, description="TLS verification: True (default), a CA bundle path for a private CA, or an ssl.SSLContext."
-    )
 
     project_id: Optional[str] = Field(default=None, description="Chat within this project.")
     thread_id: Optional[str] = Field(default=None, description="Chat as interactions of this thread.")
@@ -159,9 +155,6 @@ class Zylon(FunctionCallingLLM):
         default_factory=dict, description="Extra ChatRequest fields (min_p, presence_penalty, ...)."
     )
 
-    _settings: ZylonSettings = PrivateAttr()
-    _client: ZylonClient = PrivateAttr()
-    _aclient: AsyncZylonClient = PrivateAttr()
 
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
@@ -171,19 +164,7 @@ class Zylon(FunctionCallingLLM):
                 f"additional_kwargs holds unknown Zylon request fields: {', '.join(sorted(unknown))}; "
                 f"allowed: {', '.join(_PASSTHROUGH_KEYS)}"
             )
-        settings = ZylonSettings.resolve(
-            base_url=self.base_url,
-            api_token=self.api_token,
-            org=self.org,
-            model=self.model,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            verify=self.verify,
-        )
-        self._settings = settings
-        self.base_url, self.org, self.model = settings.base_url, settings.org, settings.model
-        self._client = ZylonClient(settings)
-        self._aclient = AsyncZylonClient(settings)
+        self.model = self._connect(model=self.model).model
 
     @classmethod
     def class_name(cls) -> str:
@@ -199,13 +180,6 @@ class Zylon(FunctionCallingLLM):
             model_name=self.model or "default",
             system_role=MessageRole.SYSTEM,
         )
-
-    def close(self) -> None:
-        """Close the sync HTTP client (the async one: :meth:`aclose`)."""
-        self._client.close()
-
-    async def aclose(self) -> None:
-        await self._aclient.aclose()
 
     # -- building a turn -------------------------------------------------------------
 
