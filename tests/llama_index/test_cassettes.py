@@ -8,13 +8,10 @@ all. See ``cassettes/llama_index/RECORDED_AGAINST.md``.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 import pytest
-import vcr
 from llama_index.core.agent.workflow import FunctionAgent, ToolCallResult
 from llama_index.core.base.llms.types import ChatMessage, CitationBlock, ToolCallBlock
 from llama_index.core.prompts import PromptTemplate
@@ -22,22 +19,10 @@ from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
 from llama_index_zylon import Zylon
+from tests.cassettes import record_or_replay
 from tests.conftest import ROOT, TEST_TOKEN
 
 CASSETTES = ROOT / "cassettes" / "llama_index"
-REPLAY_URL = "http://zylon.cassette.invalid"
-SECRET_HEADERS = ("authorization", "x-api-key")
-
-
-def _vcr(record_mode: str) -> vcr.VCR:
-    return vcr.VCR(
-        cassette_library_dir=str(CASSETTES),
-        record_mode=record_mode,
-        match_on=("method", "path", "body"),
-        filter_headers=SECRET_HEADERS,
-        decode_compressed_response=True,
-    )
-
 
 class Cassette:
     """Where a test's requests go: the recording server, or nowhere (replay)."""
@@ -56,10 +41,7 @@ class Cassette:
 
 @pytest.fixture
 def cassette(request: pytest.FixtureRequest) -> Iterator[Cassette]:
-    name = f"{request.node.name}.yaml"
-    recording = os.environ.get("ZYLON_RECORD") == "1" or not (CASSETTES / name).exists()
-    base_url = request.getfixturevalue("emulator").base_url if recording else REPLAY_URL
-    with _vcr("all" if recording else "none").use_cassette(name):
+    with record_or_replay(request, CASSETTES) as (base_url, recording):
         yield Cassette(base_url, recording)
 
 

@@ -11,12 +11,9 @@ recorded against the session emulator; ``ZYLON_RECORD=1`` re-records them. See
 
 from __future__ import annotations
 
-import json
-import os
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
-import vcr
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import ConfigurableField
@@ -26,30 +23,12 @@ from llama_index.core.memory import ChatMemoryBuffer
 
 from langchain_zylon import ChatZylon, ZylonChatMessageHistory
 from llama_index_zylon import Zylon, ZylonChatStore
+from tests.cassettes import FILTERED_HEADERS, record_or_replay
 from tests.conftest import ROOT, TEST_TOKEN
 from zylon_core import ZylonClient
 
 CASSETTES = ROOT / "cassettes" / "memory"
-REPLAY_URL = "http://zylon.memory-cassette.invalid"
-FILTERED_HEADERS = ("authorization", "x-api-key", "x-org")
-
 pytestmark = pytest.mark.filterwarnings("ignore:.*RunnableWithMessageHistory is deprecated")
-
-
-def _json_body(r1: Any, r2: Any) -> None:
-    """vcr matcher: equal JSON bodies (key order aside), or equal raw bodies."""
-
-    def load(body: Any) -> Any:
-        if isinstance(body, (bytes, bytearray)):
-            body = body.decode("utf-8", "replace")
-        if not body:
-            return None
-        try:
-            return json.loads(body)
-        except ValueError:
-            return body
-
-    assert load(r1.body) == load(r2.body), "request bodies differ"
 
 
 class Recording:
@@ -65,21 +44,8 @@ class Recording:
 
 @pytest.fixture
 def cassette(request: pytest.FixtureRequest) -> Iterator[Recording]:
-    name = f"{request.node.name}.yaml"
-    recording = os.environ.get("ZYLON_RECORD") == "1" or not (CASSETTES / name).exists()
-    base_url = request.getfixturevalue("emulator").base_url if recording else REPLAY_URL
-    recorder = vcr.VCR(
-        cassette_library_dir=str(CASSETTES),
-        record_mode="all" if recording else "none",
-        match_on=("method", "path", "memory_json_body"),
-        filter_headers=FILTERED_HEADERS,
-        decode_compressed_response=True,
-    )
-    recorder.register_matcher("memory_json_body", _json_body)
-    with recorder.use_cassette(name) as tape:
+    with record_or_replay(request, CASSETTES) as (base_url, recording):
         yield Recording(base_url, recording)
-    if not recording:
-        assert tape.all_played, "the replay did not make every recorded request"
 
 
 @tool

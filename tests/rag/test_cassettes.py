@@ -11,11 +11,9 @@ all. The ``authorization``, ``x-api-key`` and ``x-org`` headers are never writte
 
 from __future__ import annotations
 
-import os
 from typing import Any, Iterator
 
 import pytest
-import vcr
 from langchain_core.documents import Document as LCDocument
 from llama_index.core import Document as LIDocument
 from llama_index.core.base.llms.types import ChatMessage, CitationBlock
@@ -24,24 +22,12 @@ from llama_index.core.query_engine import RetrieverQueryEngine
 from langchain_zylon import ChatZylon, ZylonEmbeddings, ZylonProjectLoader
 from langchain_zylon import ZylonRetriever as LCRetriever
 from llama_index_zylon import Zylon, ZylonEmbedding, ZylonProjectReader
+from tests.cassettes import record_or_replay
 from tests.conftest import ROOT, TEST_TOKEN
 from tests.rag.conftest import CORPUS
 from zylon_core import ZylonClient
 
 CASSETTES = ROOT / "cassettes" / "rag"
-REPLAY_URL = "http://zylon.cassette.invalid"
-SECRET_HEADERS = ("authorization", "x-api-key", "x-org")
-
-
-def _vcr(record_mode: str) -> vcr.VCR:
-    return vcr.VCR(
-        cassette_library_dir=str(CASSETTES),
-        record_mode=record_mode,
-        match_on=("method", "path", "body"),
-        filter_headers=SECRET_HEADERS,
-        decode_compressed_response=True,
-    )
-
 
 class Cassette:
     def __init__(self, base_url: str, recording: bool) -> None:
@@ -59,10 +45,7 @@ class Cassette:
 
 @pytest.fixture
 def cassette(request: pytest.FixtureRequest) -> Iterator[Cassette]:
-    name = f"{request.node.name}.yaml"
-    recording = os.environ.get("ZYLON_RECORD") == "1" or not (CASSETTES / name).exists()
-    base_url = request.getfixturevalue("emulator").base_url if recording else REPLAY_URL
-    with _vcr("all" if recording else "none").use_cassette(name):
+    with record_or_replay(request, CASSETTES) as (base_url, recording):
         yield Cassette(base_url, recording)
 
 
