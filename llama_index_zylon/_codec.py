@@ -260,36 +260,29 @@ def to_zylon_blocks(
 
 def _image(block: ImageBlock, where: str) -> dict[str, Any]:
     mime = block.image_mimetype
-    if block.image is not None:
-        data = _b64(block.image)
-        if mime is None:
-            guess = filetype.guess(base64.b64decode(data))
-            mime = guess.mime if guess else None
-    elif block.path is not None:
-        data = _b64_file(block.path, "ImageBlock", where)
-        mime = mime or mimetypes.guess_type(str(block.path))[0]
-    elif block.url is not None:
-        data, mime = _url(str(block.url), mime, where)
-    else:
-        raise ValueError(f"{where}: ImageBlock has no image, path or url")
-    out: dict[str, Any] = {"type": "image", "data": data}
-    if mime:
-        out["mime_type"] = mime
-    return out
+    if block.image is not None and mime is None:
+        guess = filetype.guess(base64.b64decode(_b64(block.image)))
+        mime = guess.mime if guess else None
+    return _media("image", block.image, block.path, block.url, mime, where)
 
 
 def _audio(block: AudioBlock, where: str) -> dict[str, Any]:
-    mime = _audio_mime(block.format)
-    if block.audio is not None:
-        data = _b64(block.audio)
-    elif block.path is not None:
-        data = _b64_file(block.path, "AudioBlock", where)
-        mime = mime or mimetypes.guess_type(str(block.path))[0]
-    elif block.url is not None:
-        data, mime = _url(str(block.url), mime, where)
+    return _media("audio", block.audio, block.path, block.url, _audio_mime(block.format), where)
+
+
+def _media(kind: str, raw: Any, path: Any, url: Any, mime: str | None, where: str) -> dict[str, Any]:
+    """An ``image``/``audio`` wire block from a LlamaIndex block's bytes, path or URL."""
+    name = f"{kind.capitalize()}Block"
+    if raw is not None:
+        data = _b64(raw)
+    elif path is not None:
+        data = _b64_file(path, name, where)
+        mime = mime or mimetypes.guess_type(str(path))[0]
+    elif url is not None:
+        data, mime = _url(str(url), mime, where)
     else:
-        raise ValueError(f"{where}: AudioBlock has no audio, path or url")
-    out: dict[str, Any] = {"type": "audio", "data": data}
+        raise ValueError(f"{where}: {name} has no {kind}, path or url")
+    out: dict[str, Any] = {"type": kind, "data": data}
     if mime:
         out["mime_type"] = mime
     return out
