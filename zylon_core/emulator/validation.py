@@ -35,6 +35,7 @@ from ..models import (
     WebsiteSource,
     ZylonModel,
 )
+from ..models.artifacts import ARTIFACT_TYPES
 from ..models.blocks import SourceMetadata
 
 M = TypeVar("M", bound=BaseModel)
@@ -351,20 +352,8 @@ def validation_report(data: Any, parse: Any) -> dict[str, Any]:
 
 ProjectVisibility = Literal["Public", "Private"]
 MemberRole = Literal["Viewer", "Commenter", "Editor", "Admin", "Owner"]
-ArtifactType = Literal[
-    "InlineText",
-    "Document",
-    "Folder",
-    "Summary",
-    "Composition",
-    "SmartDoc",
-    "Link",
-    "BulkQA",
-    "ReadAndExtract",
-    "SqlDatabase",
-    "McpServer",
-    "Analysis",  # not in the schema's enum, but the docs create one
-]
+# The artifact types the docs use (the schema enum plus "Analysis"), from the core.
+ArtifactType = Literal[ARTIFACT_TYPES]  # type: ignore[valid-type]
 ArtifactSource = Literal["User", "SharePoint", "Confluence", "Claromentis", "FileSystem", "Mock"]
 
 
