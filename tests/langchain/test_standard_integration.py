@@ -19,6 +19,7 @@ import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_zylon import ChatZylon
+from tests.langchain.capabilities import ChatZylonCapabilities
 
 
 def _png() -> bytes:
@@ -62,52 +63,12 @@ MODEL_OVERRIDE_REASON = (
 )
 
 
-class ZylonSuite(ChatModelIntegrationTests):
+class ZylonSuite(ChatZylonCapabilities, ChatModelIntegrationTests):
     """What ChatZylon supports, for the standard suite."""
-
-    @property
-    def chat_model_class(self) -> type[ChatZylon]:
-        return ChatZylon
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
         return {"model": "default"}
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True  # json_mode is served through response_format json_schema
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_anthropic_inputs(self) -> bool:
-        return True
 
     @property
     def model_override_value(self) -> str:

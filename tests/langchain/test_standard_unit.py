@@ -8,14 +8,12 @@ import pytest
 from langchain_tests.unit_tests import ChatModelUnitTests
 
 from langchain_zylon import ChatZylon
+from tests.langchain.capabilities import ChatZylonCapabilities
 
 UNIT_BASE_URL = "http://zylon.invalid"
 
 
-class TestChatZylonUnit(ChatModelUnitTests):
-    @property
-    def chat_model_class(self) -> type[ChatZylon]:
-        return ChatZylon
+class TestChatZylonUnit(ChatZylonCapabilities, ChatModelUnitTests):
 
     @property
     def chat_model_params(self) -> dict[str, Any]:
@@ -38,38 +36,6 @@ class TestChatZylonUnit(ChatModelUnitTests):
                 "model": "private-gpt",
             },
         )
-
-    @property
-    def has_tool_choice(self) -> bool:
-        return True
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_anthropic_inputs(self) -> bool:
-        return True
 
     @pytest.mark.xfail(
         reason=(
