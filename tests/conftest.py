@@ -75,3 +75,16 @@ def zylon_env(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.delenv("ZYLON_ORG", raising=False)
     monkeypatch.delenv("ZYLON_MODEL", raising=False)
     return emulator
+
+
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Record the transport's back-off waits instead of sleeping them."""
+    delays: list[float] = []
+    monkeypatch.setattr("zylon_core.transport._sleep", delays.append)
+
+    async def record(seconds: float) -> None:
+        delays.append(seconds)
+
+    monkeypatch.setattr("zylon_core.transport._async_sleep", record)
+    return delays

@@ -32,15 +32,8 @@ TOKEN = "sk-secret-token-123"
 
 
 @pytest.fixture(autouse=True)
-def no_sleep(monkeypatch):
+def no_sleep(slept):
     """Record back-off delays instead of sleeping them."""
-    slept: list[float] = []
-    monkeypatch.setattr("zylon_core.transport._sleep", slept.append)
-
-    async def fake_sleep(seconds):
-        slept.append(seconds)
-
-    monkeypatch.setattr("zylon_core.transport._async_sleep", fake_sleep)
     return slept
 
 

@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+from tests.reliability.fault_server import FaultServer
+
 _OUTCOMES = ("recovered", "loud")
 _kinds: dict[str, str] = {}
 _tally: Counter[str] = Counter()
@@ -74,3 +76,10 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(
         f"bad inputs tried: {counts['bad_inputs_tried']}, rejected before any request: {counts['bad_inputs_rejected']}"
     )
+
+
+@pytest.fixture
+def server():
+    """A fault server on loopback (a test file may override this with the emulator)."""
+    with FaultServer() as srv:
+        yield srv

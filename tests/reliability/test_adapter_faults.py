@@ -39,22 +39,6 @@ ERROR_EVENT = 'event: error\ndata: {"type":"error","error":{"type":"overloaded_e
 PROCESSING = {"id": "inter_1", "thread_id": "t1", "state": "Processing"}
 
 
-@pytest.fixture
-def server():
-    with FaultServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def slept(monkeypatch):
-    delays: list[float] = []
-    monkeypatch.setattr("zylon_core.transport._sleep", delays.append)
-
-    async def fake(seconds):
-        delays.append(seconds)
-
-    monkeypatch.setattr("zylon_core.transport._async_sleep", fake)
-    return delays
 
 
 # -- the adapters' calls, each returning the answer text ---------------------------------

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from tests.reliability.fault_server import FaultServer, hang, reset, respond, sse
+from tests.reliability.fault_server import hang, reset, respond, sse
 from zylon_core import (
     APIConnectionError,
     APIStatusError,
@@ -46,22 +46,6 @@ GOOD_SSE = (
 )
 
 
-@pytest.fixture
-def server():
-    with FaultServer() as srv:
-        yield srv
-
-
-@pytest.fixture
-def slept(monkeypatch):
-    delays: list[float] = []
-    monkeypatch.setattr("zylon_core.transport._sleep", delays.append)
-
-    async def fake(seconds):
-        delays.append(seconds)
-
-    monkeypatch.setattr("zylon_core.transport._async_sleep", fake)
-    return delays
 
 
 def client_for(server, cls=ZylonClient, **kw):

@@ -27,7 +27,6 @@ import pytest
 import yaml
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumpd, dumps
-from langchain_core.messages import HumanMessage
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.callbacks import CallbackManager, LlamaDebugHandler
 
@@ -47,11 +46,6 @@ STREAM = (
 )
 TLS = Path(__file__).parent / "tls"
 
-
-@pytest.fixture
-def server():
-    with FaultServer() as srv:
-        yield srv
 
 
 @pytest.fixture
