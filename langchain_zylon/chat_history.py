@@ -2,30 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, ClassVar, Optional, Sequence
 
 from langchain_core.chat_history import BaseChatMessageHistory
 from langchain_core.messages import BaseMessage
-from pydantic import SecretStr
+from pydantic import ConfigDict, Field, PrivateAttr
 
-from zylon_core import AsyncZylonClient, ZylonClient, ZylonSettings
-from zylon_core.threads import (
+from zylon_core import AsyncZylonClient, UnsavedMessagesError, ZylonClient
+from zylon_core._memory import (
     HISTORY_PAGE_SIZE,
     PendingTurn,
-    Plan,
-    ThreadPlans,
-    UnsavedMessagesError,
-    arun,
-    run,
+    clear_thread,
+    latest_answer,
+    thread_create,
+    thread_delete,
+    thread_turns,
 )
+from zylon_core._connection import connection_settings
+from zylon_core._plans import Plan
+from zylon_core._request import check_call_arguments
 
 from ._codec.history import describe, mark_of, thread_messages
+from ._config import ZylonConnection
 from ._errors import mapped_errors
 
 __all__ = ["UnsavedMessagesError", "ZylonChatMessageHistory"]
 
 
-class ZylonChatMessageHistory(BaseChatMessageHistory):
+class ZylonChatMessageHistory(ZylonConnection, BaseChatMessageHistory):
     """The conversation of a Zylon thread, kept on the server.
 
     Setup: ``ZYLON_BASE_URL`` and ``ZYLON_API_TOKEN`` (or ``base_url`` / ``api_token``,
@@ -51,7 +55,7 @@ class ZylonChatMessageHistory(BaseChatMessageHistory):
       ``pending_messages``) until the turn that sends it is added: the next
       ``ChatZylon(thread_id=...)`` call sends every message after the last answer. An
       ``AIMessage`` the thread did not produce (another model, another thread) cannot be
-      stored: :class:`~zylon_core.threads.UnsavedMessagesError` (a ``ValueError``) names
+      stored: :class:`~zylon_core.UnsavedMessagesError` (a ``ValueError``) names
       it, and nothing changes. System messages are skipped (they go to ``system.text``
       with every turn). Pending messages live in this object only: a new process sees
       the stored conversation.
@@ -79,105 +83,74 @@ class ZylonChatMessageHistory(BaseChatMessageHistory):
         chat.invoke("What is my name?", config={"configurable": {"session_id": history.thread_id}})
     """
 
-    def __init__(
-        self,
-        thread_id: str,
-        *,
-        base_url: str | None = None,
-        api_token: SecretStr | str | None = None,
-        api_key: SecretStr | str | None = None,
-        org: str | None = None,
-        model: str | None = None,
-        timeout: float | None = None,
-        max_retries: int | None = None,
-        verify: Any = None,
-        page_size: int = HISTORY_PAGE_SIZE,
-    ) -> None:
+    model_config = ConfigDict(populate_by_name=True, protected_namespaces=(), extra="forbid")
+
+    _model_field: ClassVar[Optional[str]] = "model"
+    thread_id: str
+    """The thread holding the conversation."""
+    model: str | None = None
+    """Model name put on rebuilt answers; env ``ZYLON_MODEL``, default ``"default"``."""
+    page_size: int = Field(default=HISTORY_PAGE_SIZE, ge=1)
+    """Interactions fetched per request when reading the thread."""
+
+    _pending: PendingTurn[BaseMessage] = PrivateAttr()
+    # BaseChatMessageHistory annotates ``messages``; here it is the property below, not a field.
+    messages: ClassVar[Any]  # type: ignore[misc]
+
+    def __init__(self, thread_id: str | None = None, **config: Any) -> None:
         if not thread_id:
             raise ValueError("thread_id is required (ZylonChatMessageHistory.create(project_id=...) makes a new thread)")
-        self.thread_id = thread_id
-        self._settings = _resolve(
-            base_url=base_url,
-            api_token=api_token if api_token is not None else api_key,
-            org=org,
-            model=model,
-            timeout=timeout,
-            max_retries=max_retries,
-            verify=verify,
-        )
-        self.base_url = self._settings.base_url
-        self.api_token: SecretStr = self._settings.api_token
-        self.org = self._settings.org
-        self.model = self._settings.model
-        self.timeout = self._settings.timeout
-        self.max_retries = self._settings.max_retries
-        self.page_size = page_size
-        self._plans = ThreadPlans(self._settings, page_size=page_size)
-        self._pending: PendingTurn[BaseMessage] = PendingTurn(thread_id, mark_of, describe)
-        self._client: ZylonClient | None = None
-        self._async_client: AsyncZylonClient | None = None
+        super().__init__(thread_id=thread_id, **config)
+        self._pending = PendingTurn(thread_id, mark_of, describe)
 
     # -- a new thread -----------------------------------------------------------------
 
     @classmethod
     def create(
         cls, project_id: str, name: str | None = None, *, visibility: str = "Private", **config: Any
-    ) -> "ZylonChatMessageHistory":
+    ) -> ZylonChatMessageHistory:
         """Create a thread in ``project_id`` and return its (empty) history; the new id is
         ``history.thread_id``. ``config``: the constructor's keyword arguments."""
-        settings = _resolve(**_settings_args(config))
-        client = ZylonClient(settings)
-        with mapped_errors():
-            thread = run(client, ThreadPlans(settings).create_thread(project_id, name, visibility))
-        history = cls(thread.id, **config)
-        history._client = client
-        return history
+        cls._check_config(config)
+        with ZylonClient(connection_settings(config)) as client, mapped_errors():
+            thread = client.run(thread_create(client.api, project_id, name, visibility))
+        return cls(thread.id, **config)
 
     @classmethod
     async def acreate(
         cls, project_id: str, name: str | None = None, *, visibility: str = "Private", **config: Any
-    ) -> "ZylonChatMessageHistory":
+    ) -> ZylonChatMessageHistory:
         """Async :meth:`create`."""
-        settings = _resolve(**_settings_args(config))
-        client = AsyncZylonClient(settings)
-        with mapped_errors():
-            thread = await arun(client, ThreadPlans(settings).create_thread(project_id, name, visibility))
-        history = cls(thread.id, **config)
-        history._async_client = client
-        return history
+        cls._check_config(config)
+        async with AsyncZylonClient(connection_settings(config)) as client:
+            with mapped_errors():
+                thread = await client.run(thread_create(client.api, project_id, name, visibility))
+        return cls(thread.id, **config)
 
-    # -- clients (made on first use) --------------------------------------------------
+    @classmethod
+    def _check_config(cls, config: dict[str, Any]) -> None:
+        """Unknown arguments fail before the thread is created."""
+        allowed = [name for name in cls.model_fields if name != "thread_id"] + ["api_key"]
+        check_call_arguments(config, allowed, f"{cls.__name__}.create")
 
     def _run(self, plan: Plan[Any]) -> Any:
-        if self._client is None:
-            self._client = ZylonClient(self._settings)
         with mapped_errors():
-            return run(self._client, plan)
+            return self._client.run(plan)
 
     async def _arun(self, plan: Plan[Any]) -> Any:
-        if self._async_client is None:
-            self._async_client = AsyncZylonClient(self._settings)
         with mapped_errors():
-            return await arun(self._async_client, plan)
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
-    async def aclose(self) -> None:
-        if self._async_client is not None:
-            await self._async_client.aclose()
+            return await self._aclient.run(plan)
 
     # -- reading ----------------------------------------------------------------------
 
     @property
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]
         """The stored conversation (every page), then the pending messages."""
-        turns = self._run(self._plans.turns(self.thread_id))
+        turns = self._run(thread_turns(self._client.api, self.thread_id, self.page_size))
         return [*thread_messages(turns, thread_id=self.thread_id, model_name=self.model), *self._pending.snapshot()]
 
     async def aget_messages(self) -> list[BaseMessage]:
-        turns = await self._arun(self._plans.turns(self.thread_id))
+        turns = await self._arun(thread_turns(self._aclient.api, self.thread_id, self.page_size))
         return [*thread_messages(turns, thread_id=self.thread_id, model_name=self.model), *self._pending.snapshot()]
 
     @property
@@ -191,34 +164,34 @@ class ZylonChatMessageHistory(BaseChatMessageHistory):
         """Recognise what the thread stored; keep new human/tool messages pending; raise
         :class:`UnsavedMessagesError` for an answer the thread did not produce."""
         messages = list(messages)
-        latest = self._run(self._plans.latest_answer(self.thread_id)) if self._pending.needs_latest_answer(messages) else None
+        latest = self._run(latest_answer(self._client.api, self.thread_id, self.page_size)) if self._pending.needs_latest_answer(messages) else None
         self._pending.add(messages, latest)
 
     async def aadd_messages(self, messages: Sequence[BaseMessage]) -> None:
         messages = list(messages)
         latest = None
         if self._pending.needs_latest_answer(messages):
-            latest = await self._arun(self._plans.latest_answer(self.thread_id))
+            latest = await self._arun(latest_answer(self._aclient.api, self.thread_id, self.page_size))
         self._pending.add(messages, latest)
 
     # -- clearing ---------------------------------------------------------------------
 
     def clear(self) -> None:
         """Delete every interaction of the thread (and the pending messages); the thread stays."""
-        self._run(self._plans.clear(self.thread_id))
+        self._run(clear_thread(self._client.api, self.thread_id, self.page_size))
         self._pending.clear()
 
     async def aclear(self) -> None:
-        await self._arun(self._plans.clear(self.thread_id))
+        await self._arun(clear_thread(self._aclient.api, self.thread_id, self.page_size))
         self._pending.clear()
 
     def delete_thread(self) -> None:
         """Delete the thread itself (with its interactions)."""
-        self._run(self._plans.delete_thread(self.thread_id))
+        self._run(thread_delete(self._client.api, self.thread_id))
         self._pending.clear()
 
     async def adelete_thread(self) -> None:
-        await self._arun(self._plans.delete_thread(self.thread_id))
+        await self._arun(thread_delete(self._aclient.api, self.thread_id))
         self._pending.clear()
 
     # -- display (no I/O: printing a history does not fetch it) ------------------------
@@ -227,20 +200,3 @@ class ZylonChatMessageHistory(BaseChatMessageHistory):
         return f"{type(self).__name__}(thread_id={self.thread_id!r}, base_url={self.base_url!r}, org={self.org!r})"
 
     __str__ = __repr__
-
-
-_SETTINGS_ARGS = ("base_url", "api_token", "api_key", "org", "model", "timeout", "max_retries", "verify")
-
-
-def _settings_args(config: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(config) - {*_SETTINGS_ARGS, "page_size"}
-    if unknown:
-        raise TypeError(f"unexpected argument(s): {', '.join(sorted(unknown))}")
-    args = {k: v for k, v in config.items() if k in _SETTINGS_ARGS and k != "api_key"}
-    if args.get("api_token") is None and config.get("api_key") is not None:
-        args["api_token"] = config["api_key"]
-    return args
-
-
-def _resolve(**values: Any) -> ZylonSettings:
-    return ZylonSettings.resolve(**{k: v for k, v in values.items() if k != "api_key"})

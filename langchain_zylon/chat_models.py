@@ -7,9 +7,8 @@ LangChain and Zylon lives in the pure :mod:`langchain_zylon._codec` (and tools i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, AsyncIterator, Callable, Iterator, Literal, Mapping, Sequence
+from typing import Any, AsyncIterator, Callable, ClassVar, Iterator, Literal, Mapping, Optional, Sequence
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
@@ -23,30 +22,20 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field
 
-from zylon_core import ConfigurationError, Route, TurnResult
+from zylon_core import ConfigurationError, TurnResult
+from zylon_core._request import TURN_FIELDS, Turn, build_turn, check_call_arguments
 from zylon_core.models import ChatRequest, ChatValidationResult
 
-from ._codec import ChunkBuilder, RequestOptions, build_request, to_ai_message
+from ._codec import ChunkBuilder, to_ai_message, to_zylon_messages
 from ._codec.outputs import sources_of
 from ._config import ZylonConnection
 from ._errors import mapped_errors
 from ._tools import convert_tool_choice, convert_tools
 
-_ROUTE_FIELDS = ("thread_id", "project_id", "artifact_ids", "all_artifacts", "agent")
-_REQUEST_FIELDS = ("temperature", "max_tokens", "top_p", "top_k", "seed", "thinking", "citations", "use_default_prompt")
-_BOUND_FIELDS = ("tools", "tool_choice", "response_format")
 # Passed by LangChain internals (or harmless to accept): not request parameters.
 _IGNORED_KWARGS = ("stream", "ls_structured_output_format", "structured_output_format")
-_CALL_KWARGS = (*_ROUTE_FIELDS, *_REQUEST_FIELDS, *_BOUND_FIELDS, "model")
-
-
-@dataclass(frozen=True)
-class _Turn:
-    route: Route
-    request: ChatRequest
-    stop: list[str] | None
-    options: RequestOptions
-    model_name: str
+_BOUND_KWARGS = ("tools", "tool_choice", "response_format")
+_CALL_KWARGS = tuple(name for name in TURN_FIELDS if name != "stop") + _BOUND_KWARGS + ("model",)
 
 
 class ChatZylon(ZylonConnection, BaseChatModel):
@@ -113,6 +102,7 @@ class ChatZylon(ZylonConnection, BaseChatModel):
 
     # -- connection: base_url, api_token (alias api_key), org, timeout, max_retries and
     # verify come from ZylonConnection (env fallbacks resolved at construction) ---------
+    _model_field: ClassVar[Optional[str]] = "model"
     model: str | None = Field(default=None, alias="model_name")
     """Model name reported to tracing; env ``ZYLON_MODEL``, default ``"default"``."""
 
@@ -177,8 +167,7 @@ class ChatZylon(ZylonConnection, BaseChatModel):
             "model": self.model,
             "base_url": self.base_url,
             "org": self.org,
-            **{name: getattr(self, name) for name in (*_ROUTE_FIELDS, *_REQUEST_FIELDS)},
-            "stop": self.stop,
+            **{name: getattr(self, name) for name in TURN_FIELDS},
             "streaming": self.streaming,
             "model_kwargs": self.model_kwargs,
         }
@@ -201,48 +190,52 @@ class ChatZylon(ZylonConnection, BaseChatModel):
 
     # -- one turn ---------------------------------------------------------------------
 
-    def _turn(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> _Turn:
-        """Route + request for one call; every check happens here, before any I/O."""
+    def _turn(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> Turn:
+        """The checked turn of one call (route, request, stop sequences), before any I/O."""
         for name in _IGNORED_KWARGS:
             kwargs.pop(name, None)
-        unknown = set(kwargs) - set(_CALL_KWARGS)
-        if unknown:
-            raise TypeError(
-                f"ChatZylon got unexpected call argument(s) {', '.join(sorted(unknown))}; per-call "
-                f"arguments are: {', '.join(_CALL_KWARGS)}"
-            )
-        route = Route.for_call({name: getattr(self, name) for name in _ROUTE_FIELDS}, kwargs)
+        check_call_arguments(kwargs, _CALL_KWARGS, "ChatZylon")
         tools = convert_tools(kwargs["tools"]) if kwargs.get("tools") else None
         tool_choice = kwargs.get("tool_choice")
         if tool_choice is not None:
             tool_choice = convert_tool_choice(tool_choice, tools or [])
-        options = RequestOptions(
-            **{name: kwargs.get(name, getattr(self, name)) for name in _REQUEST_FIELDS},
+        if stop is not None:
+            kwargs["stop"] = stop
+        system_text, zylon_messages = to_zylon_messages(messages)
+        return build_turn(
+            system_text,
+            zylon_messages,
+            configured={name: getattr(self, name) for name in TURN_FIELDS},
+            per_call=kwargs,
             tools=tools,
             tool_choice=tool_choice,
             response_format=kwargs.get("response_format"),
             extra=self.model_kwargs,
         )
-        request = build_request(messages, options)
-        return _Turn(route, request, stop if stop is not None else self.stop, options, kwargs.get("model") or self.model or "default")
 
-    @staticmethod
-    def _metadata(result: TurnResult) -> dict[str, Any]:
-        return {
-            "interaction_id": result.interaction_id,
-            "thread_id": result.thread_id if result.route.thread_id else None,
-        }
+    def _model_name(self, kwargs: dict[str, Any]) -> str:
+        return kwargs.get("model") or self.model or "default"
 
-    def _chat_result(self, result: TurnResult, turn: _Turn) -> ChatResult:
+    def _chat_result(self, result: TurnResult, turn: Turn, model_name: str) -> ChatResult:
         message = to_ai_message(
-            result.message, model_name=turn.model_name, client_tools=turn.options.client_tool_names, **self._metadata(result)
+            result.message,
+            model_name=model_name,
+            client_tools=turn.client_tools,
+            interaction_id=result.interaction_id,
+            thread_id=result.thread_id if result.route.thread_id else None,
         )
         llm_output = {"id": result.message.id, "model_name": message.response_metadata["model_name"]}
         return ChatResult(generations=[ChatGeneration(message=message)], llm_output=llm_output)
 
-    def _last_chunk(self, builder: ChunkBuilder, result: TurnResult, turn: _Turn) -> ChatGenerationChunk:
+    @staticmethod
+    def _last_chunk(builder: ChunkBuilder, result: TurnResult | None, model_name: str) -> ChatGenerationChunk:
+        assert result is not None, "the stream ended without a result"
         message = builder.last(
-            result.message, model_name=turn.model_name, sources=sources_of(result.message), **self._metadata(result)
+            result.message,
+            model_name=model_name,
+            sources=sources_of(result.message),
+            interaction_id=result.interaction_id,
+            thread_id=result.thread_id if result.route.thread_id else None,
         )
         return ChatGenerationChunk(message=message)
 
@@ -255,10 +248,11 @@ class ChatZylon(ZylonConnection, BaseChatModel):
     ) -> ChatResult:
         if self.streaming:
             return generate_from_stream(self._stream(messages, stop=stop, run_manager=run_manager, **kwargs))
+        model_name = self._model_name(kwargs)
         turn = self._turn(messages, stop, kwargs)
         with mapped_errors():
             result = self._client.run_turn(turn.route, turn.request, stop=turn.stop)
-        return self._chat_result(result, turn)
+        return self._chat_result(result, turn, model_name)
 
     async def _agenerate(
         self,
@@ -269,10 +263,11 @@ class ChatZylon(ZylonConnection, BaseChatModel):
     ) -> ChatResult:
         if self.streaming:
             return await agenerate_from_stream(self._astream(messages, stop=stop, run_manager=run_manager, **kwargs))
+        model_name = self._model_name(kwargs)
         turn = self._turn(messages, stop, kwargs)
         with mapped_errors():
-            result = await self._async_client.run_turn(turn.route, turn.request, stop=turn.stop)
-        return self._chat_result(result, turn)
+            result = await self._aclient.run_turn(turn.route, turn.request, stop=turn.stop)
+        return self._chat_result(result, turn, model_name)
 
     def _stream(
         self,
@@ -281,8 +276,9 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
+        model_name = self._model_name(kwargs)
         turn = self._turn(messages, stop, kwargs)
-        builder = ChunkBuilder(rich=turn.options.rich, client_tools=turn.options.client_tool_names)
+        builder = ChunkBuilder(rich=turn.rich, client_tools=turn.client_tools)
         stream = self._client.stream_turn(turn.route, turn.request, stop=turn.stop)
         deltas = iter(stream)
         try:
@@ -296,9 +292,8 @@ class ChatZylon(ZylonConnection, BaseChatModel):
                         run_manager.on_llm_new_token(delta.text if delta.kind == "text" else "", chunk=chunk)
                     yield chunk
         finally:
-            deltas.close()  # type: ignore[attr-defined]  # leaving early cancels the interaction
-        assert stream.result is not None
-        yield self._last_chunk(builder, stream.result, turn)
+            stream.close()  # leaving early cancels the interaction
+        yield self._last_chunk(builder, stream.result, model_name)
 
     async def _astream(
         self,
@@ -307,9 +302,10 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
+        model_name = self._model_name(kwargs)
         turn = self._turn(messages, stop, kwargs)
-        builder = ChunkBuilder(rich=turn.options.rich, client_tools=turn.options.client_tool_names)
-        stream = self._async_client.stream_turn(turn.route, turn.request, stop=turn.stop)
+        builder = ChunkBuilder(rich=turn.rich, client_tools=turn.client_tools)
+        stream = self._aclient.stream_turn(turn.route, turn.request, stop=turn.stop)
         deltas = stream.__aiter__()
         try:
             with mapped_errors():
@@ -322,9 +318,8 @@ class ChatZylon(ZylonConnection, BaseChatModel):
                         await run_manager.on_llm_new_token(delta.text if delta.kind == "text" else "", chunk=chunk)
                     yield chunk
         finally:
-            await deltas.aclose()  # type: ignore[attr-defined]
-        assert stream.result is not None
-        yield self._last_chunk(builder, stream.result, turn)
+            await stream.aclose()
+        yield self._last_chunk(builder, stream.result, model_name)
 
     # -- checking a request without running it ----------------------------------------
 
@@ -339,7 +334,7 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         """Async :meth:`validate_request`."""
         turn = self._turn(self._convert_input(messages).to_messages(), kwargs.pop("stop", None), kwargs)
         with mapped_errors():
-            return await self._async_client.chat.validate(turn.request)
+            return await self._aclient.chat.validate(turn.request)
 
     # -- tools and structured output --------------------------------------------------
 
@@ -415,15 +410,6 @@ class ChatZylon(ZylonConnection, BaseChatModel):
             parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
         ).with_fallbacks([RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error")
         return RunnableMap(raw=llm) | parse_or_none
-
-    # -- lifecycle --------------------------------------------------------------------
-
-    def close(self) -> None:
-        """Close the HTTP connections (the sync client's; see :meth:`aclose`)."""
-        self._client.close()
-
-    async def aclose(self) -> None:
-        await self._async_client.aclose()
 
 
 def _json_schema(schema: Mapping[str, Any] | type) -> dict[str, Any]:

@@ -10,15 +10,12 @@ from langchain_core.document_loaders import BaseLoader
 from langchain_core.documents import Document
 from pydantic import ConfigDict, Field
 
-from zylon_core.models import Artifact
-from zylon_core.rag import document_names
+from zylon_core._operations import ProjectDocument
+from zylon_core._rag import document_names
 
 from ._config import ZylonConnection
 from ._errors import mapped_errors
 from .retrievers import ZylonRetriever
-
-_TEXT_TYPES = ("Document", "InlineText")
-
 
 class ZylonProjectLoader(ZylonConnection, BaseLoader):
     """Read and write the documents of one Zylon project.
@@ -66,33 +63,19 @@ class ZylonProjectLoader(ZylonConnection, BaseLoader):
 
     # -- load ----------------------------------------------------------------------------
 
-    def _document(self, artifact: Artifact, text: str) -> Document:
-        file_name = artifact.file_name or artifact.name
-        metadata = {
-            "artifact_id": artifact.id,
-            "project_id": artifact.project_id or self.project_id,
-            "name": artifact.name,
-            "file_name": file_name,
-            "source": file_name or artifact.id,
-        }
-        return Document(id=artifact.id, page_content=text, metadata=metadata)
-
     @staticmethod
-    def _loadable(artifact: Artifact) -> bool:
-        return artifact.type in _TEXT_TYPES and artifact.ingest_status == "Done"
+    def _document(found: ProjectDocument) -> Document:
+        return Document(id=found.artifact.id, page_content=found.text, metadata=found.metadata)
 
     def lazy_load(self) -> Iterator[Document]:
         with mapped_errors():
-            for artifact in self._client.artifacts.iter_all(self.project_id, include_descendants=True):
-                if self._loadable(artifact):
-                    yield self._document(artifact, self._client.artifacts.parsed_content(self.project_id, artifact.id))
+            for found in self._client.artifacts.documents(self.project_id):
+                yield self._document(found)
 
     async def alazy_load(self) -> AsyncIterator[Document]:
-        artifacts = self._async_client.artifacts
         with mapped_errors():
-            async for artifact in artifacts.iter_all(self.project_id, include_descendants=True):
-                if self._loadable(artifact):
-                    yield self._document(artifact, await artifacts.parsed_content(self.project_id, artifact.id))
+            async for found in self._aclient.artifacts.documents(self.project_id):
+                yield self._document(found)
 
     # -- add -----------------------------------------------------------------------------
 
@@ -115,7 +98,7 @@ class ZylonProjectLoader(ZylonConnection, BaseLoader):
     async def aadd_documents(self, documents: Sequence[Document], *, wait: bool | None = None) -> list[str]:
         names = document_names([d.metadata for d in documents])
         with mapped_errors():
-            created = await self._async_client.artifacts.add_texts(
+            created = await self._aclient.artifacts.add_texts(
                 self.project_id, [d.page_content for d in documents], names=names, **self._wait(wait)
             )
         return [a.id for a in created]
@@ -128,7 +111,7 @@ class ZylonProjectLoader(ZylonConnection, BaseLoader):
 
     async def aadd_files(self, paths: Sequence[str | os.PathLike[str]], *, wait: bool | None = None) -> list[str]:
         with mapped_errors():
-            created = await self._async_client.artifacts.add_files(self.project_id, list(paths), **self._wait(wait))
+            created = await self._aclient.artifacts.add_files(self.project_id, list(paths), **self._wait(wait))
         return [a.id for a in created]
 
     def delete(self, artifact_ids: Sequence[str]) -> None:
@@ -140,19 +123,11 @@ class ZylonProjectLoader(ZylonConnection, BaseLoader):
     async def adelete(self, artifact_ids: Sequence[str]) -> None:
         with mapped_errors():
             for artifact_id in artifact_ids:
-                await self._async_client.artifacts.delete(self.project_id, artifact_id)
+                await self._aclient.artifacts.delete(self.project_id, artifact_id)
 
     # -- search --------------------------------------------------------------------------
 
     def as_retriever(self, **kwargs: Any) -> ZylonRetriever:
         """A :class:`ZylonRetriever` over this project (same connection); ``kwargs`` are
         its fields (``k``, ``artifact_ids``, ``score_threshold``, ``expand``, ...)."""
-        connection = {
-            "base_url": self.base_url,
-            "api_token": self.api_token,
-            "org": self.org,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "verify": self.verify,
-        }
-        return ZylonRetriever(**{"collection": self.project_id, **connection, **kwargs})
+        return ZylonRetriever(**{"collection": self.project_id, **self._connection_fields(), **kwargs})

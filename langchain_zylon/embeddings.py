@@ -3,7 +3,7 @@ LangChain ``Embeddings``."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import ClassVar, Optional
 
 from langchain_core.embeddings import Embeddings
 from pydantic import ConfigDict, Field
@@ -35,6 +35,7 @@ class ZylonEmbeddings(ZylonConnection, Embeddings):
     # The bases' configurations do not merge the way we need: say it all here.
     model_config = ConfigDict(populate_by_name=True, protected_namespaces=(), extra="forbid", arbitrary_types_allowed=True)
 
+    _model_field: ClassVar[Optional[str]] = "model"
     model: Optional[str] = None
     """Model name reported to tracing; env ``ZYLON_MODEL``, default ``"default"`` (the
     endpoint uses the instance's embedding model and takes no model parameter)."""
@@ -55,8 +56,8 @@ class ZylonEmbeddings(ZylonConnection, Embeddings):
         if not texts:
             return []
         with mapped_errors():
-            return await self._async_client.embeddings.embed(list(texts), batch_size=self.batch_size)
+            return await self._aclient.embeddings.embed(list(texts), batch_size=self.batch_size)
 
     async def aembed_query(self, text: str) -> list[float]:
         with mapped_errors():
-            return await self._async_client.embeddings.embed_one(text)
+            return await self._aclient.embeddings.embed_one(text)

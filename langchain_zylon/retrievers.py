@@ -11,7 +11,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import AliasChoices, ConfigDict, Field
 
 from zylon_core.models import ChunkSearchResponse
-from zylon_core.rag import SearchParams, chunk_metadata
+from zylon_core._rag import SearchParams, chunk_metadata
 
 from ._config import ZylonConnection
 from ._errors import mapped_errors
@@ -101,5 +101,5 @@ class ZylonRetriever(ZylonConnection, BaseRetriever):
     ) -> list[Document]:
         params = self._params(kwargs)
         with mapped_errors():
-            response = await self._async_client.chunks.search(query, **params.search_kwargs())
+            response = await self._aclient.chunks.search(query, **params.search_kwargs())
         return self._documents(response, params)

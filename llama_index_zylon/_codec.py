@@ -54,8 +54,8 @@ except ImportError as exc:  # pragma: no cover - depends on the installed versio
     ) from exc
 from llama_index.core.llms.utils import parse_partial_json
 
-from zylon_core.answers import final_stop_reason, server_tool_ids, usage_counts
-from zylon_core.checks import is_text_mime, json_object, parse_data_uri, utf8_text
+from zylon_core._answers import final_stop_reason, server_tool_ids, usage_counts
+from zylon_core._checks import is_text_mime, json_object, parse_data_uri, utf8_text
 from zylon_core.models import (
     MessageInput,
     MessageOutput,
@@ -64,8 +64,8 @@ from zylon_core.models import (
     ToolChoice,
     parse_block,
 )
-from zylon_core.streaming import StreamDelta
-from zylon_core.tools import (
+from zylon_core._streaming import StreamDelta
+from zylon_core._tools import (
     builtin_tool_names,
     check_unique_names,
     custom_tool,
@@ -74,7 +74,7 @@ from zylon_core.tools import (
     tool_choice,
     tool_from_dict,
 )
-from zylon_core.tools import response_format_for as core_response_format_for
+from zylon_core._tools import response_format_for as core_response_format_for
 
 __all__ = [
     "DecodedOutput",
@@ -400,7 +400,7 @@ def to_zylon_tool(tool: Any) -> dict[str, Any]:
     * a LlamaIndex ``BaseTool`` → a custom tool ``{name, description, inputSchema}``;
     * a dict (or ``zylon_core.models.Tool``): a built-in ``type`` (``semantic_search_v1``,
       ...) passes through as a built-in tool the server runs itself; Zylon, Anthropic and
-      OpenAI-style custom tool dicts are converted (see :func:`zylon_core.tools.tool_from_dict`).
+      OpenAI-style custom tool dicts are converted (see :func:`zylon_core._tools.tool_from_dict`).
     """
     if isinstance(tool, Tool):
         tool = tool.to_json_dict()
@@ -426,7 +426,7 @@ def to_zylon_tool_choice(
     tool_required: bool = False,
     allow_parallel_tool_calls: bool | None = None,
 ) -> dict[str, Any] | None:
-    """``tool_choice`` in Zylon's wire form (see :func:`zylon_core.tools.tool_choice`);
+    """``tool_choice`` in Zylon's wire form (see :func:`zylon_core._tools.tool_choice`);
     None with ``tool_required`` means ``any``, otherwise ``auto``."""
     if isinstance(choice, ToolChoice):
         choice = choice.to_json_dict()

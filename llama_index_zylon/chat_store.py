@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, ClassVar, Dict, List, Optional, Sequence
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
@@ -12,18 +12,21 @@ from llama_index.core.storage.chat_store.base import BaseChatStore
 from zylon_core import ConfigurationError
 
 from ._config import ZylonConnection
-from zylon_core.threads import (
+from zylon_core._memory import (
     HISTORY_PAGE_SIZE,
     MessageMark,
     PendingTurn,
-    Plan,
     StoredTurn,
-    ThreadPlans,
-    ThreadRewriteError,
-    UnsavedMessagesError,
-    arun,
-    run,
+    clear_thread,
+    delete_turns,
+    latest_answer,
+    project_threads,
+    thread_create,
+    thread_delete,
+    thread_turns,
 )
+from zylon_core._plans import Plan
+from zylon_core.errors import ThreadRewriteError, UnsavedMessagesError
 
 from ._codec import decode_output, from_zylon_input
 
@@ -56,12 +59,12 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
       ``get_messages``) until the turn that sends it is added: the next
       ``Zylon(thread_id=key)`` call sends every message after the last answer. An
       assistant message the thread did not produce raises
-      :class:`~zylon_core.threads.UnsavedMessagesError` (a ``ValueError``) naming it;
+      :class:`~zylon_core._memory.UnsavedMessagesError` (a ``ValueError``) naming it;
       nothing changes. System messages are skipped (they go to ``system.text`` with
       every turn). Pending messages live in this object only.
     * ``set_messages(key, messages)``: ``messages`` must be the stored conversation
       followed by user/tool messages only (they become the pending ones); changing or
-      dropping a stored turn raises :class:`~zylon_core.threads.ThreadRewriteError`.
+      dropping a stored turn raises :class:`~zylon_core._memory.ThreadRewriteError`.
     * ``delete_messages(key)``: deletes every interaction of the thread and the pending
       messages; returns what was there. The thread and its id stay (``ChatMemoryBuffer
       .reset()`` then goes on in the same thread); :meth:`delete_thread` removes it.
@@ -87,14 +90,9 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
     project_id: Optional[str] = Field(default=None, description="Project whose threads get_keys lists and create_thread uses.")
     page_size: int = Field(default=HISTORY_PAGE_SIZE, ge=1, description="Items fetched per page when reading.")
 
-    _plans: ThreadPlans = PrivateAttr()
+    _model_field: ClassVar[Optional[str]] = "model"
     _pending: Dict[str, PendingTurn] = PrivateAttr(default_factory=dict)
     _lock: Any = PrivateAttr(default_factory=threading.Lock)
-
-    def __init__(self, **data: Any) -> None:
-        super().__init__(**data)
-        self.model = self._connect(model=self.model).model
-        self._plans = ThreadPlans(self._settings, page_size=self.page_size)
 
     @classmethod
     def class_name(cls) -> str:
@@ -103,10 +101,10 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
     # -- plumbing ---------------------------------------------------------------------
 
     def _run(self, plan: Plan[Any]) -> Any:
-        return run(self._client, plan)
+        return self._client.run(plan)
 
     async def _arun(self, plan: Plan[Any]) -> Any:
-        return await arun(self._aclient, plan)
+        return await self._aclient.run(plan)
 
     def _pending_of(self, key: str) -> PendingTurn:
         if not key:
@@ -126,20 +124,20 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
 
     def create_thread(self, name: Optional[str] = None, visibility: str = "Private") -> str:
         """Create a thread in ``project_id``; returns its id (the key to use)."""
-        return self._run(self._plans.create_thread(self._project(), name, visibility)).id
+        return self._run(thread_create(self._client.api, self._project(), name, visibility)).id
 
     async def acreate_thread(self, name: Optional[str] = None, visibility: str = "Private") -> str:
-        return (await self._arun(self._plans.create_thread(self._project(), name, visibility))).id
+        return (await self._arun(thread_create(self._aclient.api, self._project(), name, visibility))).id
 
     def delete_thread(self, key: str) -> None:
         """Delete the thread itself (with its interactions)."""
         pending = self._pending_of(key)
-        self._run(self._plans.delete_thread(key))
+        self._run(thread_delete(self._client.api, key))
         pending.clear()
 
     async def adelete_thread(self, key: str) -> None:
         pending = self._pending_of(key)
-        await self._arun(self._plans.delete_thread(key))
+        await self._arun(thread_delete(self._aclient.api, key))
         pending.clear()
 
     def pending_messages(self, key: str) -> List[ChatMessage]:
@@ -150,33 +148,33 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
 
     def get_messages(self, key: str, **kwargs: Any) -> List[ChatMessage]:
         pending = self._pending_of(key)
-        turns = self._run(self._plans.turns(key))
+        turns = self._run(thread_turns(self._client.api, key, self.page_size))
         return [*thread_messages(turns, key), *pending.snapshot()]
 
     async def aget_messages(self, key: str, **kwargs: Any) -> List[ChatMessage]:
         pending = self._pending_of(key)
-        turns = await self._arun(self._plans.turns(key))
+        turns = await self._arun(thread_turns(self._aclient.api, key, self.page_size))
         return [*thread_messages(turns, key), *pending.snapshot()]
 
     def get_keys(self) -> List[str]:
         """Ids of every thread of ``project_id``."""
-        return [thread.id for thread in self._run(self._plans.thread_list(self._project()))]
+        return [thread.id for thread in self._run(project_threads(self._client.api, self._project(), self.page_size))]
 
     async def aget_keys(self) -> List[str]:
-        return [thread.id for thread in await self._arun(self._plans.thread_list(self._project()))]
+        return [thread.id for thread in await self._arun(project_threads(self._aclient.api, self._project(), self.page_size))]
 
     # -- adding -----------------------------------------------------------------------
 
     def add_message(self, key: str, message: ChatMessage, idx: Optional[int] = None) -> None:
         self._check_append(key, idx)
         pending = self._pending_of(key)
-        latest = self._run(self._plans.latest_answer(key)) if pending.needs_latest_answer([message]) else None
+        latest = self._run(latest_answer(self._client.api, key, self.page_size)) if pending.needs_latest_answer([message]) else None
         pending.add([message], latest)
 
     async def async_add_message(self, key: str, message: ChatMessage, idx: Optional[int] = None) -> None:
         self._check_append(key, idx)
         pending = self._pending_of(key)
-        latest = await self._arun(self._plans.latest_answer(key)) if pending.needs_latest_answer([message]) else None
+        latest = await self._arun(latest_answer(self._aclient.api, key, self.page_size)) if pending.needs_latest_answer([message]) else None
         pending.add([message], latest)
 
     def _check_append(self, key: str, idx: Optional[int]) -> None:
@@ -188,44 +186,44 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
 
     def set_messages(self, key: str, messages: List[ChatMessage]) -> None:
         pending = self._pending_of(key)
-        pending.replace(thread_messages(self._run(self._plans.turns(key)), key), messages)
+        pending.replace(thread_messages(self._run(thread_turns(self._client.api, key, self.page_size)), key), messages)
 
     async def aset_messages(self, key: str, messages: List[ChatMessage]) -> None:
         pending = self._pending_of(key)
-        pending.replace(thread_messages(await self._arun(self._plans.turns(key)), key), messages)
+        pending.replace(thread_messages(await self._arun(thread_turns(self._aclient.api, key, self.page_size)), key), messages)
 
     # -- deleting ---------------------------------------------------------------------
 
     def delete_messages(self, key: str) -> Optional[List[ChatMessage]]:
         pending = self._pending_of(key)
-        turns = self._run(self._plans.clear(key))
+        turns = self._run(clear_thread(self._client.api, key, self.page_size))
         return [*thread_messages(turns, key), *pending.clear()]
 
     async def adelete_messages(self, key: str) -> Optional[List[ChatMessage]]:
         pending = self._pending_of(key)
-        turns = await self._arun(self._plans.clear(key))
+        turns = await self._arun(clear_thread(self._aclient.api, key, self.page_size))
         return [*thread_messages(turns, key), *pending.clear()]
 
     def delete_message(self, key: str, idx: int) -> Optional[ChatMessage]:
         self._pending_of(key)
-        turns = self._run(self._plans.turns(key))
+        turns = self._run(thread_turns(self._client.api, key, self.page_size))
         found = self._locate(key, turns, idx)
         if found is None:
             return None
         message, turn = found
         if turn is not None:
-            self._run(self._plans.delete_turns([turn]))
+            self._run(delete_turns(self._client.api, [turn]))
         return message
 
     async def adelete_message(self, key: str, idx: int) -> Optional[ChatMessage]:
         self._pending_of(key)
-        turns = await self._arun(self._plans.turns(key))
+        turns = await self._arun(thread_turns(self._aclient.api, key, self.page_size))
         found = self._locate(key, turns, idx)
         if found is None:
             return None
         message, turn = found
         if turn is not None:
-            await self._arun(self._plans.delete_turns([turn]))
+            await self._arun(delete_turns(self._aclient.api, [turn]))
         return message
 
     def delete_last_message(self, key: str) -> Optional[ChatMessage]:

@@ -3,7 +3,7 @@ LlamaIndex ``BaseEmbedding``."""
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import ClassVar, List, Optional
 
 from llama_index.core.base.embeddings.base import BaseEmbedding, Embedding
 from llama_index.core.bridge.pydantic import Field
@@ -33,10 +33,7 @@ class ZylonEmbedding(ZylonConnection, BaseEmbedding):
 
     embed_batch_size: int = Field(default=DEFAULT_EMBED_BATCH_SIZE, gt=0, le=2048, description="Texts per request.")
 
-    def __init__(self, **data: Any) -> None:
-        model_given = "model_name" in data
-        super().__init__(**data)
-        self.model_name = self._connect(model=self.model_name if model_given else None).model
+    _model_field: ClassVar[Optional[str]] = "model_name"
 
     @classmethod
     def class_name(cls) -> str:

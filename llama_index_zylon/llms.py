@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import re
-from dataclasses import dataclass
 from typing import (
     Any,
+    ClassVar,
     AsyncGenerator,
     Dict,
     Generator,
@@ -45,13 +45,11 @@ from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 
-from zylon_core import Route, StreamDelta, TurnResult
-from zylon_core.checks import check_sampling
-from zylon_core.models import ChatRequest
+from zylon_core import StreamDelta, TurnResult
+from zylon_core._request import PASSTHROUGH_FIELDS, TURN_FIELDS, Turn, build_turn, check_call_arguments
 
 from ._codec import (
     StreamState,
-    builtin_tool_names,
     decode_output,
     response_format_for,
     to_zylon_messages,
@@ -66,33 +64,8 @@ dispatcher = instrument.get_dispatcher(__name__)
 DEFAULT_CONTEXT_WINDOW = 32768
 DEFAULT_NUM_OUTPUT = 1024
 
-# Per-call keyword arguments: where each one goes.
-_ROUTE_KEYS = ("thread_id", "project_id", "artifact_ids", "all_artifacts", "agent")
-_SAMPLING_KEYS = ("temperature", "max_tokens", "top_p", "top_k", "seed")
-_SYSTEM_KEYS = ("citations", "use_default_prompt")
-_CALL_KEYS = ("stop", "thinking", "tools", "tool_choice", "response_format", "allow_parallel_tool_calls")
-# ChatRequest fields with no dedicated option, passed through as they are.
-_PASSTHROUGH_KEYS = (
-    "min_p",
-    "repetition_penalty",
-    "presence_penalty",
-    "frequency_penalty",
-    "priority",
-    "correlation_id",
-    "mcp_servers",
-    "tool_context",
-)
-_KNOWN_KEYS = frozenset(_ROUTE_KEYS + _SAMPLING_KEYS + _SYSTEM_KEYS + _CALL_KEYS + _PASSTHROUGH_KEYS)
-
-
-@dataclass(frozen=True)
-class _Turn:
-    """Everything one call needs, built (and checked) before any request."""
-
-    route: Route
-    request: ChatRequest
-    stop: tuple[str, ...]
-    server_tool_names: frozenset[str]
+# Per-call keyword arguments: the turn fields, plus what LlamaIndex's tool calling passes.
+_CALL_KEYS = (*TURN_FIELDS, *PASSTHROUGH_FIELDS, "tools", "tool_choice", "response_format", "allow_parallel_tool_calls")
 
 
 class Zylon(ZylonConnection, FunctionCallingLLM):
@@ -156,15 +129,16 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
     )
 
 
+    _model_field: ClassVar[Optional[str]] = "model"
+
     def __init__(self, **data: Any) -> None:
         super().__init__(**data)
-        unknown = set(self.additional_kwargs) - set(_PASSTHROUGH_KEYS)
+        unknown = set(self.additional_kwargs) - set(PASSTHROUGH_FIELDS)
         if unknown:
             raise ValueError(
                 f"additional_kwargs holds unknown Zylon request fields: {', '.join(sorted(unknown))}; "
-                f"allowed: {', '.join(_PASSTHROUGH_KEYS)}"
+                f"allowed: {', '.join(PASSTHROUGH_FIELDS)}"
             )
-        self.model = self._connect(model=self.model).model
 
     @classmethod
     def class_name(cls) -> str:
@@ -183,78 +157,42 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
 
     # -- building a turn -------------------------------------------------------------
 
-    def _turn(self, messages: Sequence[ChatMessage], kwargs: Dict[str, Any]) -> _Turn:
-        unknown = set(kwargs) - _KNOWN_KEYS
-        if unknown:
-            raise TypeError(
-                f"unexpected keyword argument(s) for Zylon: {', '.join(sorted(unknown))}; "
-                f"accepted: {', '.join(sorted(_KNOWN_KEYS))}"
-            )
-
-        def pick(name: str) -> Any:
-            return kwargs[name] if name in kwargs else getattr(self, name, None)
-
-        zylon_messages, system_text = to_zylon_messages(messages)
-        if not zylon_messages:
-            raise ValueError("no message to send: give at least one user message (system messages go to system.text)")
-
-        request: Dict[str, Any] = {"messages": zylon_messages}
-        for name in _SAMPLING_KEYS:
-            if pick(name) is not None:
-                request[name] = pick(name)
-        for name in _PASSTHROUGH_KEYS:
-            value = kwargs[name] if name in kwargs else self.additional_kwargs.get(name)
-            if value is not None:
-                request[name] = value
-        check_sampling(request)  # out of range: a ValueError naming the parameter, here and not at iteration
-
-        system: Dict[str, Any] = {}
-        if system_text:
-            system["text"] = system_text
-        if pick("use_default_prompt") is not None:
-            system["use_default_prompt"] = pick("use_default_prompt")
-        if pick("citations") is not None:
-            system["citations"] = {"enabled": bool(pick("citations"))}
-        if system:
-            request["system"] = system
-        if pick("thinking") is not None:
-            request["thinking"] = {"enabled": bool(pick("thinking"))}
-
+    def _turn(self, messages: Sequence[ChatMessage], kwargs: Dict[str, Any]) -> Turn:
+        """The checked turn of one call (route, request, stop sequences), before any I/O."""
+        check_call_arguments(kwargs, _CALL_KEYS, "Zylon")
         tools = to_zylon_tools(kwargs.get("tools"))
-        if tools:
-            request["tools"] = tools
         choice = kwargs.get("tool_choice")
+        tool_choice = None
         if tools and (choice is not None or "allow_parallel_tool_calls" in kwargs):
-            request["tool_choice"] = to_zylon_tool_choice(
+            tool_choice = to_zylon_tool_choice(
                 choice,
                 tool_names=[t["name"] for t in tools],
                 allow_parallel_tool_calls=kwargs.get("allow_parallel_tool_calls"),
             )
         elif choice is not None and not tools:
             raise ValueError("tool_choice was given without tools")
-        if kwargs.get("response_format") is not None:
-            request["response_format"] = response_format_for(kwargs["response_format"])
-
-        stop = pick("stop")
-        if isinstance(stop, str):
-            stop = [stop]
-        route = Route.for_call({name: getattr(self, name) for name in _ROUTE_KEYS}, kwargs)
-        return _Turn(
-            route=route,
-            request=ChatRequest.model_validate(request),
-            stop=tuple(stop or ()),
-            server_tool_names=builtin_tool_names(tools),
+        response_format = kwargs.get("response_format")
+        zylon_messages, system_text = to_zylon_messages(messages)
+        return build_turn(
+            system_text,
+            zylon_messages,
+            configured={name: getattr(self, name) for name in TURN_FIELDS},
+            per_call=kwargs,
+            tools=tools or None,
+            tool_choice=tool_choice,
+            response_format=response_format_for(response_format) if response_format is not None else None,
+            extra=self.additional_kwargs,
         )
 
     # -- responses -------------------------------------------------------------------
 
     @staticmethod
-    def _response(result: TurnResult, turn: _Turn) -> ChatResponse:
+    def _response(result: TurnResult, turn: Turn) -> ChatResponse:
         decoded = decode_output(
             result.message,
             interaction_id=result.interaction_id,
             thread_id=result.thread_id,
-            server_tool_names=turn.server_tool_names,
+            server_tool_names=turn.server_tools,
             interaction=result.interaction,
         )
         if result.route.thread_id and result.interaction_id:
@@ -278,7 +216,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
         return ChatResponse(message=state.message(), delta=delta.text if delta.kind == "text" else "", raw=raw)
 
     @staticmethod
-    def _final_chunk(result: TurnResult | None, turn: _Turn) -> ChatResponse:
+    def _final_chunk(result: TurnResult | None, turn: Turn) -> ChatResponse:
         assert result is not None, "the stream ended without a result"
         response = Zylon._response(result, turn)
         response.delta = ""
@@ -322,10 +260,13 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
 
         def gen() -> ChatResponseGen:
             stream = self._client.stream_turn(turn.route, turn.request, stop=turn.stop)
-            state = StreamState(turn.server_tool_names)
-            for delta in stream:
-                state.feed(delta)
-                yield self._chunk(state, delta)
+            state = StreamState(turn.server_tools)
+            try:
+                for delta in stream:
+                    state.feed(delta)
+                    yield self._chunk(state, delta)
+            finally:
+                stream.close()  # leaving early cancels a thread interaction
             yield self._final_chunk(stream.result, turn)
 
         return gen()
@@ -358,10 +299,13 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
 
         async def gen() -> ChatResponseAsyncGen:
             stream = self._aclient.stream_turn(turn.route, turn.request, stop=turn.stop)
-            state = StreamState(turn.server_tool_names)
-            async for delta in stream:
-                state.feed(delta)
-                yield self._chunk(state, delta)
+            state = StreamState(turn.server_tools)
+            try:
+                async for delta in stream:
+                    state.feed(delta)
+                    yield self._chunk(state, delta)
+            finally:
+                await stream.aclose()
             yield self._final_chunk(stream.result, turn)
 
         return gen()

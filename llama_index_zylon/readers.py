@@ -4,20 +4,17 @@ LlamaIndex documents or files added to a project (as searchable artifacts)."""
 from __future__ import annotations
 
 import os
-from typing import Any, List, Optional, Sequence
+from typing import Any, AsyncIterator, Iterator, List, Optional, Sequence
 
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.readers.base import BasePydanticReader
 from llama_index.core.schema import Document
 
-from zylon_core.models import Artifact
-from zylon_core.rag import document_names
+from zylon_core._operations import ProjectDocument
+from zylon_core._rag import document_names
 
 from ._config import ZylonConnection
 from .retrievers import ZylonRetriever
-
-_TEXT_TYPES = ("Document", "InlineText")
-
 
 class ZylonProjectReader(ZylonConnection, BasePydanticReader):
     """Read and write the documents of one Zylon project.
@@ -55,44 +52,30 @@ class ZylonProjectReader(ZylonConnection, BasePydanticReader):
     ingest_timeout: float = Field(default=600.0, gt=0, description="Seconds to wait for ingestion.")
     poll_interval: float = Field(default=1.0, ge=0, description="First pause between ingestion checks.")
 
-    def __init__(self, **data: Any) -> None:
-        super().__init__(**data)
-        self._connect()
-
     @classmethod
     def class_name(cls) -> str:
         return "ZylonProjectReader"
 
     # -- load ----------------------------------------------------------------------------
 
-    def _document(self, artifact: Artifact, text: str) -> Document:
-        metadata = {
-            "artifact_id": artifact.id,
-            "project_id": artifact.project_id or self.project_id,
-            "name": artifact.name,
-            "file_name": artifact.file_name or artifact.name,
-        }
-        return Document(id_=artifact.id, text=text, metadata=metadata)
-
     @staticmethod
-    def _loadable(artifact: Artifact) -> bool:
-        return artifact.type in _TEXT_TYPES and artifact.ingest_status == "Done"
+    def _document(found: ProjectDocument) -> Document:
+        return Document(id_=found.artifact.id, text=found.text, metadata=found.metadata)
+
+    def lazy_load_data(self) -> Iterator[Document]:
+        """Each ingested text artifact of the project, as it is read."""
+        for found in self._client.artifacts.documents(self.project_id):
+            yield self._document(found)
+
+    async def alazy_load_data(self) -> AsyncIterator[Document]:
+        async for found in self._aclient.artifacts.documents(self.project_id):
+            yield self._document(found)
 
     def load_data(self) -> List[Document]:
-        artifacts = self._client.artifacts
-        return [
-            self._document(a, artifacts.parsed_content(self.project_id, a.id))
-            for a in artifacts.iter_all(self.project_id, include_descendants=True)
-            if self._loadable(a)
-        ]
+        return list(self.lazy_load_data())
 
     async def aload_data(self) -> List[Document]:
-        artifacts = self._aclient.artifacts
-        documents = []
-        async for artifact in artifacts.iter_all(self.project_id, include_descendants=True):
-            if self._loadable(artifact):
-                documents.append(self._document(artifact, await artifacts.parsed_content(self.project_id, artifact.id)))
-        return documents
+        return [document async for document in self.alazy_load_data()]
 
     # -- add -----------------------------------------------------------------------------
 
@@ -127,12 +110,4 @@ class ZylonProjectReader(ZylonConnection, BasePydanticReader):
 
     def as_retriever(self, **kwargs: Any) -> ZylonRetriever:
         """A :class:`ZylonRetriever` over this project (same connection)."""
-        connection = {
-            "base_url": self.base_url,
-            "api_token": self.api_token,
-            "org": self.org,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "verify": self.verify,
-        }
-        return ZylonRetriever(**{"collection": self.project_id, **connection, **kwargs})
+        return ZylonRetriever(**{"collection": self.project_id, **self._connection_fields(), **kwargs})

@@ -3,23 +3,24 @@
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, Dict, List, Optional
 
 from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.bridge.pydantic import ConfigDict, Field, PrivateAttr
 from llama_index.core.callbacks import CallbackManager
 from llama_index.core.schema import NodeRelationship, NodeWithScore, QueryBundle, RelatedNodeInfo, TextNode
-from pydantic import SecretStr
+from pydantic import AliasChoices
 
-from zylon_core import AsyncZylonClient, ZylonClient, ZylonSettings
+from zylon_core._rag import SearchParams, chunk_metadata
 from zylon_core.models import Chunk, ChunkSearchResponse
-from zylon_core.rag import SearchParams, chunk_metadata
-from zylon_core.settings import DEFAULT_MAX_RETRIES
+
+from ._config import ZylonConnection
 
 # Kept on the node but not shown to the LLM or the embedding model.
 _HIDDEN_KEYS = ["chunk_id", "score", "collection", "previous_texts", "next_texts", "artifact_id", "source"]
 
 
-class ZylonRetriever(BaseRetriever):
+class ZylonRetriever(ZylonConnection, BaseRetriever):
     """The chunks of a Zylon collection (a project's artifacts) most similar to a query,
     as ``NodeWithScore`` s.
 
@@ -46,66 +47,59 @@ class ZylonRetriever(BaseRetriever):
     relevance (0..1), best first.
     """
 
-    def __init__(
-        self,
-        collection: Optional[str] = None,
-        *,
-        project_id: Optional[str] = None,
-        artifact_ids: Optional[Sequence[str]] = None,
-        k: Optional[int] = None,
-        similarity_top_k: Optional[int] = None,
-        score_threshold: Optional[float] = None,
-        expand: bool = False,
-        base_url: Optional[str] = None,
-        api_token: Optional[str | SecretStr] = None,
-        api_key: Optional[str | SecretStr] = None,
-        org: Optional[str] = None,
-        timeout: Optional[float] = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        verify: Any = None,
-        callback_manager: Optional[CallbackManager] = None,
-        verbose: bool = False,
-    ) -> None:
-        if collection is not None and project_id is not None and collection != project_id:
-            raise ValueError("give collection or project_id (the same thing), not two different values")
-        if k is not None and similarity_top_k is not None and k != similarity_top_k:
-            raise ValueError("give k or similarity_top_k (the same thing), not two different values")
-        self.params = SearchParams(
-            k=k if k is not None else (similarity_top_k if similarity_top_k is not None else 4),
-            collection=collection if collection is not None else project_id,
-            artifact_ids=tuple(artifact_ids) if artifact_ids is not None else None,
-            score_threshold=score_threshold,
-            expand=expand,
-        )
-        self.settings = ZylonSettings.resolve(
-            base_url=base_url,
-            api_token=api_token if api_token is not None else api_key,
-            org=org,
-            timeout=timeout,
-            max_retries=max_retries,
-            verify=verify,
-        )
-        self._client = ZylonClient(self.settings)
-        self._aclient = AsyncZylonClient(self.settings)
-        super().__init__(callback_manager=callback_manager, verbose=verbose)
+    model_config = ConfigDict(arbitrary_types_allowed=True, populate_by_name=True)
 
-    # The search parameters, readable as attributes.
-    collection = property(lambda self: self.params.collection)
-    artifact_ids = property(lambda self: list(self.params.artifact_ids) if self.params.artifact_ids is not None else None)
-    k = property(lambda self: self.params.k)
-    similarity_top_k = k
-    score_threshold = property(lambda self: self.params.score_threshold)
-    expand = property(lambda self: self.params.expand)
+    collection: Optional[str] = Field(
+        default=None,
+        validation_alias=AliasChoices("collection", "project_id"),
+        description="The collection to search (alias project_id); the server's default when omitted.",
+    )
+    artifact_ids: Optional[List[str]] = Field(default=None, description="Only search these artifacts.")
+    k: int = Field(default=4, validation_alias=AliasChoices("k", "similarity_top_k"), description="Chunks to return (at most).")
+    score_threshold: Optional[float] = Field(default=None, description="Minimum relevance (0..1).")
+    expand: bool = Field(default=False, description="Add each chunk's neighbouring texts to its metadata.")
+    callback_manager: CallbackManager = Field(default_factory=CallbackManager, exclude=True)
+    object_map: Dict[str, Any] = Field(default_factory=dict, exclude=True)
+
+    _verbose: bool = PrivateAttr(default=False)
+
+    def __init__(self, collection: Optional[str] = None, *, verbose: bool = False, **data: Any) -> None:
+        if collection is not None:
+            if data.get("project_id") not in (None, collection):
+                raise ValueError("give collection or project_id (the same thing), not two different values")
+            data["collection"] = collection
+        if "k" in data and "similarity_top_k" in data and data["k"] != data["similarity_top_k"]:
+            raise ValueError("give k or similarity_top_k (the same thing), not two different values")
+        if data.get("callback_manager") is None:
+            data.pop("callback_manager", None)
+        super().__init__(**data)
+        self._verbose = verbose
+        self.params  # checks k and score_threshold: a ValueError naming the bad one
+
+    @property
+    def params(self) -> SearchParams:
+        return SearchParams(
+            k=self.k,
+            collection=self.collection,
+            artifact_ids=tuple(self.artifact_ids) if self.artifact_ids is not None else None,
+            score_threshold=self.score_threshold,
+            expand=self.expand,
+        )
+
+    @property
+    def similarity_top_k(self) -> int:
+        return self.k
 
     def __repr__(self) -> str:
         return (
-            f"ZylonRetriever(base_url={self.settings.base_url!r}, org={self.settings.org!r}, "
+            f"ZylonRetriever(base_url={self.base_url!r}, org={self.org!r}, "
             f"collection={self.collection!r}, artifact_ids={self.artifact_ids!r}, k={self.k}, "
             f"score_threshold={self.score_threshold!r}, expand={self.expand})"
         )
 
-    def _node(self, chunk: Chunk) -> NodeWithScore:
-        metadata = chunk_metadata(chunk, expand=self.params.expand)
+    @staticmethod
+    def _node(chunk: Chunk, params: SearchParams) -> NodeWithScore:
+        metadata = chunk_metadata(chunk, expand=params.expand)
         relationships = {}
         if metadata.get("artifact_id"):
             relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=str(metadata["artifact_id"]))
@@ -120,19 +114,15 @@ class ZylonRetriever(BaseRetriever):
             node_args["id_"] = chunk.id
         return NodeWithScore(node=TextNode(**node_args), score=chunk.score)
 
-    def _nodes(self, response: ChunkSearchResponse) -> List[NodeWithScore]:
-        return [self._node(chunk) for chunk in response.data[: self.params.k]]
+    def _nodes(self, response: ChunkSearchResponse, params: SearchParams) -> List[NodeWithScore]:
+        return [self._node(chunk, params) for chunk in response.data[: params.k]]
 
     def _retrieve(self, query_bundle: QueryBundle) -> List[NodeWithScore]:
-        response = self._client.chunks.search(query_bundle.query_str, **self.params.search_kwargs())
-        return self._nodes(response)
+        params = self.params
+        response = self._client.chunks.search(query_bundle.query_str, **params.search_kwargs())
+        return self._nodes(response, params)
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> List[NodeWithScore]:
-        response = await self._aclient.chunks.search(query_bundle.query_str, **self.params.search_kwargs())
-        return self._nodes(response)
-
-    def close(self) -> None:
-        self._client.close()
-
-    async def aclose(self) -> None:
-        await self._aclient.aclose()
+        params = self.params
+        response = await self._aclient.chunks.search(query_bundle.query_str, **params.search_kwargs())
+        return self._nodes(response, params)

@@ -81,10 +81,10 @@ def zylon_env(emulator: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """Record the transport's back-off waits instead of sleeping them."""
     delays: list[float] = []
-    monkeypatch.setattr("zylon_core.transport._sleep", delays.append)
+    monkeypatch.setattr("zylon_core._transport._sleep", delays.append)
 
     async def record(seconds: float) -> None:
         delays.append(seconds)
 
-    monkeypatch.setattr("zylon_core.transport._async_sleep", record)
+    monkeypatch.setattr("zylon_core._transport._async_sleep", record)
     return delays

@@ -1,11 +1,18 @@
 """zylon_core: the framework-free core shared by ``langchain_zylon`` and ``llama_index_zylon``.
 
-Settings, the HTTP transport (sync and async), typed payload models, SSE decoding and
-the stream accumulator, errors, retries and pagination. It imports neither framework.
+The public surface is what this module exports (clients, settings, the turn API and its
+stream types, errors), plus :mod:`zylon_core.errors`, :mod:`zylon_core.models` (typed
+payloads) and :mod:`zylon_core.emulator`. Modules whose names start with ``_`` are
+internal. It imports neither framework.
 """
 
+from ._client import AsyncTurnStream, AsyncZylonClient, BaseClient, TurnStream, ZylonClient
+from ._retries import RetryPolicy
+from ._settings import ZylonSettings
+from ._sse import EventParser, decode_event
+from ._streaming import StreamAccumulator, StreamDelta, normalize_stop_reason
+from ._turns import Route, TurnResult
 from ._version import __version__
-from .client import AsyncTurnStream, AsyncZylonClient, TurnStream, ZylonClient
 from .errors import (
     APIConnectionError,
     APIError,
@@ -15,9 +22,9 @@ from .errors import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
-    InteractionFailedError,
     IngestionError,
     IngestionTimeoutError,
+    InteractionFailedError,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
@@ -25,13 +32,48 @@ from .errors import (
     RequestTooLargeError,
     ServerStreamError,
     StreamError,
+    ThreadRewriteError,
     UnprocessableEntityError,
+    UnsavedMessagesError,
     ZylonError,
 )
-from .resources import Pager
-from .retries import RetryPolicy
-from .settings import ZylonSettings
-from .streaming import StreamAccumulator, StreamDelta, decode_event, normalize_stop_reason
-from .turns import Route, TurnPlan, TurnResult, check_message, deltas_from_message, new_turn_messages
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncTurnStream",
+    "AsyncZylonClient",
+    "AuthenticationError",
+    "BadRequestError",
+    "BaseClient",
+    "ConfigurationError",
+    "ConflictError",
+    "EventParser",
+    "IngestionError",
+    "IngestionTimeoutError",
+    "InteractionFailedError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestTooLargeError",
+    "RetryPolicy",
+    "Route",
+    "ServerStreamError",
+    "StreamAccumulator",
+    "StreamDelta",
+    "StreamError",
+    "ThreadRewriteError",
+    "TurnResult",
+    "TurnStream",
+    "UnprocessableEntityError",
+    "UnsavedMessagesError",
+    "ZylonClient",
+    "ZylonError",
+    "ZylonSettings",
+    "__version__",
+    "decode_event",
+    "normalize_stop_reason",
+]

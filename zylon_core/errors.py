@@ -9,7 +9,7 @@ No message ever contains the API token: the request's headers are never formatte
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable, Sequence
 
 import httpx
 
@@ -133,6 +133,29 @@ class IngestionTimeoutError(IngestionError, TimeoutError):
     def __init__(self, message: str, *, pending: Any = None) -> None:
         super().__init__(message)
         self.pending = pending
+
+
+class UnsavedMessagesError(ZylonError, ValueError):
+    """Messages a thread cannot store: Zylon stores a turn only by running it.
+
+    ``messages`` holds them (nothing was changed: the caller still has them all).
+    """
+
+    def __init__(self, thread_id: str, messages: Sequence[Any], describe: Callable[[Any], str] = repr) -> None:
+        self.thread_id = thread_id
+        self.messages = list(messages)
+        listed = "; ".join(describe(m) for m in self.messages)
+        super().__init__(
+            f"thread {thread_id}: cannot store {len(self.messages)} message(s) the thread did not produce: "
+            f"{listed}. Zylon stores a turn by running it: send the user message through a chat model "
+            f"in thread mode (ChatZylon / Zylon with thread_id={thread_id!r}) and add its answer; "
+            "an answer from another model or thread cannot be written into this thread"
+        )
+
+
+class ThreadRewriteError(ZylonError, ValueError):
+    """An attempt to change or remove stored turns by replacing the whole history."""
+
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {

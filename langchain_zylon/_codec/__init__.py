@@ -1,7 +1,6 @@
 """The pure LangChain ⇄ Zylon codec: no I/O, no client.
 
 * :mod:`.inputs`: LangChain messages → Zylon ``MessageInput`` s and ``system.text``;
-* :mod:`.request`: those plus call options → a ``ChatRequest``;
 * :mod:`.outputs`: a complete Zylon answer → ``AIMessage``;
 * :mod:`.streaming`: ``StreamDelta`` s → ``AIMessageChunk`` s;
 * :mod:`.standard`: Zylon-shaped content → LangChain standard content blocks
@@ -11,14 +10,11 @@
 from . import standard as _standard  # noqa: F401  (registers the content-block translator)
 from .inputs import to_zylon_messages
 from .outputs import PROVIDER, to_ai_message, usage_metadata
-from .request import RequestOptions, build_request
 from .streaming import ChunkBuilder
 
 __all__ = [
     "PROVIDER",
     "ChunkBuilder",
-    "RequestOptions",
-    "build_request",
     "to_ai_message",
     "to_zylon_messages",
     "usage_metadata",

@@ -32,9 +32,9 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from zylon_core.answers import clean_block
+from zylon_core._answers import clean_block
 from zylon_core.models import MessageInput, MessageOutput
-from zylon_core.threads import MessageMark, StoredTurn
+from zylon_core._memory import MessageMark, StoredTurn
 
 from .outputs import to_ai_message
 

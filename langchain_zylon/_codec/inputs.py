@@ -38,7 +38,7 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from zylon_core.checks import check_base64, is_text_mime, json_object, parse_data_uri, utf8_text
+from zylon_core._checks import check_base64, is_text_mime, json_object, parse_data_uri, utf8_text
 from zylon_core.models import (
     AudioBlock,
     BinaryBlock,

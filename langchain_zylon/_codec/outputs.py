@@ -39,7 +39,7 @@ from langchain_core.messages import AIMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import tool_call
 
-from zylon_core.answers import answer_metadata, clean_block, flat_sources, server_tool_ids, tldr_text, usage_counts
+from zylon_core._answers import answer_metadata, clean_block, flat_sources, server_tool_ids, tldr_text, usage_counts
 from zylon_core.models import MessageOutput
 
 PROVIDER = "zylon"

@@ -18,7 +18,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessageChunk
 
-from zylon_core.streaming import StreamDelta
+from zylon_core._streaming import StreamDelta
 
 from .outputs import PROVIDER, clean_block, response_metadata, tldr_text, usage_metadata
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import SHARED_API, example_names, parse_sse_text
 from zylon_core import ServerStreamError, StreamAccumulator, StreamError, decode_event, normalize_stop_reason
-from zylon_core.streaming import apply_stop_sequences
+from zylon_core._streaming import apply_stop_sequences
 from zylon_core.models import MessageOutput
 
 

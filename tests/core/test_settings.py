@@ -94,7 +94,7 @@ def test_route_rejects_contradictions_before_any_request(kwargs, message):
 def test_clients_share_one_ssl_context_per_verify_setting(tmp_path):
     import ssl
 
-    from zylon_core.transport import ssl_context
+    from zylon_core._transport import ssl_context
 
     first = ZylonClient(ZylonSettings.resolve(base_url="https://x", api_token=TOKEN))
     second = ZylonClient(ZylonSettings.resolve(base_url="https://y", api_token=TOKEN))

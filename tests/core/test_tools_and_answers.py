@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from zylon_core.answers import (
+from zylon_core._answers import (
     answer_metadata,
     clean_block,
     flat_sources,
@@ -15,7 +15,7 @@ from zylon_core.answers import (
     usage_counts,
 )
 from zylon_core.models import MessageOutput, Usage
-from zylon_core.tools import (
+from zylon_core._tools import (
     builtin_tool_names,
     check_unique_names,
     client_tool_names,

@@ -26,7 +26,7 @@ from zylon_core import (
     ZylonSettings,
 )
 from zylon_core.models import ChatRequest, MessageInput, TextBlock
-from zylon_core.retries import RetryPolicy, parse_retry_after
+from zylon_core._retries import RetryPolicy, parse_retry_after
 
 TOKEN = "sk-secret-token-123"
 
@@ -250,7 +250,9 @@ async def test_async_stream_splits_events_across_reads():
     assert stream.result.message.content[0].text == "H\u00e9\u2028!"
 
 
-def test_stream_is_read_to_its_end_after_message_stop_so_the_connection_is_kept():
+def test_a_stream_is_not_read_past_message_stop():
+    # The call returns at message_stop: a server that keeps the body open (or sends
+    # pings after it) cannot make the caller wait.
     read = {"chunks": 0, "ended": False}
 
     def body():
@@ -263,24 +265,23 @@ def test_stream_is_read_to_its_end_after_message_stop_so_the_connection_is_kept(
         Route.create(), hello_request()
     )
     assert [d.text for d in stream] == ["Hi"]
-    assert read == {"chunks": 2, "ended": True}
+    assert read == {"chunks": 1, "ended": False}
 
 
-async def test_async_stream_is_read_to_its_end_after_message_stop_and_a_chatty_server_cut_off():
-    for pings, ends in ((1, True), (None, False)):
-        read = {"ended": False, "pings": 0}
+async def test_async_stream_is_not_read_past_message_stop():
+    read = {"ended": False, "pings": 0}
 
-        async def body():
-            yield SSE_OK.encode()
-            while pings is None or read["pings"] < pings:
-                read["pings"] += 1
-                yield b"event: ping\ndata: {}\n\n"
-            read["ended"] = True
+    async def body():
+        yield SSE_OK.encode()
+        while True:  # never ends
+            read["pings"] += 1
+            yield b"event: ping\ndata: {}\n\n"
 
-        client = make_async_client(lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body()))
-        stream = client.stream_turn(Route.create(), hello_request())
-        assert [d.text async for d in stream] == ["Hi"]
-        assert read["ended"] is ends and read["pings"] <= 20
+    client = make_async_client(lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body()))
+    stream = client.stream_turn(Route.create(), hello_request())
+    assert [d.text async for d in stream] == ["Hi"]
+    assert stream.result.message.content[0].text == "Hi"
+    assert read["pings"] <= 1
 
 
 def test_a_server_that_keeps_talking_after_message_stop_is_cut_off():
@@ -297,7 +298,7 @@ def test_a_server_that_keeps_talking_after_message_stop_is_cut_off():
     )
     assert [d.text for d in stream] == ["Hi"]
     assert stream.result.message.content[0].text == "Hi"
-    assert sent["pings"] <= 20
+    assert sent["pings"] <= 1
 
 
 def test_cut_stream_raises_instead_of_returning_a_short_answer():
@@ -395,7 +396,7 @@ def test_retry_after_http_date_and_ms():
 
 @pytest.mark.parametrize("stream", [False, True])
 def test_requests_carry_the_same_headers_on_our_client_and_a_callers_client(stream):
-    from zylon_core.transport import Call
+    from zylon_core._transport import Call
 
     transport = ZylonClient(settings())._transport
     call = Call("POST", "https://zylon.test/api/v1/app/chat", json={}, headers={"x-extra": "1"})

@@ -14,7 +14,7 @@ import pytest
 
 from langchain_zylon import ChatZylon
 from zylon_core import AsyncZylonClient, ZylonClient
-from zylon_core.transport import BaseTransport
+from zylon_core._transport import BaseTransport
 
 SECRET = "sk-very-secret-token-123"
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "langchain"
@@ -59,8 +59,8 @@ def wired(server: MockServer, **kwargs: Any) -> ChatZylon:
     settings = llm._client.settings
     headers = BaseTransport(settings).headers
     transport = httpx.MockTransport(server)
-    llm._client = ZylonClient(settings, http_client=httpx.Client(transport=transport, headers=headers))
-    llm._async_client = AsyncZylonClient(settings, http_client=httpx.AsyncClient(transport=transport, headers=headers))
+    llm._connection._client = ZylonClient(settings, http_client=httpx.Client(transport=transport, headers=headers))
+    llm._connection._aclient = AsyncZylonClient(settings, http_client=httpx.AsyncClient(transport=transport, headers=headers))
     return llm
 
 

@@ -93,13 +93,13 @@ def test_one_client_of_each_kind_per_instance_reused_by_bound_copies(clean_env):
     llm = make()
     bound = llm.bind_tools([{"type": "semantic_search_v1", "name": "search"}])
     assert bound.bound is llm
-    first, afirst = llm._client, llm._async_client
+    first, afirst = llm._client, llm._aclient
     server = answering()
     wired_llm = wired(server)
     wired_llm.invoke("hi")
     wired_llm.invoke("hi again")
     assert len(server.requests) == 2
-    assert llm._client is first and llm._async_client is afirst
+    assert llm._client is first and llm._aclient is afirst
 
 
 def test_ls_params(clean_env):

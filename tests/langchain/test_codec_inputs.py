@@ -8,7 +8,7 @@ import json
 import pytest
 from langchain_core.messages import AIMessage, ChatMessage, FunctionMessage, HumanMessage, SystemMessage, ToolMessage
 
-from langchain_zylon._codec import RequestOptions, build_request, to_zylon_messages
+from langchain_zylon._codec import to_zylon_messages
 
 PNG_B64 = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
 PDF_B64 = base64.b64encode(b"%PDF-1.4 fake").decode()
@@ -189,7 +189,7 @@ def test_unsupported_blocks_are_value_errors_naming_them(block, named):
 
 def test_unsupported_block_fails_before_any_request_is_built():
     with pytest.raises(ValueError, match="'video'"):
-        build_request([HumanMessage([{"type": "video", "url": "https://x/y.mp4"}])], RequestOptions())
+        to_zylon_messages([HumanMessage([{"type": "video", "url": "https://x/y.mp4"}])])
 
 
 # -- tools -----------------------------------------------------------------------------
@@ -339,55 +339,3 @@ def test_json_tool_output_dict_is_text():
 
 
 # -- the whole request ----------------------------------------------------------------
-
-
-def test_build_request_sets_only_what_was_asked():
-    request = build_request([HumanMessage("hi")], RequestOptions())
-    assert request.to_json_dict() == {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]}
-
-
-def test_build_request_with_everything():
-    tools = [{"name": "add", "description": "Add", "inputSchema": {"type": "object", "properties": {"a": {"type": "number"}}}}]
-    request = build_request(
-        [SystemMessage("Be brief."), HumanMessage("hi")],
-        RequestOptions(
-            temperature=0.2,
-            max_tokens=64,
-            top_p=0.9,
-            top_k=5,
-            seed=7,
-            thinking=True,
-            citations=False,
-            use_default_prompt=False,
-            tools=tools,
-            tool_choice={"type": "tool", "name": "add"},
-            response_format={"type": "json_schema", "json_schema": {"type": "object"}},
-            extra={"min_p": 0.1},
-        ),
-    )
-    assert request.to_json_dict() == {
-        "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}],
-        "temperature": 0.2,
-        "max_tokens": 64,
-        "top_p": 0.9,
-        "top_k": 5,
-        "seed": 7,
-        "system": {"text": "Be brief.", "use_default_prompt": False, "citations": {"enabled": False}},
-        "thinking": {"enabled": True},
-        "tools": tools,
-        "tool_choice": {"type": "tool", "name": "add"},
-        "response_format": {"type": "json_schema", "json_schema": {"type": "object"}},
-        "min_p": 0.1,
-    }
-
-
-def test_system_only_is_not_a_turn():
-    with pytest.raises(ValueError, match="no user message"):
-        build_request([SystemMessage("x")], RequestOptions())
-
-
-def test_rich_and_client_tool_names():
-    assert not RequestOptions().rich
-    assert RequestOptions(thinking=True).rich and RequestOptions(citations=True).rich
-    options = RequestOptions(tools=[{"name": "add", "inputSchema": {}}, {"name": "search", "type": "semantic_search_v1"}])
-    assert options.rich and options.client_tool_names == frozenset({"add"})

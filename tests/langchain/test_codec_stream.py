@@ -16,7 +16,7 @@ from langchain_zylon._codec.outputs import sources_of
 from tests.conftest import example_names, parse_sse_text
 from tests.conftest import SHARED_API
 from zylon_core import ServerStreamError, StreamAccumulator, decode_event
-from zylon_core.streaming import StreamDelta
+from zylon_core._streaming import StreamDelta
 
 STREAMS = [name for page in ("interactions", "threads", "chat", "messages") for name in example_names(f"{page}.*.stream.sse")]
 

@@ -22,7 +22,7 @@ from llama_index_zylon import ConfigurationError, Zylon
 from llama_index_zylon.llms import parse_structured
 from tests.conftest import SHARED_API, load_example
 from zylon_core import AsyncZylonClient, ZylonClient
-from zylon_core.transport import BaseTransport
+from zylon_core._transport import BaseTransport
 
 SECRET = "sk-very-secret-token-123"
 
@@ -184,7 +184,7 @@ def test_tools_and_tool_choice_in_the_request(clean_env):
     with_choice = llm._prepare_chat_with_tools([FunctionTool.from_defaults(add)], user_msg="x", tool_choice="add")
     assert with_choice["tool_choice"] == {"type": "tool", "name": "add", "disable_parallel_tool_use": True}
     builtin = llm._turn(USER, {"tools": [{"type": "semantic_search_v1", "name": "search"}]})
-    assert builtin.server_tool_names == frozenset({"search"})
+    assert builtin.server_tools == frozenset({"search"})
     with pytest.raises(ValueError, match="tool_choice was given without tools"):
         llm._turn(USER, {"tool_choice": "any"})
 
@@ -196,7 +196,7 @@ def test_chat_history_given_to_prepare_is_not_mutated(clean_env):
 
 
 def test_nothing_to_send_is_a_value_error(clean_env):
-    with pytest.raises(ValueError, match="no message to send"):
+    with pytest.raises(ValueError, match="no user message to send"):
         make()._turn([ChatMessage(role="system", content="only system")], {})
 
 
@@ -272,8 +272,8 @@ def wired(server: MockServer, **kwargs) -> Zylon:
     llm = make(**kwargs)
     headers = BaseTransport(llm._settings).headers
     transport = httpx.MockTransport(server)
-    llm._client = ZylonClient(llm._settings, http_client=httpx.Client(transport=transport, headers=headers))
-    llm._aclient = AsyncZylonClient(llm._settings, http_client=httpx.AsyncClient(transport=transport, headers=headers))
+    llm._connection._client = ZylonClient(llm._settings, http_client=httpx.Client(transport=transport, headers=headers))
+    llm._connection._aclient = AsyncZylonClient(llm._settings, http_client=httpx.AsyncClient(transport=transport, headers=headers))
     return llm
 
 

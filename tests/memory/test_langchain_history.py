@@ -16,7 +16,7 @@ from langchain_zylon import ChatZylon, ZylonChatMessageHistory
 from tests.conftest import TEST_TOKEN
 from tests.memory.conftest import pages_read, turn_bodies, turn_systems, user_text
 from zylon_core import ConfigurationError, NotFoundError
-from zylon_core.threads import UnsavedMessagesError
+from zylon_core._memory import UnsavedMessagesError
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:create_react_agent has been moved", "ignore:.*RunnableWithMessageHistory is deprecated"

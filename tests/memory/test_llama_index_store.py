@@ -16,7 +16,7 @@ from llama_index_zylon import Zylon, ZylonChatStore
 from tests.conftest import TEST_TOKEN
 from tests.memory.conftest import pages_read, turn_bodies, turn_systems, user_text
 from zylon_core import ConfigurationError, NotFoundError
-from zylon_core.threads import ThreadRewriteError, UnsavedMessagesError
+from zylon_core._memory import ThreadRewriteError, UnsavedMessagesError
 
 
 def multiply(a: float, b: float) -> float:

@@ -1,4 +1,4 @@
-"""zylon_core.threads: thread lifecycle plans on both clients, the pending-turn rules,
+"""zylon_core._memory: thread lifecycle plans on both clients, the pending-turn rules,
 and the one-user-message rule of thread turns."""
 
 from __future__ import annotations
@@ -11,17 +11,21 @@ from tests.conftest import TEST_TOKEN
 from tests.memory.conftest import pages_read
 from zylon_core import AsyncZylonClient, NotFoundError, ZylonClient
 from zylon_core.models import ChatRequest, MessageInput, TextBlock, ToolResultBlock
-from zylon_core.threads import (
+from zylon_core import ThreadRewriteError, UnsavedMessagesError
+from zylon_core._memory import (
     DEFAULT_THREAD_NAME,
     MessageMark,
     PendingTurn,
-    ThreadPlans,
-    ThreadRewriteError,
-    UnsavedMessagesError,
-    arun,
-    run,
+    clear_thread,
+    delete_turns,
+    latest_answer,
+    project_threads,
+    thread_create,
+    thread_delete,
+    thread_turns,
 )
-from zylon_core.turns import Route, as_one_user_message
+from zylon_core._operations import paged
+from zylon_core._turns import Route, as_one_user_message, prepare_request
 
 # -- the pending-turn rules (pure) -------------------------------------------------------
 
@@ -138,47 +142,46 @@ def test_thread_plan_sends_one_user_message_but_other_routes_keep_theirs(client:
             MessageInput(role="user", content="d"),
         ]
     )
-    thread_plan = client.plan(Route.create(thread_id="thread_x"), request, stream=False)
-    assert [m.to_json_dict() for m in thread_plan.request.messages] == [
+    thread_request = prepare_request(Route.create(thread_id="thread_x"), request, stream=False)
+    assert [m.to_json_dict() for m in thread_request.messages] == [
         {"role": "user", "content": [{"type": "text", "text": "c"}, {"type": "text", "text": "d"}]}
     ]
-    chat_plan = client.plan(Route.create(), request, stream=False)
-    assert len(chat_plan.request.messages) == 4
+    assert len(prepare_request(Route.create(), request, stream=False).messages) == 4
 
 
 # -- lifecycle on the emulator, sync and async ----------------------------------------------
 
 
 def test_thread_lifecycle_sync(client: ZylonClient, project_id: str, emulator: Any) -> None:
-    plans = ThreadPlans(client.settings, page_size=2)
-    created = [run(client, plans.create_thread(project_id, f"t{n}")) for n in range(5)]
-    default = run(client, plans.create_thread(project_id))
+    api = client.api
+    created = [client.run(thread_create(api, project_id, f"t{n}")) for n in range(5)]
+    default = client.run(thread_create(api, project_id))
     assert default.name == DEFAULT_THREAD_NAME and default.visibility == "Private"
     emulator.clear_requests()
-    listed = run(client, plans.thread_list(project_id))
+    listed = client.run(project_threads(api, project_id, page_size=2))
     assert [t.id for t in listed] == [t.id for t in created] + [default.id]
     assert pages_read(emulator, f"/api/v1/app/project/{project_id}/thread") == [(1, 2), (2, 2), (3, 2)]
-    renamed = run(client, plans.rename_thread(created[0].id, "renamed"))
-    assert renamed.name == "renamed" == run(client, plans.get_thread(created[0].id)).name
-    run(client, plans.delete_thread(created[0].id))
+    renamed = client.threads.update(created[0].id, name="renamed")
+    assert renamed.name == "renamed" == client.threads.get(created[0].id).name
+    client.run(thread_delete(api, created[0].id))
     with pytest.raises(NotFoundError):
-        run(client, plans.get_thread(created[0].id))
-    assert created[0].id not in [t.id for t in run(client, plans.thread_list(project_id))]
+        client.threads.get(created[0].id)
+    assert created[0].id not in [t.id for t in client.run(project_threads(api, project_id))]
 
 
 async def test_thread_lifecycle_async_shares_the_plans(emulator: Any, project_id: str) -> None:
     async with AsyncZylonClient(base_url=emulator.base_url, api_token=TEST_TOKEN) as client:
-        plans = ThreadPlans(client.settings, page_size=1)
-        first = await arun(client, plans.create_thread(project_id, "one", "Public"))
-        second = await arun(client, plans.create_thread(project_id, "two"))
+        api = client.api
+        first = await client.run(thread_create(api, project_id, "one", "Public"))
+        second = await client.run(thread_create(api, project_id, "two"))
         assert first.visibility == "Public"
-        assert [t.id for t in await arun(client, plans.thread_list(project_id))] == [first.id, second.id]
-        assert (await arun(client, plans.rename_thread(first.id, "uno"))).name == "uno"
-        assert await arun(client, plans.turns(first.id)) == []
-        assert await arun(client, plans.latest_answer(first.id)) is None
-        await arun(client, plans.delete_thread(second.id))
+        assert [t.id for t in await client.run(project_threads(api, project_id, page_size=1))] == [first.id, second.id]
+        assert (await client.threads.update(first.id, name="uno")).name == "uno"
+        assert await client.run(thread_turns(api, first.id, page_size=1)) == []
+        assert await client.run(latest_answer(api, first.id)) is None
+        await client.run(thread_delete(api, second.id))
         with pytest.raises(NotFoundError):
-            await arun(client, plans.get_thread(second.id))
+            await client.threads.get(second.id)
 
 
 def test_clear_deletes_every_interaction_across_pages_and_keeps_the_thread(client: ZylonClient, new_thread: Any) -> None:
@@ -186,17 +189,17 @@ def test_clear_deletes_every_interaction_across_pages_and_keeps_the_thread(clien
     route = Route.create(thread_id=thread_id)
     for n in range(5):
         client.run_turn(route, ChatRequest(messages=[MessageInput(role="user", content=f"message {n}")]))
-    plans = ThreadPlans(client.settings, page_size=2)
-    assert len(run(client, plans.turns(thread_id))) == 5
-    assert run(client, plans.latest_answer(thread_id)) == 'You said: "message 4". This is turn 5 of this thread.'
-    deleted = run(client, plans.clear(thread_id))
+    api = client.api
+    assert len(client.run(thread_turns(api, thread_id, page_size=2))) == 5
+    assert client.run(latest_answer(api, thread_id, page_size=2)) == 'You said: "message 4". This is turn 5 of this thread.'
+    deleted = client.run(clear_thread(api, thread_id, page_size=2))
     assert [t.user_input.content[0].text for t in deleted] == [f"message {n}" for n in range(5)]  # type: ignore[union-attr]
-    assert run(client, plans.turns(thread_id)) == []
-    assert run(client, plans.get_thread(thread_id)).id == thread_id
+    assert client.run(thread_turns(api, thread_id)) == []
+    assert client.threads.get(thread_id).id == thread_id
     # A turn deleted meanwhile (404) is not an error.
-    run(client, plans.delete_turns(deleted[:1]))
+    client.run(delete_turns(api, deleted[:1]))
 
 
 def test_page_size_must_be_positive(client: ZylonClient) -> None:
     with pytest.raises(ValueError):
-        ThreadPlans(client.settings, page_size=0)
+        client.run(paged(lambda q: client.api.thread_page("p", q), page_size=0))

@@ -20,7 +20,7 @@ from zylon_core import (
     NotFoundError,
     ZylonClient,
 )
-from zylon_core import transport as transport_module
+from zylon_core import _transport as transport_module
 from zylon_core.emulator.testing import run_emulator
 from zylon_core.models import Artifact, CreateArtifact
 
@@ -87,9 +87,9 @@ def test_upload_takes_a_path_bytes_or_an_open_file(client, project, tmp_path):
 
 
 def test_the_same_upload_is_the_same_request_body(client, project):
-    first = client.artifacts.upload_call(project, b"same", file_name="same.txt")
-    second = client.artifacts.upload_call(project, b"same", file_name="same.txt")
-    other = client.artifacts.upload_call(project, b"other", file_name="same.txt")
+    first = client.api.artifact_upload(project, b"same", file_name="same.txt")
+    second = client.api.artifact_upload(project, b"same", file_name="same.txt")
+    other = client.api.artifact_upload(project, b"other", file_name="same.txt")
 
     def encoded(call: Any) -> bytes:
         return client._transport.build(httpx.Client(), call).read()

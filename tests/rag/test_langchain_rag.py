@@ -168,8 +168,8 @@ def _failing(status: int) -> Any:
 async def test_errors_are_zylon_and_langchain_errors():
     retriever = ZylonRetriever(base_url="https://zylon.example.com", api_key=SECRET, max_retries=0)
     retriever._client._transport._client = httpx.Client(transport=_failing(401))
-    retriever._async_client._transport._client = httpx.AsyncClient(transport=_failing(401))
-    retriever._async_client._transport._owns_client = False
+    retriever._aclient._transport._client = httpx.AsyncClient(transport=_failing(401))
+    retriever._aclient._transport._owns_client = False
     with pytest.raises(AuthenticationError) as caught:
         retriever.invoke("x")
     assert isinstance(caught.value, lc_exceptions.ModelAuthenticationError)

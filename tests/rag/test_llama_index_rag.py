@@ -213,8 +213,8 @@ def test_reader_secrecy_and_retriever_connection(emulator):
     for text in (repr(reader), reader.to_json(), str(reader.to_dict())):
         assert SECRET not in text
     retriever = reader.as_retriever(k=3)
-    assert (retriever.collection, retriever.k, retriever.settings.org) == ("proj_y", 3, "acme")
-    assert retriever.settings.api_token.get_secret_value() == SECRET
+    assert (retriever.collection, retriever.k, retriever.org) == ("proj_y", 3, "acme")
+    assert retriever.api_token.get_secret_value() == SECRET
 
 
 # -- chat over the documents, end to end ---------------------------------------------------

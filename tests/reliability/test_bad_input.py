@@ -3,7 +3,7 @@
 Every case runs against a loopback server that records whatever reaches it; after each
 case it must have seen nothing. Both adapters, where the input exists in both.
 
-What "contradicts" means for routing (``zylon_core.turns.Route``):
+What "contradicts" means for routing (``zylon_core._turns.Route``):
 
 * a per-call ``project_id`` while the call goes to a thread (from the field or the
   call): the thread answers within its own project, so the project would be silently
@@ -119,11 +119,11 @@ CASES: list[tuple[str, Case, str]] = [
     ("lc-text-file-not-utf8", lambda s: lc(s).invoke([HumanMessage(content=[{"type": "file", "base64": "/////w==", "mime_type": "text/plain"}])]), "not UTF-8"),
     ("li-text-document-not-utf8", lambda s: li(s).chat([ChatMessage(role="user", blocks=[DocumentBlock(data=b"\xff\xfe\xfa", document_mimetype="text/plain")])]), "not UTF-8"),
     # -- nothing to send
-    ("lc-empty-message-list", lambda s: lc(s).invoke([]), "no user message"),
-    ("lc-only-system", lambda s: lc(s).invoke([SystemMessage("be brief")]), "no user message"),
+    ("lc-empty-message-list", lambda s: lc(s).invoke([]), "no user message to send"),
+    ("lc-only-system", lambda s: lc(s).invoke([SystemMessage("be brief")]), "no user message to send"),
     ("lc-thread-last-message-assistant", lambda s: lc(s, thread_id="t1").invoke([HumanMessage("hi"), AIMessage("hello")]), "nothing new to send"),
-    ("li-empty-message-list", lambda s: li(s).chat([]), "no message to send"),
-    ("li-only-system", lambda s: li(s).chat([ChatMessage(role="system", content="be brief")]), "no message to send"),
+    ("li-empty-message-list", lambda s: li(s).chat([]), "no user message to send"),
+    ("li-only-system", lambda s: li(s).chat([ChatMessage(role="system", content="be brief")]), "no user message to send"),
     ("li-thread-last-message-assistant", lambda s: li(s, thread_id="t1").chat([user(), ChatMessage(role="assistant", content="hello")]), "nothing new to send"),
     # -- routing that contradicts itself
     ("lc-thread-field-with-per-call-project", lambda s: lc(s, thread_id="t1").invoke("hi", project_id="p2"), "project_id='p2' was passed for this call, but the call goes to thread 't1'"),

@@ -50,12 +50,12 @@ TLS = Path(__file__).parent / "tls"
 
 @pytest.fixture
 def no_sleep(monkeypatch):
-    monkeypatch.setattr("zylon_core.transport._sleep", lambda seconds: None)
+    monkeypatch.setattr("zylon_core._transport._sleep", lambda seconds: None)
 
     async def fake(seconds):
         return None
 
-    monkeypatch.setattr("zylon_core.transport._async_sleep", fake)
+    monkeypatch.setattr("zylon_core._transport._async_sleep", fake)
 
 
 def configured(base_url: str) -> list[Any]:

@@ -59,7 +59,7 @@ from ..models import (
     SemanticSearch,
     UpdateThreadDTO,
 )
-from ..streaming import StreamAccumulator
+from .._streaming import StreamAccumulator
 from . import engine as engine_module
 from .engine import EngineInput, EngineOutput, generate, normalize_messages
 from .options import EmulatorOptions

@@ -388,35 +388,6 @@ def _tool_input(block: dict[str, Any], partial_json: str) -> dict[str, Any]:
     return {**(block.get("input") or {}), **value}
 
 
-# json.loads minus its per-call wrapping (two whitespace regexes, a type check): the same
-# C scanner, so the same values. Anything it does not take whole (surrounding whitespace,
-# a BOM, bad JSON) goes through json.loads, which gives the answer or the error.
-_scan_json = json.JSONDecoder().scan_once
-
-
-def _loads(data: str) -> Any:
-    try:
-        value, end = _scan_json(data, 0)
-    except StopIteration:
-        return json.loads(data)
-    return value if end == len(data) else json.loads(data)
-
-
-def decode_event(event_name: str, data: str) -> dict[str, Any] | None:
-    """One SSE event's JSON payload, with its ``type`` filled from the event name."""
-    if not data or data.isspace():
-        return None
-    try:
-        payload = _loads(data)
-    except ValueError as exc:
-        raise StreamError(f"malformed JSON in Zylon stream event {event_name!r}: {data[:200]!r}") from exc
-    if not isinstance(payload, dict):
-        raise StreamError(f"Zylon stream event {event_name!r} is not a JSON object")
-    if "type" not in payload and event_name and event_name != "message":
-        payload["type"] = event_name
-    return payload
-
-
 def apply_stop_sequences(message: MessageOutput, stop: Iterable[str] | None) -> MessageOutput:
     """Cut a complete (non-streamed) message at the first stop sequence."""
     stops = [s for s in (stop or ()) if s]

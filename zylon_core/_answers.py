@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from .streaming import normalize_stop_reason
+from ._streaming import normalize_stop_reason
 
 _NOISE = frozenset({"start_timestamp", "stop_timestamp", "_meta"})
 

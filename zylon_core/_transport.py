@@ -1,9 +1,9 @@
 """HTTP transport: one sync and one async httpx client per configured object.
 
 Both share :class:`BaseTransport` (headers, request building, the retry decision, error
-mapping); only the I/O calls differ. Streams are decoded by :class:`EventParser` (the SSE
-spec's rules, as ``httpx-sse`` follows them) and are retried only while nothing has been
-read from them.
+mapping); only the I/O calls differ. Streams are decoded by
+:class:`~zylon_core._sse.EventParser` and are retried only while nothing has been read
+from them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Callable, Generic, Iterator, TypeVar
 
 import httpx
-from httpx_sse import SSEError
 
 from ._version import __version__
 from .errors import (
@@ -31,9 +30,9 @@ from .errors import (
     error_from_response,
     redact,
 )
-from .retries import RetryPolicy
-from .settings import ZylonSettings
-from .streaming import decode_event
+from ._retries import RetryPolicy
+from ._settings import ZylonSettings
+from ._sse import EventParser
 
 logger = logging.getLogger("zylon_core")
 
@@ -182,83 +181,19 @@ def _transport_error(exc: Exception) -> APIConnectionError:
     return APIConnectionError(f"could not reach Zylon: {type(exc).__name__}: {exc}")
 
 
-def _sse_error(exc: Exception) -> StreamError:
-    if isinstance(exc, SSEError):
-        return StreamError(f"Zylon did not answer with an event stream: {exc}")
+def _read_error(exc: Exception) -> StreamError:
     if isinstance(exc, httpx.TimeoutException):
         return StreamError(f"Zylon stream timed out while reading: {type(exc).__name__}")
     return StreamError(f"Zylon stream broke off: {type(exc).__name__}: {exc}")
 
 
-_STREAM_READ_ERRORS = (httpx.TransportError, SSEError)
-
 def _check_event_stream(response: httpx.Response) -> None:
     content_type = response.headers.get("content-type", "").partition(";")[0].strip()
     if "text/event-stream" not in content_type:
-        raise SSEError(f"expected content-type text/event-stream, got {content_type or 'none'!r}")
-
-
-class EventParser:
-    """Server-sent events to decoded JSON events, fed the body's text as it arrives.
-
-    The SSE spec's rules, as ``httpx-sse``'s decoder follows them: lines end at ``\r\n``,
-    ``\r`` or ``\n`` only (not at the other characters ``str.splitlines`` breaks on, such
-    as U+2028 or U+0085, which JSON text may hold unescaped); ``data`` lines join with
-    ``\n``; a blank line ends an event; one space after the colon is dropped; comments,
-    ``id``, ``retry`` and unknown fields are ignored. :meth:`close` completes a last event
-    that lacks its closing blank line (as the docs' own examples do) instead of dropping
-    it. Each piece of text is split and parsed in one call, so the per-line cost is a few
-    string operations rather than a decoder call per line.
-    """
-
-    __slots__ = ("_tail", "_name", "_data")
-
-    def __init__(self) -> None:
-        self._tail = ""  # the start of a line whose end has not arrived yet
-        self._name = ""  # the current event's name
-        self._data: list[str] = []  # the current event's data lines
-
-    def feed(self, text: str) -> Iterator[dict[str, Any]]:
-        """The events that ``text`` (the next piece of the body) completes."""
-        if self._tail:
-            text = self._tail + text
-        if "\r" in text:
-            held = text.endswith("\r")  # may be the first half of a \r\n
-            lines = (text[:-1] if held else text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-            self._tail = lines.pop() + ("\r" if held else "")
-        else:
-            lines = text.split("\n")
-            self._tail = lines.pop()
-        return self._parse(lines)
-
-    def close(self) -> Iterator[dict[str, Any]]:
-        """The events the end of the body completes."""
-        tail, self._tail = self._tail, ""
-        return self._parse([tail.rstrip("\r"), ""])
-
-    def _parse(self, lines: list[str]) -> Iterator[dict[str, Any]]:
-        data = self._data
-        for line in lines:
-            if line.startswith("data:"):
-                data.append(line[6:] if line.startswith(" ", 5) else line[5:])
-            elif not line:
-                name, self._name = self._name, ""
-                if data:
-                    payload = data[0] if len(data) == 1 else "\n".join(data)
-                    data.clear()
-                    event = decode_event(name, payload)
-                    if event is not None:
-                        yield event
-            elif line.startswith("event:"):
-                self._name = line[7:] if line.startswith(" ", 6) else line[6:]
-            elif line[0] != ":":
-                field, _, value = line.partition(":")
-                if value.startswith(" "):
-                    value = value[1:]
-                if field == "data":
-                    data.append(value)
-                elif field == "event":
-                    self._name = value
+        raise StreamError(
+            f"Zylon did not answer with an event stream: expected content-type text/event-stream, "
+            f"got {content_type or 'none'!r}"
+        )
 
 
 # Back-off waits go through these names so tests can record them instead of sleeping.
@@ -310,8 +245,8 @@ class SyncTransport(BaseTransport):
             for text in response.iter_text():
                 yield from parser.feed(text)
             yield from parser.close()
-        except _STREAM_READ_ERRORS as exc:
-            raise _sse_error(exc) from exc
+        except httpx.TransportError as exc:
+            raise _read_error(exc) from exc
         finally:
             response.close()
 
@@ -373,8 +308,8 @@ class AsyncTransport(BaseTransport):
                     yield event
             for event in parser.close():
                 yield event
-        except _STREAM_READ_ERRORS as exc:
-            raise _sse_error(exc) from exc
+        except httpx.TransportError as exc:
+            raise _read_error(exc) from exc
         finally:
             await response.aclose()
 

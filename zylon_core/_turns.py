@@ -5,22 +5,24 @@
 * else ``project_id`` set: ``POST /project/{id}/chat``;
 * else ``POST /chat``.
 
-:class:`TurnPlan` holds every decision (which call, what an answer means, when to cancel)
-so the sync and async drivers in :mod:`zylon_core.client` only do the I/O.
+:func:`turn_plan` holds every decision (which call, what an answer means, when to
+cancel) as a plan (:mod:`._plans`), so the clients' one sync and one async driver only
+do the I/O.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from .checks import check_path_id, check_sampling
+from ._api import Endpoints
+from ._checks import check_path_id, check_sampling
+from ._plans import Emit, Follow, Plan
+from ._streaming import StreamAccumulator, StreamDelta, apply_stop_sequences, normalize_stop_reason
+from ._transport import Call
 from .errors import APIError, ConfigurationError, InteractionFailedError
 from .models import ChatRequest, CreateInteractionDTO, Interaction, MessageInput, MessageOutput, ProjectChatDTO, TextBlock
-from .resources import Chat, Interactions
-from .streaming import StreamAccumulator, StreamDelta, apply_stop_sequences, normalize_stop_reason
-from .transport import Call
 
 AGENTS = ("Default", "ProjectDeepResearch")
 
@@ -181,82 +183,84 @@ def deltas_from_message(message: MessageOutput) -> list[StreamDelta]:
     return deltas
 
 
-@dataclass
-class TurnPlan:
-    """The decisions of one turn; the drivers feed it answers and events."""
-
-    chat: Chat
-    interactions: Interactions
-    route: Route
-    request: ChatRequest
-    stream: bool
-    stop: tuple[str, ...] = ()
-    interaction: Interaction | None = None
-    accumulator: StreamAccumulator = field(init=False)
-
-    def __post_init__(self) -> None:
-        # Out-of-range sampling fails here, before any request, whichever adapter built it.
-        check_sampling({name: getattr(self.request, name, None) for name in ("temperature", "top_p", "min_p", "top_k", "max_tokens")})
-        self.accumulator = StreamAccumulator(self.stop)
-        update: dict[str, Any] = {"stream": True} if self.stream else {}
-        if self.route.thread_id:
-            turn = as_one_user_message(new_turn_messages(self.request.messages))
-            if not turn:
-                raise ValueError(
-                    "nothing new to send to the thread: the last message is the assistant's; "
-                    "add a user message (or tool results answering its tool calls)"
-                )
-            update["messages"] = turn
-        if update:
-            self.request = self.request.model_copy(update=update)
-
-    def first_call(self) -> Call[Any]:
-        route, request = self.route, self.request
-        if route.thread_id:
-            dto = CreateInteractionDTO(thread_id=route.thread_id, pgpt=request)
-            for name in ("artifact_ids", "all_artifacts", "agent"):
-                value = getattr(route, name)
-                if value is not None:
-                    setattr(dto, name, list(value) if name == "artifact_ids" else value)
-            return self.interactions.create_call(route.thread_id, dto)
-        if route.project_id:
-            project = ProjectChatDTO(pgpt=request)
-            if route.artifact_ids is not None:
-                project.artifact_ids = list(route.artifact_ids)
-            if route.all_artifacts is not None:
-                project.all_artifacts = route.all_artifacts
-            return self.chat.create_call(request, project, route.project_id)
-        return self.chat.create_call(request)
-
-    def on_created(self, interaction: Interaction) -> Call[Any] | None:
-        """After creating an interaction: the stream to follow, or None if it is done."""
-        self.interaction = interaction
-        if interaction.state == "Error":
-            output = interaction.assistant_output
-            details = "; ".join(f"{e.type}: {e.message}" for e in (output.errors or ())) if output else ""
-            raise InteractionFailedError(
-                f"Zylon interaction {interaction.id} failed" + (f": {details}" if details else ""),
-                interaction=interaction,
+def prepare_request(route: Route, request: ChatRequest, *, stream: bool) -> ChatRequest:
+    """The request as sent: ``stream`` set, and in a thread only the new turn, as one
+    user message. Out-of-range sampling and an empty thread turn are a ``ValueError``."""
+    check_sampling({name: getattr(request, name, None) for name in ("temperature", "top_p", "min_p", "top_k", "max_tokens")})
+    update: dict[str, Any] = {"stream": True} if stream else {}
+    if route.thread_id:
+        turn = as_one_user_message(new_turn_messages(request.messages))
+        if not turn:
+            raise ValueError(
+                "nothing new to send to the thread: the last message is the assistant's; "
+                "add a user message (or tool results answering its tool calls)"
             )
-        if interaction.state == "Processing":
-            return self.interactions.stream_call(interaction.id)
-        return None
+        update["messages"] = turn
+    return request.model_copy(update=update) if update else request
 
-    @property
-    def needs_cancel(self) -> bool:
-        """An interaction we stopped following before the server finished it."""
-        return self.interaction is not None and self.interaction.state == "Processing" and not self.accumulator.stopped
 
-    def cancel_call(self) -> Call[bool]:
-        assert self.interaction is not None
-        return self.interactions.cancel_call(self.interaction.id)
+def turn_plan(
+    api: Endpoints, route: Route, request: ChatRequest, *, stream: bool, stop: Iterable[str] = ()
+) -> Plan[TurnResult]:
+    """One turn, routed; returns its :class:`TurnResult`. With ``stream`` the answer is
+    followed as events (its deltas go to the consumer); a thread interaction that comes
+    back ``Processing`` is always followed, and cancelled on the server if the caller
+    stops reading (or the stream fails) before it finished."""
+    request = prepare_request(route, request, stream=stream)
+    stops = tuple(stop)
+    accumulator = StreamAccumulator(stops)
 
-    def result(self, answer: MessageOutput | None = None) -> TurnResult:
-        """The turn's outcome: from a complete answer, or from the accumulated stream."""
-        if answer is None and self.interaction is not None and self.interaction.state == "Completed":
-            answer = self.interaction.assistant_output or MessageOutput()
-        if answer is None:
-            message = self.accumulator.finish()
-        else:
-            message = apply_stop_sequences(answer, self.stop)
-        return TurnResult(check_message(message), self.route, self.interaction)
+    if not route.thread_id:
+        call = _chat_call(api, route, request)
+        if stream:
+            yield Follow(call, accumulator)
+            return TurnResult(check_message(accumulator.finish()), route)
+        message = yield call
+        return TurnResult(check_message(apply_stop_sequences(message, stops)), route)
+
+    interaction: Interaction = yield api.interaction_create(route.thread_id, _interaction_dto(route, request))
+    if interaction.state == "Error":
+        output = interaction.assistant_output
+        details = "; ".join(f"{e.type}: {e.message}" for e in (output.errors or ())) if output else ""
+        raise InteractionFailedError(
+            f"Zylon interaction {interaction.id} failed" + (f": {details}" if details else ""), interaction=interaction
+        )
+    if interaction.state == "Processing":
+        try:
+            yield Follow(api.interaction_stream(interaction.id), accumulator)
+        except BaseException:
+            if not accumulator.stopped:  # we leave it unfinished: tell the server to stop
+                try:
+                    yield api.interaction_cancel(interaction.id)
+                except APIError:
+                    pass
+            raise
+        message = accumulator.finish()
+    else:
+        message = apply_stop_sequences(interaction.assistant_output or MessageOutput(), stops)
+        if stream:  # the server finished it already: its deltas, as a stream would give them
+            for delta in deltas_from_message(message):
+                yield Emit(delta)
+    return TurnResult(check_message(message), route, interaction)
+
+
+def _chat_call(api: Endpoints, route: Route, request: ChatRequest) -> Call[MessageOutput]:
+    if route.project_id:
+        project = ProjectChatDTO(pgpt=request)
+        if route.artifact_ids is not None:
+            project.artifact_ids = list(route.artifact_ids)
+        if route.all_artifacts is not None:
+            project.all_artifacts = route.all_artifacts
+        return api.project_chat(route.project_id, project)
+    return api.chat(request)
+
+
+def _interaction_dto(route: Route, request: ChatRequest) -> CreateInteractionDTO:
+    dto = CreateInteractionDTO(thread_id=route.thread_id, pgpt=request)
+    if route.artifact_ids is not None:
+        dto.artifact_ids = list(route.artifact_ids)
+    if route.all_artifacts is not None:
+        dto.all_artifacts = route.all_artifacts
+    if route.agent is not None:
+        dto.agent = route.agent  # type: ignore[assignment]
+    return dto

@@ -24,74 +24,29 @@ model. So memory classes built on a thread (``ZylonChatMessageHistory`` in LangC
 * **clearing**: deletes every interaction of the thread; the thread (and its id) stays,
   so a conversation can go on in it.
 
-Every operation that talks to the server is a small *plan*: a generator that yields
-:class:`~zylon_core.transport.Call` s and receives their results. :func:`run` and
-:func:`arun` drive a plan on a :class:`~zylon_core.client.ZylonClient` or an
-:class:`~zylon_core.client.AsyncZylonClient`, so the sync and async paths share every
-decision.
+Every operation that talks to the server is a plan (:mod:`._plans`), run by a client's
+``run`` (sync) or ``arun`` (async), so the sync and async paths share every decision.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Generator, Generic, Iterable, Literal, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterable, Literal, Sequence, TypeVar
 
-from .errors import NotFoundError, ZylonError
-from .models import Interaction, MessageInput, MessageOutput, Page, Thread
-from .resources import DEFAULT_PAGE_SIZE, Interactions, Threads
-from .transport import Call
-
-if TYPE_CHECKING:
-    from .client import AsyncZylonClient, ZylonClient
-    from .settings import ZylonSettings
-
-__all__ = [
-    "DEFAULT_THREAD_NAME",
-    "HISTORY_PAGE_SIZE",
-    "MessageMark",
-    "PendingTurn",
-    "Plan",
-    "StoredTurn",
-    "ThreadPlans",
-    "ThreadRewriteError",
-    "UnsavedMessagesError",
-    "arun",
-    "run",
-]
+from ._api import DEFAULT_PAGE_SIZE, Endpoints
+from ._operations import paged
+from ._plans import Plan
+from .errors import NotFoundError, ThreadRewriteError, UnsavedMessagesError
+from .models import Interaction, MessageInput, MessageOutput, Thread
 
 T = TypeVar("T")
 M = TypeVar("M")
-
-Plan = Generator["Call[Any]", Any, T]
-"""A server operation as a generator of calls (see :func:`run` / :func:`arun`)."""
 
 DEFAULT_THREAD_NAME = "New conversation"
 HISTORY_PAGE_SIZE = DEFAULT_PAGE_SIZE
 """Items fetched per page when reading a thread or a project's threads (the resources'
 default page size; the API's own default is 20)."""
-
-
-class UnsavedMessagesError(ZylonError, ValueError):
-    """Messages a thread cannot store: Zylon stores a turn only by running it.
-
-    ``messages`` holds them (nothing was changed: the caller still has them all).
-    """
-
-    def __init__(self, thread_id: str, messages: Sequence[Any], describe: Callable[[Any], str] = repr) -> None:
-        self.thread_id = thread_id
-        self.messages = list(messages)
-        listed = "; ".join(describe(m) for m in self.messages)
-        super().__init__(
-            f"thread {thread_id}: cannot store {len(self.messages)} message(s) the thread did not produce: "
-            f"{listed}. Zylon stores a turn by running it: send the user message through a chat model "
-            f"in thread mode (ChatZylon / Zylon with thread_id={thread_id!r}) and add its answer; "
-            "an answer from another model or thread cannot be written into this thread"
-        )
-
-
-class ThreadRewriteError(ZylonError, ValueError):
-    """An attempt to change or remove stored turns by replacing the whole history."""
 
 
 # -- reading ---------------------------------------------------------------------------
@@ -256,118 +211,47 @@ def _same(stored: MessageMark, given: MessageMark) -> bool:
 # -- plans -----------------------------------------------------------------------------
 
 
-class _CallOwner:
-    """A resource owner whose "transport" hands back the call instead of sending it:
-    the resources of :mod:`zylon_core.resources` then build calls for the plans."""
-
-    def __init__(self, settings: "ZylonSettings") -> None:
-        self.settings = settings
-        self._transport = self
-
-    @staticmethod
-    def execute(call: Call[Any]) -> Call[Any]:
-        return call
+def thread_create(api: Endpoints, project_id: str, name: str | None = None, visibility: str = "Private") -> Plan[Thread]:
+    thread = yield api.thread_create(project_id, name or DEFAULT_THREAD_NAME, visibility)
+    return thread
 
 
-class ThreadPlans:
-    """The thread operations memory needs, as plans (drive them with :func:`run` / :func:`arun`)."""
-
-    def __init__(self, settings: "ZylonSettings", *, page_size: int = HISTORY_PAGE_SIZE) -> None:
-        if page_size < 1:
-            raise ValueError("page_size must be >= 1")
-        owner = _CallOwner(settings)
-        self.page_size = page_size
-        self._threads: Any = Threads(owner)  # type: ignore[arg-type]
-        self._interactions: Any = Interactions(owner)  # type: ignore[arg-type]
-
-    def create_thread(self, project_id: str, name: str | None = None, visibility: str = "Private") -> Plan[Thread]:
-        thread = yield self._threads.create(project_id, name or DEFAULT_THREAD_NAME, visibility)
-        return thread
-
-    def get_thread(self, thread_id: str) -> Plan[Thread]:
-        thread = yield self._threads.get(thread_id)
-        return thread
-
-    def rename_thread(self, thread_id: str, name: str) -> Plan[Thread]:
-        thread = yield self._threads.update(thread_id, name=name)
-        return thread
-
-    def delete_thread(self, thread_id: str) -> Plan[None]:
-        yield self._threads.delete(thread_id)
-
-    def thread_list(self, project_id: str) -> Plan[list[Thread]]:
-        """Every thread of a project, across pages."""
-        return (yield from self._all(lambda n: self._threads.list(project_id, page=n, page_size=self.page_size)))
-
-    def interactions(self, thread_id: str) -> Plan[list[Interaction]]:
-        """Every interaction of a thread, across pages, in the server's (chronological) order."""
-        return (yield from self._all(lambda n: self._interactions.list(thread_id, page=n, page_size=self.page_size)))
-
-    def turns(self, thread_id: str) -> Plan[list[StoredTurn]]:
-        return stored_turns((yield from self.interactions(thread_id)))
-
-    def latest_answer(self, thread_id: str) -> Plan[str | None]:
-        """The text of the thread's latest stored answer (None if there is none)."""
-        turns = yield from self.turns(thread_id)
-        for turn in reversed(turns):
-            if turn.answer is not None:
-                return turn.answer_text
-        return None
-
-    def delete_turns(self, turns: Sequence[StoredTurn]) -> Plan[None]:
-        """Delete interactions; one already gone (404) is not an error."""
-        for turn in turns:
-            try:
-                yield self._interactions.delete(turn.interaction_id)
-            except NotFoundError:
-                pass
-
-    def clear(self, thread_id: str) -> Plan[list[StoredTurn]]:
-        """Delete every interaction of the thread (listed first, then deleted); the
-        thread stays. Returns what was deleted."""
-        turns = yield from self.turns(thread_id)
-        yield from self.delete_turns(turns)
-        return turns
-
-    @staticmethod
-    def _all(page_call: Callable[[int], Call[Page[Any]]]) -> Plan[list[Any]]:
-        items: list[Any] = []
-        number = 1
-        while True:
-            page = yield page_call(number)
-            items.extend(page.data)
-            if not page.has_next_page or not page.data:
-                return items
-            number += 1
+def thread_delete(api: Endpoints, thread_id: str) -> Plan[None]:
+    yield api.thread_delete(thread_id)
 
 
-def run(client: "ZylonClient", plan: Plan[T]) -> T:
-    """Drive a plan on a sync client; an error of a call is raised inside the plan."""
-    transport = client._transport
-    try:
-        call = next(plan)
-        while True:
-            try:
-                result = transport.execute(call)
-            except ZylonError as exc:
-                call = plan.throw(exc)
-            else:
-                call = plan.send(result)
-    except StopIteration as done:
-        return done.value
+def project_threads(api: Endpoints, project_id: str, page_size: int = HISTORY_PAGE_SIZE) -> Plan[list[Thread]]:
+    """Every thread of a project, across pages."""
+    return (yield from paged(lambda q: api.thread_page(project_id, q), page_size=page_size))
 
 
-async def arun(client: "AsyncZylonClient", plan: Plan[T]) -> T:
-    """Drive a plan on an async client."""
-    transport = client._transport
-    try:
-        call = next(plan)
-        while True:
-            try:
-                result = await transport.execute(call)
-            except ZylonError as exc:
-                call = plan.throw(exc)
-            else:
-                call = plan.send(result)
-    except StopIteration as done:
-        return done.value
+def thread_turns(api: Endpoints, thread_id: str, page_size: int = HISTORY_PAGE_SIZE) -> Plan[list[StoredTurn]]:
+    """Every turn of a thread, across pages, in the server's (chronological) order."""
+    interactions = yield from paged(lambda q: api.interaction_page(thread_id, q), page_size=page_size)
+    return stored_turns(interactions)
+
+
+def latest_answer(api: Endpoints, thread_id: str, page_size: int = HISTORY_PAGE_SIZE) -> Plan[str | None]:
+    """The text of the thread's latest stored answer (None if there is none)."""
+    turns = yield from thread_turns(api, thread_id, page_size)
+    for turn in reversed(turns):
+        if turn.answer is not None:
+            return turn.answer_text
+    return None
+
+
+def delete_turns(api: Endpoints, turns: Sequence[StoredTurn]) -> Plan[None]:
+    """Delete interactions; one already gone (404) is not an error."""
+    for turn in turns:
+        try:
+            yield api.interaction_delete(turn.interaction_id)
+        except NotFoundError:
+            pass
+
+
+def clear_thread(api: Endpoints, thread_id: str, page_size: int = HISTORY_PAGE_SIZE) -> Plan[list[StoredTurn]]:
+    """Delete every interaction of the thread (listed first, then deleted); the thread
+    stays. Returns what was deleted."""
+    turns = yield from thread_turns(api, thread_id, page_size)
+    yield from delete_turns(api, turns)
+    return turns

@@ -1,0 +1,177 @@
+"""The Zylon clients: :class:`ZylonClient` (sync) and :class:`AsyncZylonClient`.
+
+The I/O-free part (settings, the call builders) is :class:`BaseClient`; each client adds
+its transport, its resources and the turn API (``run_turn`` / ``stream_turn``), and runs
+multi-step work (:mod:`._plans`) with its one driver.
+"""
+
+from __future__ import annotations
+
+from typing import Any, AsyncIterator, Iterable, Iterator, TypeVar
+
+import httpx
+
+from ._api import Endpoints
+from ._plans import Outcome, Plan, adrive, arun, drive, run
+from ._resources import (
+    Artifacts,
+    AsyncArtifacts,
+    AsyncChat,
+    AsyncChunkSearch,
+    AsyncEmbeddings,
+    AsyncInteractions,
+    AsyncProjects,
+    AsyncThreads,
+    AsyncWorkspaceSearch,
+    Chat,
+    ChunkSearch,
+    Embeddings,
+    Interactions,
+    Projects,
+    Threads,
+    WorkspaceSearch,
+)
+from ._settings import ZylonSettings
+from ._streaming import StreamDelta
+from ._transport import AsyncTransport, SyncTransport
+from ._turns import Route, TurnResult, turn_plan
+from .models import ChatRequest
+
+T = TypeVar("T")
+
+
+class BaseClient:
+    """Settings and call builders, shared by both clients (no I/O)."""
+
+    def __init__(self, settings: ZylonSettings | None = None, **overrides: Any) -> None:
+        self.settings = settings or ZylonSettings.resolve(**overrides)
+        self.api = Endpoints(self.settings)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self.settings.base_url!r}, org={self.settings.org!r})"
+
+
+class ZylonClient(BaseClient):
+    """A Zylon instance, synchronously.
+
+    Resources: ``chat``, ``threads``, ``interactions``, ``projects``, ``artifacts``,
+    ``search`` (Workspace API) and ``embeddings``, ``chunks`` (ZylonGPT). A turn routed
+    the way the adapters route it: :meth:`run_turn` / :meth:`stream_turn`. Settings come
+    from ``settings`` or keyword overrides of :meth:`ZylonSettings.resolve` (with the
+    ``ZYLON_*`` environment fallbacks); ``http_client`` is used instead of our own.
+    """
+
+    def __init__(
+        self, settings: ZylonSettings | None = None, *, http_client: httpx.Client | None = None, **overrides: Any
+    ) -> None:
+        super().__init__(settings, **overrides)
+        self._transport = transport = SyncTransport(self.settings, http_client)
+        self.chat = Chat(self.api, transport)
+        self.threads = Threads(self.api, transport)
+        self.interactions = Interactions(self.api, transport)
+        self.projects = Projects(self.api, transport)
+        self.artifacts = Artifacts(self.api, transport)
+        self.search = WorkspaceSearch(self.api, transport)
+        self.embeddings = Embeddings(self.api, transport)
+        self.chunks = ChunkSearch(self.api, transport)
+
+    def run(self, plan: Plan[T]) -> T:
+        """Run a multi-step operation (a plan) to its end; its value."""
+        return run(self._transport, plan)
+
+    def iterate(self, plan: Plan[Any]) -> Iterator[Any]:
+        """Run a plan, yielding what it emits."""
+        return drive(self._transport, plan)
+
+    def run_turn(self, route: Route, request: ChatRequest, *, stop: Iterable[str] | None = None) -> TurnResult:
+        """Send one turn and return the complete answer (a pending interaction is awaited)."""
+        return self.run(turn_plan(self.api, route, request, stream=False, stop=tuple(stop or ())))
+
+    def stream_turn(self, route: Route, request: ChatRequest, *, stop: Iterable[str] | None = None) -> TurnStream:
+        """One turn as :class:`StreamDelta` s; the stream's ``result`` holds the whole turn."""
+        return TurnStream(self._transport, turn_plan(self.api, route, request, stream=True, stop=tuple(stop or ())))
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> ZylonClient:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class AsyncZylonClient(BaseClient):
+    """:class:`ZylonClient` with coroutines and async iterators."""
+
+    def __init__(
+        self, settings: ZylonSettings | None = None, *, http_client: httpx.AsyncClient | None = None, **overrides: Any
+    ) -> None:
+        super().__init__(settings, **overrides)
+        self._transport = transport = AsyncTransport(self.settings, http_client)
+        self.chat = AsyncChat(self.api, transport)
+        self.threads = AsyncThreads(self.api, transport)
+        self.interactions = AsyncInteractions(self.api, transport)
+        self.projects = AsyncProjects(self.api, transport)
+        self.artifacts = AsyncArtifacts(self.api, transport)
+        self.search = AsyncWorkspaceSearch(self.api, transport)
+        self.embeddings = AsyncEmbeddings(self.api, transport)
+        self.chunks = AsyncChunkSearch(self.api, transport)
+
+    async def run(self, plan: Plan[T]) -> T:
+        return await arun(self._transport, plan)
+
+    def iterate(self, plan: Plan[Any]) -> AsyncIterator[Any]:
+        return adrive(self._transport, plan)
+
+    async def run_turn(self, route: Route, request: ChatRequest, *, stop: Iterable[str] | None = None) -> TurnResult:
+        return await self.run(turn_plan(self.api, route, request, stream=False, stop=tuple(stop or ())))
+
+    def stream_turn(self, route: Route, request: ChatRequest, *, stop: Iterable[str] | None = None) -> AsyncTurnStream:
+        return AsyncTurnStream(self._transport, turn_plan(self.api, route, request, stream=True, stop=tuple(stop or ())))
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+    async def __aenter__(self) -> AsyncZylonClient:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
+
+
+class TurnStream:
+    """Iterate for :class:`StreamDelta` s; afterwards ``result`` holds the whole turn.
+    Closing the iterator early cancels a thread interaction on the server."""
+
+    def __init__(self, transport: SyncTransport, plan: Plan[TurnResult]) -> None:
+        self._outcome: Outcome[TurnResult] = Outcome()
+        self._deltas = drive(transport, plan, self._outcome)
+
+    @property
+    def result(self) -> TurnResult | None:
+        return self._outcome.value
+
+    def __iter__(self) -> Iterator[StreamDelta]:
+        return self._deltas
+
+    def close(self) -> None:
+        self._deltas.close()  # type: ignore[attr-defined]
+
+
+class AsyncTurnStream:
+    """Async :class:`TurnStream` (``async for``; ``aclose()`` to stop early)."""
+
+    def __init__(self, transport: AsyncTransport, plan: Plan[TurnResult]) -> None:
+        self._outcome: Outcome[TurnResult] = Outcome()
+        self._deltas = adrive(transport, plan, self._outcome)
+
+    @property
+    def result(self) -> TurnResult | None:
+        return self._outcome.value
+
+    def __aiter__(self) -> AsyncIterator[StreamDelta]:
+        return self._deltas
+
+    async def aclose(self) -> None:
+        await self._deltas.aclose()  # type: ignore[attr-defined]
