@@ -194,7 +194,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
         def pick(name: str) -> Any:
             return kwargs[name] if name in kwargs else getattr(self, name, None)
 
-        zylon_messages, system_text = to_zylon_messages(messages)
+        system_text, zylon_messages = to_zylon_messages(messages)
         if not zylon_messages:
             raise ValueError("no message to send: give at least one user message (system messages go to system.text)")
 
