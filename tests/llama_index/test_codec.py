@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from llama_index_zylon._codec.history import from_zylon_input
 from llama_index_zylon._codec.inputs import to_zylon_messages
-from llama_index_zylon._codec.outputs import decode_output, usage_metadata
+from llama_index_zylon._codec.outputs import decode_output, response_metadata, usage_metadata
 from llama_index_zylon._codec.streaming import StreamState
 from llama_index_zylon._codec.tools import (
     inline_refs,
@@ -568,6 +568,29 @@ def test_usage_metadata_fills_both_names_and_the_total():
     assert usage_metadata({"input_tokens": 3}) == {
         "input_tokens": 3, "prompt_tokens": 3, "output_tokens": 0, "completion_tokens": 0, "total_tokens": 3,
     }
+
+
+def test_response_metadata_keys_in_order_and_only_what_the_server_sent():
+    full = MessageOutput(
+        id="msg_1", model="m1", stop_reason="stop_sequence", stop_sequence="END", usage={"input_tokens": 2, "output_tokens": 5}
+    )
+    metadata = response_metadata(full, interaction_id="inter_1", thread_id="thread_1")
+    assert list(metadata) == ["id", "model", "stop_reason", "stop_sequence", "usage", "interaction_id", "thread_id"]
+    assert (metadata["id"], metadata["model"], metadata["stop_reason"], metadata["stop_sequence"]) == ("msg_1", "m1", "stop_sequence", "END")
+    assert metadata["usage"] == usage_metadata(full.usage) and metadata["usage"]["total_tokens"] == 7
+    # the one-shot chat answer: no model, stop reason or usage, and no thread
+    assert response_metadata(MessageOutput(id="msg_2")) == {"id": "msg_2", "stop_reason": "end_turn"}
+    # pending client tool calls turn an unmarked ending into tool_use, not an explicit one
+    assert response_metadata(MessageOutput(), tool_calls=True) == {"stop_reason": "tool_use"}
+    assert response_metadata(MessageOutput(stop_reason="max_tokens"), tool_calls=True)["stop_reason"] == "max_tokens"
+
+
+def test_decode_output_reports_response_metadata_and_keeps_the_ids_in_raw():
+    output = MessageOutput(id="msg_1", content=[{"type": "tool_use", "id": "t1", "name": "add", "input": {}}])
+    decoded = decode_output(output, interaction_id="inter_1", thread_id="thread_1")
+    assert decoded.additional_kwargs == response_metadata(output, interaction_id="inter_1", thread_id="thread_1", tool_calls=True)
+    assert (decoded.raw["interaction_id"], decoded.raw["thread_id"], decoded.raw["id"]) == ("inter_1", "thread_1", "msg_1")
+    assert "interaction" not in decoded.raw
 
 
 # --------------------------------------------------------------------------------------
