@@ -1,20 +1,21 @@
-"""``ZylonChatStore``: Zylon threads as a LlamaIndex chat store (the key is a thread id)."""
+"""``ZylonChatStore``: Zylon threads as a LlamaIndex chat store (the key is a thread id).
+
+The store does the I/O; rebuilding messages from stored turns, and recognising a message
+the thread already stored, is the pure :mod:`llama_index_zylon._codec.history`.
+"""
 
 from __future__ import annotations
 
 import threading
 from typing import Any, ClassVar, Dict, List, Optional, Sequence
 
-from llama_index.core.base.llms.types import ChatMessage, MessageRole
+from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.bridge.pydantic import Field, PrivateAttr
 from llama_index.core.storage.chat_store.base import BaseChatStore
 
 from zylon_core import ConfigurationError
-
-from ._config import ZylonConnection
 from zylon_core._memory import (
     HISTORY_PAGE_SIZE,
-    MessageMark,
     PendingTurn,
     StoredTurn,
     clear_thread,
@@ -28,12 +29,10 @@ from zylon_core._memory import (
 from zylon_core._plans import Plan
 from zylon_core.errors import ThreadRewriteError, UnsavedMessagesError
 
-from ._codec import decode_output, from_zylon_input
+from ._codec.history import describe, mark_of, thread_messages, turn_messages
+from ._config import ZylonConnection
 
 __all__ = ["ThreadRewriteError", "UnsavedMessagesError", "ZylonChatStore"]
-
-_SYSTEM = (MessageRole.SYSTEM, MessageRole.DEVELOPER)
-_ASSISTANT = (MessageRole.ASSISTANT, MessageRole.CHATBOT, MessageRole.MODEL)
 
 
 class ZylonChatStore(ZylonConnection, BaseChatStore):
@@ -112,7 +111,7 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
         with self._lock:
             pending = self._pending.get(key)
             if pending is None:
-                pending = self._pending[key] = PendingTurn(key, _mark, _describe)
+                pending = self._pending[key] = PendingTurn(key, mark_of, describe)
             return pending
 
     def _project(self) -> str:
@@ -149,12 +148,12 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
     def get_messages(self, key: str, **kwargs: Any) -> List[ChatMessage]:
         pending = self._pending_of(key)
         turns = self._run(thread_turns(self._client.api, key, self.page_size))
-        return [*thread_messages(turns, key), *pending.snapshot()]
+        return [*thread_messages(turns, thread_id=key), *pending.snapshot()]
 
     async def aget_messages(self, key: str, **kwargs: Any) -> List[ChatMessage]:
         pending = self._pending_of(key)
         turns = await self._arun(thread_turns(self._aclient.api, key, self.page_size))
-        return [*thread_messages(turns, key), *pending.snapshot()]
+        return [*thread_messages(turns, thread_id=key), *pending.snapshot()]
 
     def get_keys(self) -> List[str]:
         """Ids of every thread of ``project_id``."""
@@ -186,23 +185,23 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
 
     def set_messages(self, key: str, messages: List[ChatMessage]) -> None:
         pending = self._pending_of(key)
-        pending.replace(thread_messages(self._run(thread_turns(self._client.api, key, self.page_size)), key), messages)
+        pending.replace(thread_messages(self._run(thread_turns(self._client.api, key, self.page_size)), thread_id=key), messages)
 
     async def aset_messages(self, key: str, messages: List[ChatMessage]) -> None:
         pending = self._pending_of(key)
-        pending.replace(thread_messages(await self._arun(thread_turns(self._aclient.api, key, self.page_size)), key), messages)
+        pending.replace(thread_messages(await self._arun(thread_turns(self._aclient.api, key, self.page_size)), thread_id=key), messages)
 
     # -- deleting ---------------------------------------------------------------------
 
     def delete_messages(self, key: str) -> Optional[List[ChatMessage]]:
         pending = self._pending_of(key)
         turns = self._run(clear_thread(self._client.api, key, self.page_size))
-        return [*thread_messages(turns, key), *pending.clear()]
+        return [*thread_messages(turns, thread_id=key), *pending.clear()]
 
     async def adelete_messages(self, key: str) -> Optional[List[ChatMessage]]:
         pending = self._pending_of(key)
         turns = await self._arun(clear_thread(self._aclient.api, key, self.page_size))
-        return [*thread_messages(turns, key), *pending.clear()]
+        return [*thread_messages(turns, thread_id=key), *pending.clear()]
 
     def delete_message(self, key: str, idx: int) -> Optional[ChatMessage]:
         self._pending_of(key)
@@ -245,7 +244,7 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
         the pending message is removed here)."""
         stored: list[tuple[ChatMessage, StoredTurn]] = []
         for turn in turns:
-            stored.extend((message, turn) for message in turn_messages(turn, key))
+            stored.extend((message, turn) for message in turn_messages(turn, thread_id=key))
         pending = self._pending_of(key)
         total = len(stored) + len(pending.snapshot())
         position = idx + total if idx < 0 else idx
@@ -254,49 +253,3 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
         if position < len(stored):
             return stored[position]
         return pending.pop(position - len(stored)), None
-
-
-def thread_messages(turns: Sequence[StoredTurn], thread_id: str) -> List[ChatMessage]:
-    """The whole conversation of a thread's stored turns, as LlamaIndex messages."""
-    messages: List[ChatMessage] = []
-    for turn in turns:
-        messages.extend(turn_messages(turn, thread_id))
-    return messages
-
-
-def turn_messages(turn: StoredTurn, thread_id: str) -> List[ChatMessage]:
-    marks = {"thread_id": thread_id, "interaction_id": turn.interaction_id}
-    out: List[ChatMessage] = []
-    if turn.user_input is not None:
-        for message in from_zylon_input(turn.user_input):
-            message.additional_kwargs.update(marks)
-            out.append(message)
-    answer = turn.answer
-    if answer is not None:
-        message = decode_output(answer, interaction_id=turn.interaction_id, thread_id=thread_id).message
-        message.additional_kwargs.update(marks)
-        out.append(message)
-    return out
-
-
-def _mark(message: ChatMessage) -> MessageMark:
-    if message.role in _SYSTEM:
-        role = "system"
-    elif message.role in _ASSISTANT:
-        role = "assistant"
-    else:
-        role = "user"
-    extra = message.additional_kwargs or {}
-    return MessageMark(
-        role=role,  # type: ignore[arg-type]
-        thread_id=extra.get("thread_id"),
-        interaction_id=extra.get("interaction_id"),
-        text=message.content or "",
-    )
-
-
-def _describe(message: ChatMessage) -> str:
-    text = message.content or ""
-    short = text if len(text) <= 60 else text[:57] + "..."
-    role = message.role.value if isinstance(message.role, MessageRole) else str(message.role)
-    return f"{role}({short!r})"

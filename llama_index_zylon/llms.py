@@ -172,7 +172,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
         elif choice is not None and not tools:
             raise ValueError("tool_choice was given without tools")
         response_format = kwargs.get("response_format")
-        zylon_messages, system_text = to_zylon_messages(messages)
+        system_text, zylon_messages = to_zylon_messages(messages)
         return build_turn(
             system_text,
             zylon_messages,

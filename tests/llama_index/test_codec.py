@@ -26,17 +26,16 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
-from llama_index_zylon._codec import (
-    StreamState,
-    decode_output,
-    from_zylon_input,
+from llama_index_zylon._codec.history import from_zylon_input
+from llama_index_zylon._codec.inputs import to_zylon_messages
+from llama_index_zylon._codec.outputs import decode_output, response_metadata, usage_metadata
+from llama_index_zylon._codec.streaming import StreamState
+from llama_index_zylon._codec.tools import (
     inline_refs,
     response_format_for,
-    to_zylon_messages,
     to_zylon_tool,
     to_zylon_tool_choice,
     to_zylon_tools,
-    usage_dict,
 )
 from tests.conftest import SHARED_API, example_names, load_example, parse_sse_text
 from zylon_core import ServerStreamError, StreamAccumulator, decode_event
@@ -49,7 +48,7 @@ PNG = base64.b64decode(
 
 def wire(messages):
     """The request body messages, as they go on the wire."""
-    out, system = to_zylon_messages(messages)
+    system, out = to_zylon_messages(messages)
     request = ChatRequest(messages=out)
     return request.to_json_dict()["messages"], system
 
@@ -497,7 +496,7 @@ def test_documented_requests_round_trip_through_llama_index_messages(shared_api)
             continue
         original = ChatRequest.model_validate(_real_data(request))
         chat_messages = [m for zm in original.messages for m in from_zylon_input(zm)]
-        again, system = to_zylon_messages(chat_messages)
+        system, again = to_zylon_messages(chat_messages)
         expected = []
         for zm in original.messages:
             content = zm.content if isinstance(zm.content, list) else [{"type": "text", "text": zm.content}]
@@ -564,11 +563,34 @@ def test_text_citations_and_thinking_citations_are_reachable():
     assert (citation.source, citation.title, citation.additional_location_info) == ("a1", "Report", {"page": 3})
 
 
-def test_usage_dict_fills_both_names_and_the_total():
-    assert usage_dict(None) == {} and usage_dict({}) == {}
-    assert usage_dict({"input_tokens": 3}) == {
+def test_usage_metadata_fills_both_names_and_the_total():
+    assert usage_metadata(None) is None and usage_metadata({}) is None
+    assert usage_metadata({"input_tokens": 3}) == {
         "input_tokens": 3, "prompt_tokens": 3, "output_tokens": 0, "completion_tokens": 0, "total_tokens": 3,
     }
+
+
+def test_response_metadata_keys_in_order_and_only_what_the_server_sent():
+    full = MessageOutput(
+        id="msg_1", model="m1", stop_reason="stop_sequence", stop_sequence="END", usage={"input_tokens": 2, "output_tokens": 5}
+    )
+    metadata = response_metadata(full, interaction_id="inter_1", thread_id="thread_1")
+    assert list(metadata) == ["id", "model", "stop_reason", "stop_sequence", "usage", "interaction_id", "thread_id"]
+    assert (metadata["id"], metadata["model"], metadata["stop_reason"], metadata["stop_sequence"]) == ("msg_1", "m1", "stop_sequence", "END")
+    assert metadata["usage"] == usage_metadata(full.usage) and metadata["usage"]["total_tokens"] == 7
+    # the one-shot chat answer: no model, stop reason or usage, and no thread
+    assert response_metadata(MessageOutput(id="msg_2")) == {"id": "msg_2", "stop_reason": "end_turn"}
+    # pending client tool calls turn an unmarked ending into tool_use, not an explicit one
+    assert response_metadata(MessageOutput(), tool_calls=True) == {"stop_reason": "tool_use"}
+    assert response_metadata(MessageOutput(stop_reason="max_tokens"), tool_calls=True)["stop_reason"] == "max_tokens"
+
+
+def test_decode_output_reports_response_metadata_and_keeps_the_ids_in_raw():
+    output = MessageOutput(id="msg_1", content=[{"type": "tool_use", "id": "t1", "name": "add", "input": {}}])
+    decoded = decode_output(output, interaction_id="inter_1", thread_id="thread_1")
+    assert decoded.additional_kwargs == response_metadata(output, interaction_id="inter_1", thread_id="thread_1", tool_calls=True)
+    assert (decoded.raw["interaction_id"], decoded.raw["thread_id"], decoded.raw["id"]) == ("inter_1", "thread_1", "msg_1")
+    assert "interaction" not in decoded.raw
 
 
 # --------------------------------------------------------------------------------------
@@ -708,7 +730,7 @@ def _essence(messages):
 @settings(max_examples=60, deadline=None)
 @given(conversations())
 def test_round_trip_keeps_text_tool_calls_and_tool_results(messages):
-    zylon, _ = to_zylon_messages(messages)
+    _, zylon = to_zylon_messages(messages)
     # what the server would store, re-read as LlamaIndex messages
     back = [m for zm in zylon for m in from_zylon_input(MessageInput.model_validate(zm.to_json_dict()))]
     assert _essence(back) == _essence(messages)

@@ -42,8 +42,8 @@ from llama_index.core.base.llms.types import (
 
 from langchain_zylon._codec import to_zylon_messages as lc_to_zylon
 from langchain_zylon._codec.history import from_zylon_input as lc_from_zylon
-from llama_index_zylon._codec import from_zylon_input as li_from_zylon
 from llama_index_zylon._codec import to_zylon_messages as li_to_zylon
+from llama_index_zylon._codec.history import from_zylon_input as li_from_zylon
 from zylon_core.models import MessageInput
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -231,7 +231,7 @@ def li_essence(message: ChatMessage) -> tuple[Any, ...]:
 
 
 def li_round_trip(messages: list[ChatMessage]) -> list[ChatMessage]:
-    zylon, system = li_to_zylon(messages)
+    system, zylon = li_to_zylon(messages)
     back: list[ChatMessage] = []
     if system:
         back.extend(li_from_zylon({"role": "system", "content": [{"type": "text", "text": system}]}))
@@ -252,7 +252,7 @@ def test_text_documents_reach_zylon_as_text_and_come_back_whole():
     ("0000") came back as other bytes, and non-UTF-8 bytes were replaced silently."""
     for text in ("0000", "test", "héllo, wörld"):
         block = DocumentBlock(data=base64.b64encode(text.encode()), document_mimetype="text/plain", title="a.txt")
-        zylon, _ = li_to_zylon([ChatMessage(role="user", blocks=[block])])
+        _, zylon = li_to_zylon([ChatMessage(role="user", blocks=[block])])
         assert zylon[0].to_json_dict()["content"][0]["content"] == text
         (back,) = li_from_zylon(on_the_wire(zylon)[0])
         assert base64.b64decode(back.blocks[0].data) == text.encode()
