@@ -89,9 +89,9 @@ def emulator_process() -> Iterator[str]:
                 break
             except OSError:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"emulator exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")  # type: ignore[union-attr]
+                    raise RuntimeError(f"emulator exited: {proc.stderr.read().decode(errors='replace')[-2000:]}") from None  # type: ignore[union-attr]
                 if time.monotonic() > deadline:
-                    raise RuntimeError("emulator did not start within 30 s")
+                    raise RuntimeError("emulator did not start within 30 s") from None
                 time.sleep(0.05)
         yield base
     finally:

@@ -9,6 +9,7 @@ from langchain_core.messages import BaseMessage
 from pydantic import ConfigDict, Field, PrivateAttr
 
 from zylon_core import AsyncZylonClient, UnsavedMessagesError, ZylonClient
+from zylon_core._connection import connection_settings
 from zylon_core._memory import (
     HISTORY_PAGE_SIZE,
     PendingTurn,
@@ -18,7 +19,6 @@ from zylon_core._memory import (
     thread_delete,
     thread_turns,
 )
-from zylon_core._connection import connection_settings
 from zylon_core._plans import Plan
 from zylon_core._request import check_call_arguments
 

@@ -17,6 +17,7 @@ from ._config import ZylonConnection
 from ._errors import mapped_errors
 from .retrievers import ZylonRetriever
 
+
 class ZylonProjectLoader(ZylonConnection, BaseLoader):
     """Read and write the documents of one Zylon project.
 

@@ -10,8 +10,8 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import AliasChoices, ConfigDict, Field
 
-from zylon_core.models import ChunkSearchResponse
 from zylon_core._rag import SearchParams, chunk_metadata
+from zylon_core.models import ChunkSearchResponse
 
 from ._config import ZylonConnection
 from ._errors import mapped_errors

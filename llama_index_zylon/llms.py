@@ -7,8 +7,8 @@ import logging
 import re
 from typing import (
     Any,
-    ClassVar,
     AsyncGenerator,
+    ClassVar,
     Dict,
     Generator,
     List,

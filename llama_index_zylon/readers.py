@@ -16,6 +16,7 @@ from zylon_core._rag import document_names
 from ._config import ZylonConnection
 from .retrievers import ZylonRetriever
 
+
 class ZylonProjectReader(ZylonConnection, BasePydanticReader):
     """Read and write the documents of one Zylon project.
 

@@ -74,7 +74,7 @@ class ZylonRetriever(ZylonConnection, BaseRetriever):
             data.pop("callback_manager", None)
         super().__init__(**data)
         self._verbose = verbose
-        self.params  # checks k and score_threshold: a ValueError naming the bad one
+        _ = self.params  # checks k and score_threshold: a ValueError naming the bad one
 
     @property
     def params(self) -> SearchParams:

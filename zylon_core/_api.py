@@ -40,6 +40,7 @@ from .models import (
     UpdateArtifact,
     UpdateThreadDTO,
 )
+from .models.chat import ThreadVisibility
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -120,15 +121,15 @@ class Endpoints:
 
     # -- threads and interactions ----------------------------------------------------
 
-    def thread_create(self, project_id: str, name: str, visibility: str = "Private") -> Call[Thread]:
-        dto = CreateThreadDTO(name=name, visibility=visibility)  # type: ignore[arg-type]
+    def thread_create(self, project_id: str, name: str, visibility: ThreadVisibility = "Private") -> Call[Thread]:
+        dto = CreateThreadDTO(name=name, visibility=visibility)
         return Call("POST", f"{self._workspace}/project/{project_id}/thread", json=body(dto), parse=parse_model(Thread))
 
     def thread_get(self, thread_id: str) -> Call[Thread]:
         return Call("GET", f"{self._workspace}/thread/{thread_id}", parse=parse_model(Thread))
 
-    def thread_update(self, thread_id: str, *, name: str | None = None, visibility: str | None = None) -> Call[Thread]:
-        dto = UpdateThreadDTO(name=name, visibility=visibility)  # type: ignore[arg-type]
+    def thread_update(self, thread_id: str, *, name: str | None = None, visibility: ThreadVisibility | None = None) -> Call[Thread]:
+        dto = UpdateThreadDTO(name=name, visibility=visibility)
         return Call(
             "PUT", f"{self._workspace}/thread/{thread_id}", json=dto.model_dump(exclude_none=True), parse=parse_model(Thread)
         )
@@ -303,12 +304,14 @@ class Endpoints:
         expand: bool | None = None,
     ) -> Call[ChunkSearchResponse]:
         """``POST /api/gpt/v1/primitives/search`` (``semantic_search``)."""
-        filters = {"collection": collection, "artifacts": artifacts, "metadata_filter": metadata_filter}
-        options = {"limit": limit, "score_threshold": score_threshold, "expand": expand}
-        query = SemanticSearch(
-            text=text,
-            context_filter=ContextFilter(**{k: v for k, v in filters.items() if v is not None}),
-            **{k: v for k, v in options.items() if v is not None},
+        filters: dict[str, Any] = {"collection": collection, "artifacts": artifacts, "metadata_filter": metadata_filter}
+        options: dict[str, Any] = {"limit": limit, "score_threshold": score_threshold, "expand": expand}
+        query = SemanticSearch.model_validate(
+            {
+                "text": text,
+                "context_filter": ContextFilter.model_validate({k: v for k, v in filters.items() if v is not None}),
+                **{k: v for k, v in options.items() if v is not None},
+            }
         )
         return Call("POST", self._gpt + "/primitives/search", json=body(query), parse=parse_model(ChunkSearchResponse))
 

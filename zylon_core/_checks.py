@@ -107,7 +107,8 @@ def check_sampling(values: Mapping[str, Any]) -> None:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or (integer and not float(value).is_integer()):
             kind = "an integer" if integer else "a number"
             raise ValueError(f"{name} must be {kind}, got {value!r}")
-        if not math.isfinite(value) or not low <= value <= high:
+        number = float(value)
+        if not math.isfinite(number) or not low <= number <= high:
             bounds = f">= {low:g}" if high == math.inf else f"between {low:g} and {high:g}"
             raise ValueError(f"{name} must be {bounds}, got {value!r}")
 

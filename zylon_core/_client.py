@@ -156,7 +156,7 @@ class TurnStream:
         return self._deltas
 
     def close(self) -> None:
-        self._deltas.close()  # type: ignore[attr-defined]
+        self._deltas.close()
 
 
 class AsyncTurnStream:
@@ -174,4 +174,4 @@ class AsyncTurnStream:
         return self._deltas
 
     async def aclose(self) -> None:
-        await self._deltas.aclose()  # type: ignore[attr-defined]
+        await self._deltas.aclose()

@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, Iterable, Literal, Sequence, TypeVar
+from typing import Callable, Generic, Iterable, Literal, Sequence, TypeVar
 
 from ._api import DEFAULT_PAGE_SIZE, Endpoints
 from ._operations import paged
 from ._plans import Plan
 from .errors import NotFoundError, ThreadRewriteError, UnsavedMessagesError
 from .models import Interaction, MessageInput, MessageOutput, Thread
+from .models.chat import ThreadVisibility
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -79,7 +80,7 @@ class StoredTurn:
         answer = self.answer
         if answer is None:
             return ""
-        return "".join(b.text for b in answer.content if b.type == "text")  # type: ignore[attr-defined]
+        return "".join(b.text for b in answer.content if b.type == "text")
 
 
 def stored_turns(interactions: Iterable[Interaction]) -> list[StoredTurn]:
@@ -175,7 +176,7 @@ class PendingTurn(Generic[M]):
         """
         given = [m for m in messages if self.mark(m).role != "system"]
         kept = [m for m in stored if self.mark(m).role != "system"]
-        for position, (old, new) in enumerate(zip(kept, given)):
+        for position, (old, new) in enumerate(zip(kept, given, strict=False)):  # given may be longer
             if not _same(self.mark(old), self.mark(new)):
                 raise ThreadRewriteError(
                     f"thread {self.thread_id}: message {position} differs from the stored one "
@@ -211,7 +212,7 @@ def _same(stored: MessageMark, given: MessageMark) -> bool:
 # -- plans -----------------------------------------------------------------------------
 
 
-def thread_create(api: Endpoints, project_id: str, name: str | None = None, visibility: str = "Private") -> Plan[Thread]:
+def thread_create(api: Endpoints, project_id: str, name: str | None = None, visibility: ThreadVisibility = "Private") -> Plan[Thread]:
     thread = yield api.thread_create(project_id, name or DEFAULT_THREAD_NAME, visibility)
     return thread
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Callable, Generator, Generic, Iterator, TypeVar, Union
+from typing import Any, AsyncGenerator, Callable, Generator, Generic, TypeVar, Union
 
 from . import _transport
 from ._streaming import StreamAccumulator, StreamDelta
@@ -94,7 +94,7 @@ def each(items: Plan[Any], handle: Callable[[Any], Plan[None]]) -> Plan[None]:
             value = yield step
 
 
-def drive(transport: SyncTransport, plan: Plan[T], outcome: Outcome[T] | None = None) -> Iterator[Any]:
+def drive(transport: SyncTransport, plan: Plan[T], outcome: Outcome[T] | None = None) -> Generator[Any, None, None]:
     """Run ``plan``: yield what it emits and the deltas of the streams it follows; its
     return value goes to ``outcome``. Closing this iterator abandons the plan."""
     value: Any = None
@@ -135,7 +135,7 @@ def run(transport: SyncTransport, plan: Plan[T]) -> T:
     return outcome.value  # type: ignore[return-value]
 
 
-async def adrive(transport: AsyncTransport, plan: Plan[T], outcome: Outcome[T] | None = None) -> AsyncIterator[Any]:
+async def adrive(transport: AsyncTransport, plan: Plan[T], outcome: Outcome[T] | None = None) -> AsyncGenerator[Any, None]:
     """:func:`drive` on an async transport. Cancelling the task or closing the
     iterator abandons the plan (the calls it makes while unwinding are shielded)."""
     value: Any = None
@@ -177,11 +177,11 @@ async def arun(transport: AsyncTransport, plan: Plan[T]) -> T:
         async for _ in steps:
             pass
     finally:
-        await steps.aclose()  # type: ignore[attr-defined]
+        await steps.aclose()
     return outcome.value  # type: ignore[return-value]
 
 
-def _follow(transport: SyncTransport, step: Follow) -> Iterator[StreamDelta]:
+def _follow(transport: SyncTransport, step: Follow) -> Generator[StreamDelta, None, None]:
     accumulator = step.accumulator
     events = transport.stream(step.call)
     try:
@@ -199,7 +199,7 @@ def _follow(transport: SyncTransport, step: Follow) -> Iterator[StreamDelta]:
         events.close()
 
 
-async def _afollow(transport: AsyncTransport, step: Follow) -> AsyncIterator[StreamDelta]:
+async def _afollow(transport: AsyncTransport, step: Follow) -> AsyncGenerator[StreamDelta, None]:
     accumulator = step.accumulator
     events = transport.stream(step.call)
     try:
@@ -214,10 +214,10 @@ async def _afollow(transport: AsyncTransport, step: Follow) -> AsyncIterator[Str
         if tail is not None:
             yield tail
     finally:
-        await events.aclose()  # type: ignore[attr-defined]
+        await events.aclose()
 
 
-def _unwinding(plan: Plan[Any]) -> Iterator[Call[Any]]:
+def _unwinding(plan: Plan[Any]) -> Generator[Call[Any], Any, None]:
     """The calls an abandoned plan still makes (anything else it yields is skipped)."""
     with contextlib.suppress(Abandoned, StopIteration):
         step = plan.throw(Abandoned())

@@ -7,6 +7,7 @@ async twins are coroutines and async iterators, and say so in their signatures.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, AsyncIterator, Iterator, Mapping, Sequence, TypeVar, overload
 
 from . import _operations as ops
@@ -30,6 +31,7 @@ from .models import (
     Thread,
     UpdateArtifact,
 )
+from .models.chat import ThreadVisibility
 
 T = TypeVar("T")
 
@@ -106,13 +108,13 @@ class AsyncChat(AsyncResource):
 class Threads(SyncResource):
     """A project's threads (conversations kept on the server)."""
 
-    def create(self, project_id: str, name: str, visibility: str = "Private") -> Thread:
+    def create(self, project_id: str, name: str, visibility: ThreadVisibility = "Private") -> Thread:
         return self._send(self._api.thread_create(project_id, name, visibility))
 
     def get(self, thread_id: str) -> Thread:
         return self._send(self._api.thread_get(thread_id))
 
-    def update(self, thread_id: str, *, name: str | None = None, visibility: str | None = None) -> Thread:
+    def update(self, thread_id: str, *, name: str | None = None, visibility: ThreadVisibility | None = None) -> Thread:
         return self._send(self._api.thread_update(thread_id, name=name, visibility=visibility))
 
     def delete(self, thread_id: str) -> None:
@@ -129,13 +131,13 @@ class Threads(SyncResource):
 class AsyncThreads(AsyncResource):
     """Async :class:`Threads`."""
 
-    async def create(self, project_id: str, name: str, visibility: str = "Private") -> Thread:
+    async def create(self, project_id: str, name: str, visibility: ThreadVisibility = "Private") -> Thread:
         return await self._send(self._api.thread_create(project_id, name, visibility))
 
     async def get(self, thread_id: str) -> Thread:
         return await self._send(self._api.thread_get(thread_id))
 
-    async def update(self, thread_id: str, *, name: str | None = None, visibility: str | None = None) -> Thread:
+    async def update(self, thread_id: str, *, name: str | None = None, visibility: ThreadVisibility | None = None) -> Thread:
         return await self._send(self._api.thread_update(thread_id, name=name, visibility=visibility))
 
     async def delete(self, thread_id: str) -> None:
@@ -229,7 +231,7 @@ class AsyncProjects(AsyncResource):
 class WorkspaceSearch(SyncResource):
     """Workspace ``GET /api/v1/app/search``."""
 
-    def query(self, text: str, *, types: Sequence[str] | str | None = None, limit: int | None = None) -> list[SearchResult]:
+    def query(self, text: str, *, types: Sequence[str] | str | None = None, limit: int | None = None) -> builtins.list[SearchResult]:
         """Projects, artifacts, artifact content, threads and interactions matching
         ``text``, best first; ``types`` narrows them (any of ``Project``, ``Artifact``,
         ``ArtifactContent``, ``Thread``, ``Interaction``)."""
@@ -237,7 +239,7 @@ class WorkspaceSearch(SyncResource):
 
 
 class AsyncWorkspaceSearch(AsyncResource):
-    async def query(self, text: str, *, types: Sequence[str] | str | None = None, limit: int | None = None) -> list[SearchResult]:
+    async def query(self, text: str, *, types: Sequence[str] | str | None = None, limit: int | None = None) -> builtins.list[SearchResult]:
         return await self._send(self._api.search(text, types=types, limit=limit))
 
 
@@ -251,11 +253,11 @@ class Embeddings(SyncResource):
         """One request, as the API takes it (a string or a list of strings)."""
         return self._send(self._api.embeddings(input))
 
-    def embed(self, texts: Sequence[str], *, batch_size: int = 32) -> list[list[float]]:
+    def embed(self, texts: Sequence[str], *, batch_size: int = 32) -> builtins.list[list[float]]:
         """One vector per text, in the order given; ``batch_size`` texts per request."""
         return self._run(ops.embed(self._api, texts, batch_size))
 
-    def embed_one(self, text: str) -> list[float]:
+    def embed_one(self, text: str) -> builtins.list[float]:
         """The vector of one text."""
         return self._run(ops.embed_one(self._api, text))
 
@@ -264,10 +266,10 @@ class AsyncEmbeddings(AsyncResource):
     async def create(self, input: str | list[str]) -> EmbeddingsResponse:
         return await self._send(self._api.embeddings(input))
 
-    async def embed(self, texts: Sequence[str], *, batch_size: int = 32) -> list[list[float]]:
+    async def embed(self, texts: Sequence[str], *, batch_size: int = 32) -> builtins.list[list[float]]:
         return await self._run(ops.embed(self._api, texts, batch_size))
 
-    async def embed_one(self, text: str) -> list[float]:
+    async def embed_one(self, text: str) -> builtins.list[float]:
         return await self._run(ops.embed_one(self._api, text))
 
 
@@ -279,8 +281,8 @@ class ChunkSearch(SyncResource):
         text: str,
         *,
         collection: str | None = None,
-        artifacts: list[str] | None = None,
-        metadata_filter: list[dict[str, Any]] | None = None,
+        artifacts: builtins.list[str] | None = None,
+        metadata_filter: builtins.list[dict[str, Any]] | None = None,
         limit: int | None = None,
         score_threshold: float | None = None,
         expand: bool | None = None,
@@ -309,8 +311,8 @@ class AsyncChunkSearch(AsyncResource):
         text: str,
         *,
         collection: str | None = None,
-        artifacts: list[str] | None = None,
-        metadata_filter: list[dict[str, Any]] | None = None,
+        artifacts: builtins.list[str] | None = None,
+        metadata_filter: builtins.list[dict[str, Any]] | None = None,
         limit: int | None = None,
         score_threshold: float | None = None,
         expand: bool | None = None,
@@ -386,9 +388,11 @@ class Artifacts(SyncResource):
         return self.get(project_id, artifact_id).ingest_status
 
     @overload
-    def wait_until_ingested(self, project_id: str, artifact_ids: str | Artifact, **wait: float) -> Artifact: ...
+    def wait_until_ingested(  # type: ignore[overload-overlap]  # a str is a Sequence too: this one wins
+        self, project_id: str, artifact_ids: str | Artifact, **wait: float
+    ) -> Artifact: ...
     @overload
-    def wait_until_ingested(self, project_id: str, artifact_ids: Sequence[str | Artifact], **wait: float) -> list[Artifact]: ...
+    def wait_until_ingested(self, project_id: str, artifact_ids: Sequence[str | Artifact], **wait: float) -> builtins.list[Artifact]: ...
     def wait_until_ingested(self, project_id: str, artifact_ids: Any, **wait: float) -> Any:
         """Poll until the artifact (or every artifact of a list) is ingested (``Done``
         or ``NotApplicable``); the final artifact, or the list in order. ``timeout``
@@ -397,13 +401,13 @@ class Artifacts(SyncResource):
         done = self._run(ops.wait_until_ingested(self._api, project_id, _ids(artifact_ids), IngestWait(**wait)))  # type: ignore[arg-type]
         return done[0] if isinstance(artifact_ids, (str, Artifact)) else done
 
-    def add_texts(self, project_id: str, texts: Sequence[str], *, names: Sequence[str] | None = None, **wait: Any) -> list[Artifact]:
+    def add_texts(self, project_id: str, texts: Sequence[str], *, names: Sequence[str] | None = None, **wait: Any) -> builtins.list[Artifact]:
         """One ``Document`` per text, in order, by default waiting until all are
         ingested (``wait``, ``timeout``, ``poll_interval``)."""
         calls = ops.text_calls(self._api, project_id, texts, names)
         return self._run(ops.add_artifacts(self._api, project_id, calls, IngestWait(**wait)))
 
-    def add_files(self, project_id: str, files: Sequence[FileInput], **wait: Any) -> list[Artifact]:
+    def add_files(self, project_id: str, files: Sequence[FileInput], **wait: Any) -> builtins.list[Artifact]:
         """Upload each file as a ``Document``, in order, by default waiting until all are ingested."""
         calls = ops.file_calls(self._api, project_id, files)
         return self._run(ops.add_artifacts(self._api, project_id, calls, IngestWait(**wait)))
@@ -449,18 +453,20 @@ class AsyncArtifacts(AsyncResource):
         return (await self.get(project_id, artifact_id)).ingest_status
 
     @overload
-    async def wait_until_ingested(self, project_id: str, artifact_ids: str | Artifact, **wait: float) -> Artifact: ...
+    async def wait_until_ingested(  # type: ignore[overload-overlap]  # a str is a Sequence too: this one wins
+        self, project_id: str, artifact_ids: str | Artifact, **wait: float
+    ) -> Artifact: ...
     @overload
-    async def wait_until_ingested(self, project_id: str, artifact_ids: Sequence[str | Artifact], **wait: float) -> list[Artifact]: ...
+    async def wait_until_ingested(self, project_id: str, artifact_ids: Sequence[str | Artifact], **wait: float) -> builtins.list[Artifact]: ...
     async def wait_until_ingested(self, project_id: str, artifact_ids: Any, **wait: float) -> Any:
         done = await self._run(ops.wait_until_ingested(self._api, project_id, _ids(artifact_ids), IngestWait(**wait)))  # type: ignore[arg-type]
         return done[0] if isinstance(artifact_ids, (str, Artifact)) else done
 
-    async def add_texts(self, project_id: str, texts: Sequence[str], *, names: Sequence[str] | None = None, **wait: Any) -> list[Artifact]:
+    async def add_texts(self, project_id: str, texts: Sequence[str], *, names: Sequence[str] | None = None, **wait: Any) -> builtins.list[Artifact]:
         calls = ops.text_calls(self._api, project_id, texts, names)
         return await self._run(ops.add_artifacts(self._api, project_id, calls, IngestWait(**wait)))
 
-    async def add_files(self, project_id: str, files: Sequence[FileInput], **wait: Any) -> list[Artifact]:
+    async def add_files(self, project_id: str, files: Sequence[FileInput], **wait: Any) -> builtins.list[Artifact]:
         calls = ops.file_calls(self._api, project_id, files)
         return await self._run(ops.add_artifacts(self._api, project_id, calls, IngestWait(**wait)))
 
@@ -468,7 +474,7 @@ class AsyncArtifacts(AsyncResource):
         return self._iterate(ops.project_documents(self._api, project_id))
 
 
-def _ids(artifacts: Sequence[str | Artifact] | str | Artifact) -> list[str]:
+def _ids(artifacts: Sequence[str | Artifact] | str | Artifact) -> builtins.list[str]:
     if isinstance(artifacts, (str, Artifact)):
         artifacts = [artifacts]
     return [a.id if isinstance(a, Artifact) else a for a in artifacts]

@@ -79,7 +79,7 @@ class EventParser:
 # json.loads minus its per-call wrapping (two whitespace regexes, a type check): the same
 # C scanner, so the same values. Anything it does not take whole (surrounding whitespace,
 # a BOM, bad JSON) goes through json.loads, which gives the answer or the error.
-_scan_json = json.JSONDecoder().scan_once
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # C scanner, not in the stubs
 
 
 def _loads(data: str) -> Any:

@@ -140,10 +140,10 @@ def tool_choice(
 def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``schema`` with local ``#/$defs/...`` references replaced by their
     definitions (recursive ones stay references, with their ``$defs`` kept)."""
-    schema = copy.deepcopy(dict(schema))
-    defs = {**schema.pop("definitions", {}), **schema.pop("$defs", {})}
+    copied: dict[str, Any] = copy.deepcopy(dict(schema))
+    defs = {**copied.pop("definitions", {}), **copied.pop("$defs", {})}
     if not defs:
-        return schema
+        return copied
     recursive = False
 
     def resolve(node: Any, stack: tuple[str, ...]) -> Any:
@@ -162,7 +162,7 @@ def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
             return resolve(merged, stack + (name,))
         return {key: resolve(value, stack) for key, value in node.items()}
 
-    out = resolve(schema, ())
+    out = resolve(copied, ())
     if recursive:
         out["$defs"] = defs
     return out

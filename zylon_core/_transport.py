@@ -16,23 +16,23 @@ import os
 import ssl
 import time
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Callable, Generic, Iterator, TypeVar
+from typing import Any, AsyncGenerator, Callable, Generator, Generic, Iterator, TypeVar
 
 import httpx
 
+from ._retries import RetryPolicy
+from ._settings import ZylonSettings
+from ._sse import EventParser
 from ._version import __version__
 from .errors import (
-    APIError,
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
     StreamError,
     error_from_response,
     redact,
 )
-from ._retries import RetryPolicy
-from ._settings import ZylonSettings
-from ._sse import EventParser
 
 logger = logging.getLogger("zylon_core")
 
@@ -109,7 +109,7 @@ class BaseTransport:
         try:
             yield
         except APIError as exc:
-            raise redact(exc, self.settings.api_token.get_secret_value())
+            raise redact(exc, self.settings.api_token.get_secret_value()) from exc.__cause__
 
     def retry_delay(
         self,
@@ -236,7 +236,7 @@ class SyncTransport(BaseTransport):
         with self.redacting():
             return call.read(response)
 
-    def stream(self, call: Call[Any]) -> Iterator[dict[str, Any]]:
+    def stream(self, call: Call[Any]) -> Generator[dict[str, Any], None, None]:
         """Decoded events; the response is closed when the iterator is closed."""
         response = self._send(call, stream=True)
         try:
@@ -298,7 +298,7 @@ class AsyncTransport(BaseTransport):
         with self.redacting():
             return call.read(response)
 
-    async def stream(self, call: Call[Any]) -> AsyncIterator[dict[str, Any]]:
+    async def stream(self, call: Call[Any]) -> AsyncGenerator[dict[str, Any], None]:
         response = await self._send(call, stream=True)
         try:
             _check_event_stream(response)

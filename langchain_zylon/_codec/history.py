@@ -33,8 +33,8 @@ from langchain_core.messages import (
 )
 
 from zylon_core._answers import clean_block
-from zylon_core.models import MessageInput, MessageOutput
 from zylon_core._memory import MessageMark, StoredTurn
+from zylon_core.models import MessageInput, MessageOutput
 
 from .outputs import to_ai_message
 

@@ -20,8 +20,8 @@ from typing import Any, Iterable, Mapping
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from zylon_core.models import MessageInput, parse_block
 from zylon_core._memory import MessageMark, StoredTurn
+from zylon_core.models import MessageInput, parse_block
 
 from .inputs import ASSISTANT_ROLES, SYSTEM_ROLES
 from .outputs import decode_blocks, decode_output

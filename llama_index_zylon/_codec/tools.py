@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from zylon_core.models import ResponseFormat, Tool, ToolChoice
 from zylon_core._tools import (
     builtin_tool_names,
     check_unique_names,
@@ -20,6 +19,7 @@ from zylon_core._tools import (
     tool_from_dict,
 )
 from zylon_core._tools import response_format_for as core_response_format_for
+from zylon_core.models import ResponseFormat, Tool, ToolChoice
 
 __all__ = [
     "builtin_tool_names",

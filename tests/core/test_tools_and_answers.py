@@ -14,7 +14,6 @@ from zylon_core._answers import (
     tldr_text,
     usage_counts,
 )
-from zylon_core.models import MessageOutput, Usage
 from zylon_core._tools import (
     builtin_tool_names,
     check_unique_names,
@@ -26,6 +25,7 @@ from zylon_core._tools import (
     tool_choice,
     tool_from_dict,
 )
+from zylon_core.models import MessageOutput, Usage
 
 SCHEMA = {"type": "object", "properties": {"a": {"type": "number"}}, "required": ["a"]}
 

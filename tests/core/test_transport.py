@@ -25,8 +25,8 @@ from zylon_core import (
     ZylonClient,
     ZylonSettings,
 )
-from zylon_core.models import ChatRequest, MessageInput, TextBlock
 from zylon_core._retries import RetryPolicy, parse_retry_after
+from zylon_core.models import ChatRequest, MessageInput, TextBlock
 
 TOKEN = "sk-secret-token-123"
 

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.emulator.conftest import G, HEADERS, W, user
+from tests.emulator.conftest import HEADERS, G, W, user
 from zylon_core.emulator.testing import run_emulator
 
 

@@ -8,10 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import TEST_TOKEN
 from tests.emulator.conftest import G, W, new_document, new_project
 from zylon_core import ZylonClient
 from zylon_core.models import ChunkSearchResponse, EmbeddingsResponse, MessageOutput
-from tests.conftest import TEST_TOKEN
 
 
 def test_messages_json_shape(api: httpx.Client) -> None:

@@ -10,8 +10,8 @@ from langchain_core.messages import AIMessage, HumanMessage
 from langchain_zylon._codec import to_ai_message, to_zylon_messages
 from langchain_zylon._codec.outputs import sources_of
 from tests.conftest import example_names, load_example
-from zylon_core.models import Interaction, MessageOutput
 from zylon_core._streaming import normalize_stop_reason
+from zylon_core.models import Interaction, MessageOutput
 
 PAGES = ("interactions", "threads", "chat", "messages")
 RESPONSES = [name for page in PAGES for name in example_names(f"{page}.*.response.json")]

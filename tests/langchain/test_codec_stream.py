@@ -13,8 +13,7 @@ from langchain_core.messages import AIMessageChunk
 
 from langchain_zylon._codec import ChunkBuilder, to_ai_message
 from langchain_zylon._codec.outputs import sources_of
-from tests.conftest import example_names, parse_sse_text
-from tests.conftest import SHARED_API
+from tests.conftest import SHARED_API, example_names, parse_sse_text
 from zylon_core import ServerStreamError, StreamAccumulator, decode_event
 from zylon_core._streaming import StreamDelta
 

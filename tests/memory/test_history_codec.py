@@ -10,8 +10,8 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 
 from langchain_zylon._codec.history import describe, from_zylon_input, mark_of, turn_messages
 from langchain_zylon._codec.inputs import to_zylon_messages
-from zylon_core.models import Interaction, MessageInput
 from zylon_core._memory import StoredTurn
+from zylon_core.models import Interaction, MessageInput
 
 BLOCKS: list[dict[str, Any]] = [
     {"type": "text", "text": "Look at these."},

@@ -371,6 +371,6 @@ async def test_concurrent_turns_on_two_threads_do_not_cross(config: dict[str, An
     histories = await asyncio.gather(
         ZylonChatMessageHistory(ada, **config).aget_messages(), ZylonChatMessageHistory(bob, **config).aget_messages()
     )
-    for messages, name in zip(histories, ("Ada", "Bob")):
+    for messages, name in zip(histories, ("Ada", "Bob"), strict=False):
         assert [m.text for m in messages[::2]] == [f"My name is {name}.", f"my city is {name}ville", "What is my name?"]
     assert turn_bodies(emulator, bob)[1] == user_text("my city is Bobville")

@@ -10,8 +10,8 @@ from llama_index.core.base.llms.types import ChatMessage, ImageBlock, MessageRol
 
 from llama_index_zylon._codec.history import describe, from_zylon_input, mark_of, thread_messages, turn_messages
 from llama_index_zylon._codec.inputs import to_zylon_messages
-from zylon_core.models import Interaction, MessageInput
 from zylon_core._memory import PendingTurn, StoredTurn, UnsavedMessagesError
+from zylon_core.models import Interaction, MessageInput
 
 
 def interaction(iid: str, user_input: dict[str, Any], answer: dict[str, Any] | None = None) -> StoredTurn:

@@ -9,9 +9,7 @@ import pytest
 
 from tests.conftest import TEST_TOKEN
 from tests.memory.conftest import pages_read
-from zylon_core import AsyncZylonClient, NotFoundError, ZylonClient
-from zylon_core.models import ChatRequest, MessageInput, TextBlock, ToolResultBlock
-from zylon_core import ThreadRewriteError, UnsavedMessagesError
+from zylon_core import AsyncZylonClient, NotFoundError, ThreadRewriteError, UnsavedMessagesError, ZylonClient
 from zylon_core._memory import (
     DEFAULT_THREAD_NAME,
     MessageMark,
@@ -26,6 +24,7 @@ from zylon_core._memory import (
 )
 from zylon_core._operations import paged
 from zylon_core._turns import Route, as_one_user_message, prepare_request
+from zylon_core.models import ChatRequest, MessageInput, TextBlock, ToolResultBlock
 
 # -- the pending-turn rules (pure) -------------------------------------------------------
 

@@ -311,7 +311,7 @@ def test_upload_search_and_cited_project_chat(emulator, client):
     project = new_project(client)
     loader = ZylonProjectLoader(project_id=project, poll_interval=0, **connection(emulator))
     ids = loader.add_documents([Document(page_content=t, metadata={"title": n}) for n, t in CORPUS.items()])
-    by_name = dict(zip(CORPUS, ids))
+    by_name = dict(zip(CORPUS, ids, strict=False))
     question = "What drove billing support cases?"
 
     top = loader.as_retriever(k=1).invoke(question)[0]

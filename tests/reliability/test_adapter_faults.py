@@ -95,10 +95,8 @@ def li_stream(server, **kw):
 
 def li_astream(server, **kw):
     async def run(llm):
-        last = None
-        async for last in await llm.astream_chat([ChatMessage(role="user", content="hi")]):
-            pass
-        return last.message.content
+        chunks = [chunk async for chunk in await llm.astream_chat([ChatMessage(role="user", content="hi")])]
+        return chunks[-1].message.content
 
     return asyncio.run(_closing(_li(server, **kw), run))
 

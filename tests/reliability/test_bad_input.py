@@ -22,7 +22,8 @@ import math
 from typing import Any, Callable
 
 import pytest
-from langchain_core.messages import AIMessage, ChatMessage as LCChatMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
+from langchain_core.messages import ChatMessage as LCChatMessage
 from llama_index.core.base.llms.types import (
     ChatMessage,
     DocumentBlock,

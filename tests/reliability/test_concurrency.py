@@ -71,16 +71,16 @@ async def _lc_call(llm: ChatZylon, prompt: str, stream: bool, **kwargs: Any) -> 
 @pytest.mark.parametrize("mode", ["chat", "thread"])
 async def test_chatzylon_100_concurrent_async_calls(server, mode):
     llm = ChatZylon(base_url=server.base_url, api_token=TOKEN)
-    for round_ in range(2 if mode == "chat" else 1):  # a second round must reuse the pool, not grow it
+    for _round in range(2 if mode == "chat" else 1):  # a second round must reuse the pool, not grow it
         asked = prompts(ASYNC_CALLERS)
         threads = await new_threads(server.base_url, len(asked)) if mode == "thread" else [None] * len(asked)
         answers = await asyncio.gather(
             *(
                 _lc_call(llm, p, stream=i % 2 == 1, **({"thread_id": t} if t else {}))
-                for i, (p, t) in enumerate(zip(asked, threads))
+                for i, (p, t) in enumerate(zip(asked, threads, strict=False))
             )
         )
-        crossed = [(p, a) for p, a in zip(asked, answers) if not echoed(p, a)]
+        crossed = [(p, a) for p, a in zip(asked, answers, strict=False) if not echoed(p, a)]
         assert not crossed, crossed[:3]
         assert sorted(sent_prompts(server, asked)) == sorted(asked)  # each sent once: no retry, no duplicate
         assert busy_connections(llm) == 0
@@ -122,27 +122,25 @@ def test_chatzylon_20_threads_of_sync_calls(server):
 async def _li_call(llm: Zylon, prompt: str, stream: bool, **kwargs: Any) -> str:
     messages = [ChatMessage(role="user", content=prompt)]
     if stream:
-        last = None
-        async for last in await llm.astream_chat(messages, **kwargs):
-            pass
-        assert last is not None
-        return last.message.content or ""
+        chunks = [chunk async for chunk in await llm.astream_chat(messages, **kwargs)]
+        assert chunks
+        return chunks[-1].message.content or ""
     return (await llm.achat(messages, **kwargs)).message.content or ""
 
 
 @pytest.mark.parametrize("mode", ["chat", "thread"])
 async def test_zylon_100_concurrent_async_calls(server, mode):
     llm = Zylon(base_url=server.base_url, api_token=TOKEN)
-    for round_ in range(2 if mode == "chat" else 1):  # a second round must reuse the pool, not grow it
+    for _round in range(2 if mode == "chat" else 1):  # a second round must reuse the pool, not grow it
         asked = prompts(ASYNC_CALLERS)
         threads = await new_threads(server.base_url, len(asked)) if mode == "thread" else [None] * len(asked)
         answers = await asyncio.gather(
             *(
                 _li_call(llm, p, stream=i % 2 == 1, **({"thread_id": t} if t else {}))
-                for i, (p, t) in enumerate(zip(asked, threads))
+                for i, (p, t) in enumerate(zip(asked, threads, strict=False))
             )
         )
-        crossed = [(p, a) for p, a in zip(asked, answers) if not echoed(p, a)]
+        crossed = [(p, a) for p, a in zip(asked, answers, strict=False) if not echoed(p, a)]
         assert not crossed, crossed[:3]
         assert sorted(sent_prompts(server, asked)) == sorted(asked)
         assert busy_connections(llm) == 0
