@@ -59,11 +59,10 @@ from ..models import (
     SemanticSearch,
     UpdateThreadDTO,
 )
-from ..streaming import StreamAccumulator
 from . import engine as engine_module
 from .engine import EngineInput, EngineOutput, generate, normalize_messages
 from .options import EmulatorOptions
-from .sse import build_events, closing_events, encode_all
+from .sse import Stream, build_events, closing_events, encode_all
 from .state import Artifact, EmulatorState, Hit, InteractionRecord, Project, Thread, now_iso, terms, cosine, term_vector
 from .validation import (
     ApiError,
@@ -331,7 +330,7 @@ class Emulator:
     def envelope(message: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in message.items() if k not in ("content", "usage", "stop_reason")}
 
-    def message_events(self, message: dict[str, Any], shape: str, pieces: dict[int, list[str]] | None = None) -> list[dict[str, Any]]:
+    def message_events(self, message: dict[str, Any], shape: str, pieces: dict[int, list[str]] | None = None) -> Stream:
         envelope = self.envelope(message)
         if "stop_sequence" in message:
             envelope["stop_reason"] = None
@@ -371,7 +370,7 @@ class Emulator:
         output = generate(self.engine_input(request, [], seed=message_id, scope=scope))
         message = self.workspace_message(message_id, output)
         if request.stream:
-            return self.sse(self.message_events(message, self.options.stream_shape, output.pieces))
+            return self.sse(self.message_events(message, self.options.stream_shape, output.pieces).events)
         return message
 
     async def chat_validate(self, ctx: Context) -> Any:
@@ -530,22 +529,20 @@ class Emulator:
             while record.state == "Processing" and time.monotonic() < deadline:
                 await asyncio.sleep(0.005)
         if record.state == "Processing":
-            sent = self.pending_events(record)[: record.sent_count]
-            self.finish_cancelled(record, sent + closing_events(sent, "cancelled", self.options.stream_shape))
+            self.finish_cancelled(record, self.pending_stream(record), record.sent_count)
         return Response(status_code=204)
 
-    def pending_events(self, record: InteractionRecord) -> list[dict[str, Any]]:
+    def pending_stream(self, record: InteractionRecord) -> Stream:
+        """The stream of the answer a ``Processing`` interaction has pending (the same every
+        time, so several streams and a cancel agree on what event N carries)."""
         return self.message_events(record.pending_output or {}, self.options.stream_shape, record.pending_pieces)
 
-    def finish_cancelled(self, record: InteractionRecord, events: list[dict[str, Any]]) -> None:
+    def finish_cancelled(self, record: InteractionRecord, stream: Stream, sent: int) -> None:
+        """Store what the first ``sent`` events of ``stream`` delivered as the cancelled answer."""
         if record.state != "Processing":
             return
         pending = record.pending_output or {}
-        accumulator = StreamAccumulator()
-        for event in events:
-            accumulator.feed(json.loads(json.dumps(event)))
-        accumulator.stopped = True
-        content = [b.to_json_dict() for b in accumulator.finish().content]
+        content = stream.content_sent(sent)
         usage = dict(pending.get("usage") or {})
         usage["output_tokens"] = sum(engine_module.block_words(b) for b in content if b.get("type") != "source")
         record.assistant_output = {
@@ -567,8 +564,9 @@ class Emulator:
         record = self.interaction(ctx.param("interaction_id"))
         shape = self.options.stream_shape
         if record.state != "Processing":
-            return self.sse(self.message_events(record.assistant_output or {"id": record.id, "content": []}, shape))
-        events = self.pending_events(record)
+            return self.sse(self.message_events(record.assistant_output or {"id": record.id, "content": []}, shape).events)
+        stream = self.pending_stream(record)
+        events = stream.events
         delay = self.options.stream_delay
 
         async def body() -> Any:
@@ -579,7 +577,7 @@ class Emulator:
                 while position < len(events):
                     if record.cancel_requested:
                         tail = closing_events(sent, "cancelled", shape)
-                        self.finish_cancelled(record, sent + tail)
+                        self.finish_cancelled(record, stream, len(sent))
                         yield encode_all(tail)
                         return
                     step = events[position : position + (1 if delay > 0 else _BATCH)]
@@ -922,7 +920,7 @@ class Emulator:
             "usage": output.usage,
         }
         if request.stream:
-            return self.sse(self.message_events(message, "full", output.pieces))
+            return self.sse(self.message_events(message, "full", output.pieces).events)
         return message
 
     async def messages_validate(self, ctx: Context) -> Any:
