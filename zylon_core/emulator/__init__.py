@@ -4,8 +4,9 @@ It serves the Workspace API (``/api/v1/app``: chat, chat/validate, project chat,
 projects, threads, interactions with create/get/list/delete/cancel/stream, artifacts,
 search) and the ZylonGPT API (``/api/gpt/v1``: messages sync and SSE,
 messages/validate, embeddings, chunk search, artifact ingestion) over one in-memory
-state, validating requests against :mod:`zylon_core.models` (plus a check for unknown
-fields) and answering 400 with every offending field named.
+state, validating requests with its own models of Zylon's published schemas
+(:mod:`zylon_core.emulator.schemas`, which refuse unknown fields) and answering 400 with
+every offending field named. It shares no code with the client it is used to check.
 
 Answers come from a deterministic engine (:mod:`zylon_core.emulator.engine` documents
 its rules): it echoes and remembers what the conversation said, calls tools with

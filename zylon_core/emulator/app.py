@@ -50,36 +50,28 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ..models import (
-    ChatRequest,
-    CreateInteractionDTO,
-    CreateThreadDTO,
-    EmbeddingsBody,
-    ProjectChatDTO,
-    SemanticSearch,
-    UpdateThreadDTO,
-)
 from . import engine as engine_module
 from .engine import EngineInput, EngineOutput, generate, normalize_messages
 from .options import EmulatorOptions
 from .sse import Stream, build_events, closing_events, encode_all
 from .state import Artifact, EmulatorState, Hit, InteractionRecord, Project, Thread, now_iso, terms, cosine, term_vector
-from .validation import (
-    ApiError,
+from .errors import ApiError, error, invalid, not_found
+from .schemas import (
+    ChatRequest,
     CreateArtifactBody,
+    CreateInteractionDTO,
     CreateProjectBody,
+    CreateThreadDTO,
     DeleteIngestedBody,
+    EmbeddingsBody,
     IngestBody,
+    ProjectChatDTO,
+    SemanticSearch,
     UpdateArtifactBody,
     UpdateProjectBody,
-    check_chat,
-    error,
-    invalid,
-    not_found,
-    parse_body,
-    parse_chat,
-    validation_report,
+    UpdateThreadDTO,
 )
+from .validation import check_chat, parse_body, parse_chat, validation_report
 
 logger = logging.getLogger("zylon_core.emulator")
 
@@ -287,7 +279,7 @@ class Emulator:
         in_thread: bool = False,
         turn: int | None = None,
     ) -> EngineInput:
-        wire = request.to_json_dict()
+        wire = request.wire()
         new = wire.get("messages") or []
         system_parts = [request.system.text] if request.system and request.system.text else []
         for message in new:
@@ -478,7 +470,7 @@ class Emulator:
                 request, history, seed=message_id, scope=scope, in_thread=True, turn=len(thread.interactions) + 1
             )
         )
-        wire_messages = request.to_json_dict().get("messages") or []
+        wire_messages = request.wire().get("messages") or []
         turn_messages = [m for m in wire_messages if m.get("role") != "system"] or wire_messages
         user_input = normalize_messages([turn_messages[-1]])[0]
         record = InteractionRecord(
@@ -881,7 +873,7 @@ class Emulator:
 
     def gpt_scope(self, request: ChatRequest) -> tuple[Any, Any, Any]:
         filters: list[dict[str, Any]] = []
-        for item in list(request.tool_context or []) + [c for t in request.tools or () for c in ((t.model_extra or {}).get("context") or [])]:
+        for item in list(request.tool_context or []) + [c for t in request.tools or () for c in (t.context or [])]:
             if isinstance(item, dict) and item.get("type") == "ingested_artifact" and isinstance(item.get("context_filter"), dict):
                 filters.append(item["context_filter"])
         state = self.state
