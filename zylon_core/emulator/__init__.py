@@ -14,6 +14,12 @@ arguments taken from the prompt, fills JSON schemas, quotes the project's artifa
 sources, and emits thinking blocks; ``/deltas N`` streams exactly N text deltas for
 benchmarks. It needs no model and no token to start.
 
+Layout: :mod:`.app` (the Starlette app: recording, authentication, error envelope),
+:mod:`.routes` (one module per resource), :mod:`.answers` (chat requests to engine answers
+and SSE responses), :mod:`.engine` and :mod:`.schema_values` (the answer rules),
+:mod:`.sse` (stream events), :mod:`.schemas` and :mod:`.validation` (request bodies),
+:mod:`.state` (the in-memory store and its search).
+
 * ``zylon-emulator --host 127.0.0.1 --port 8765`` (see ``--help`` for the options);
 * :func:`create_app` for an in-process ASGI app (e.g. with ``httpx.ASGITransport``);
 * :func:`zylon_core.emulator.testing.run_emulator` for a loopback server in tests.
@@ -21,7 +27,7 @@ benchmarks. It needs no model and no token to start.
 Options (:class:`EmulatorOptions`): ``stream_shape`` (``full``/``minimal``), ``ping``,
 ``stream_delay``, ``always_processing``, ``stop_reason_style``
 (``anthropic``/``workspace``), ``model_name``, ``token``, ``chunk_words``,
-``embedding_dim``, ``max_page_size``.
+``ingest_reads``, ``embedding_dim``, ``max_page_size``.
 """
 
 from .app import Emulator, create_app
