@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from starlette.responses import StreamingResponse
 
@@ -26,8 +26,8 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 BATCH = 256  # events per write when there is no stream_delay
 
 Search = Callable[[str, int], list[Hit]]
-# (search, tool_search, list_files): see EngineInput.
-Scope = tuple[Any, Any, Any]
+# What a request may search: (search, tool_search, list_files), see EngineInput.
+Scope = tuple[Optional[Search], Optional[Search], Optional[Callable[[], list[str]]]]
 NO_SCOPE: Scope = (None, None, None)
 
 

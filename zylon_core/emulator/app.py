@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .context import Context, Endpoint, Handler
+from .context import Context, Handler
 from .errors import ApiError, error
 from .options import EmulatorOptions
 from .routes import ENDPOINTS
@@ -100,11 +100,11 @@ class Emulator:
         if problems:
             raise ApiError(401, "unauthorized: " + "; ".join(p["message"] for p in problems), problems)
 
-    def routes(self, endpoints: list[Endpoint] = ENDPOINTS) -> list[Route]:
+    def routes(self) -> list[Route]:
         # Starlette matches a path before its method: one route per path, dispatching
         # on the method.
         grouped: dict[str, dict[str, Asgi]] = {}
-        for path, methods, handler, area in endpoints:
+        for path, methods, handler, area in ENDPOINTS:
             wrapped = self.wrap(handler, area)
             for method in methods:
                 grouped.setdefault(path, {})[method] = wrapped
