@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from zylon_core.emulator.engine import EngineInput, Values, fill_schema, generate
+from zylon_core.emulator.engine import EngineInput, generate
+from zylon_core.emulator.schema_values import Values, fill_schema
 from zylon_core.emulator.sse import split_text
 from zylon_core.emulator.state import Hit
 

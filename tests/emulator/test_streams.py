@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Iterator
 
@@ -10,8 +11,12 @@ import pytest
 
 from tests.conftest import TEST_TOKEN
 from tests.emulator.conftest import G, W, accumulate, client_for, events_of, new_document, new_project, new_thread, texts, user
-from zylon_core import AsyncZylonClient, Route, ZylonClient
+from zylon_core import AsyncZylonClient, Route, StreamAccumulator, ZylonClient
+from zylon_core.emulator.engine import EngineInput, generate
+from zylon_core.emulator.sse import build_events, closing_events
+from zylon_core.emulator.state import EmulatorState
 from zylon_core.emulator.testing import run_emulator
+from zylon_core.errors import StreamError
 from zylon_core.models import ChatRequest, Interaction, MessageInput, MessageOutput, TextBlock
 
 JOKE = {
@@ -276,3 +281,53 @@ def test_cancel_after_the_client_left_the_stream() -> None:
         assert stored["state"] == "Completed" and stored["assistant_output"]["stop_reason"] == "cancelled"
         assert texts(stored["assistant_output"]).startswith("tok0")
         assert len(texts(stored["assistant_output"]).split()) < 5000
+
+
+# -- what a cut-short stream delivered (no server) ---------------------------------------------
+
+
+def _answers() -> list[Any]:
+    state = EmulatorState(chunk_words=10)
+    state.ingest("p", "doc", "Invoices are paid by bank transfer within 30 days.\n\nLate invoices get a reminder by email.", {}, name="Invoices")
+
+    def search(query: str, limit: int) -> list[Any]:
+        return state.search(query, collections=["p"], limit=limit, positive_only=True)
+
+    def said(text: str) -> list[dict[str, Any]]:
+        return [{"role": "user", "content": [{"type": "text", "text": text}]}]
+
+    return [
+        generate(EngineInput(messages=said("Plan the week, please, step by step"), thinking=True)),
+        generate(EngineInput(messages=said("/deltas 9"))),
+        generate(EngineInput(messages=said("How are invoices paid?"), search=search, citations=True)),
+        generate(EngineInput(messages=said("invoices reminder"), tools=[{"name": "s", "type": "semantic_search_v1"}], tool_search=search)),
+        generate(EngineInput(messages=said("What is magic_function(3)?"), tools=[MAGIC])),
+    ]
+
+
+@pytest.mark.parametrize("shape", ["full", "minimal"])
+@pytest.mark.parametrize("ping", [False, True])
+def test_a_cut_stream_stores_what_its_events_delivered(shape: str, ping: bool) -> None:
+    """At every cut, the answer a cancel stores is the one a client accumulating the
+    events written so far (and the closing events) rebuilds, except a tool call whose
+    arguments were cut short, which is kept with an empty input."""
+    cut_tool_calls = 0
+    for output in _answers():
+        head = {"id": "msg_cut", "role": "assistant", "model": "default"}
+        stream = build_events(head, output.content, output.stop_reason, output.usage, shape=shape, pieces=output.pieces, ping=ping)
+        for count in range(len(stream.events) + 1):
+            sent = stream.events[:count]
+            accumulator = StreamAccumulator()
+            for event in sent + closing_events(sent, "cancelled", shape):
+                accumulator.feed(json.loads(json.dumps(event)))
+            stored = stream.content_sent(count)
+            try:
+                rebuilt = [block.to_json_dict() for block in accumulator.finish().content]
+            except StreamError:  # the client cannot read half a tool input either
+                assert stored[-1]["type"] == "tool_use" and stored[-1]["input"] == {}
+                cut_tool_calls += 1
+                continue
+            assert stored == rebuilt, (count, stored, rebuilt)
+        assert stream.content_sent(len(stream.events)) == output.content
+    # Only the full shape streams tool inputs in pieces; the minimal one sends blocks whole.
+    assert (cut_tool_calls > 0) == (shape == "full")

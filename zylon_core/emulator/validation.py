@@ -1,14 +1,13 @@
-"""Request validation: the core models, plus what they are lenient about.
+"""Request validation: the emulator's schema models, plus what they cannot express.
 
-The core models keep unknown fields (so a client never loses data from a newer
-server); a *server* must instead reject them, because an unknown field in a request is
-almost always a client codec bug (``input_schema`` for ``inputSchema``, a framework's
-``name`` on a message...). :func:`parse_body` validates with the core model, then walks
-the validated tree and reports every ``model_extra`` key with its dotted path.
-
-Every problem is reported as ``{"field": "pgpt.messages[0].content[0].type",
-"message": "..."}``; :class:`ApiError` turns a list of them into the 400 body
-``{"message": ..., "errors": [...]}``.
+:func:`parse_body` validates a JSON body with a model from :mod:`.schemas` and turns
+every problem into ``{"field": "pgpt.messages[0].content[0].type", "message": "..."}``:
+a wrong type, a missing field, an unknown field (``unknown field 'tools[0].input_schema'``).
+Content block types are checked first, on the raw JSON, so that an unknown or missing
+``type`` is named as such rather than as the failures of every block model.
+:func:`check_chat` adds the checks a real server makes that no type says (tool names,
+``tool_choice`` against the tools, media data, ``max_tokens >= 1``...).
+:class:`~.errors.ApiError` turns the list into the 400 body ``{"message", "errors"}``.
 """
 
 from __future__ import annotations
@@ -16,72 +15,14 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from typing import Any, Iterable, Literal, TypeVar, Union
+from typing import Any, Iterable, TypeVar
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from ..models import (
-    BLOCK_TYPES,
-    BUILTIN_TOOL_TYPES,
-    ChatRequest,
-    ChunkSource,
-    Citation,
-    DocMetadata,
-    OtherSource,
-    SourceDocument,
-    Tool,
-    ToolChoice,
-    ToolInputSchema,
-    WebsiteSource,
-    ZylonModel,
-)
-from ..models.artifacts import ARTIFACT_TYPES
-from ..models.blocks import SourceMetadata
+from .errors import ApiError, error, invalid, join_path
+from .schemas import BLOCK_TYPES, BUILTIN_TOOL_TYPES, ChatRequest
 
 M = TypeVar("M", bound=BaseModel)
-
-
-class ApiError(Exception):
-    """An HTTP error answer: ``{"message": ..., "errors": [...]}`` with ``status``."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        errors: list[dict[str, str]] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors
-        self.headers = headers
-
-    def body(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"message": self.message}
-        if self.errors is not None:
-            body["errors"] = self.errors
-        return body
-
-
-def not_found(kind: str, ident: str) -> ApiError:
-    return ApiError(404, f"{kind} {ident!r} not found")
-
-
-def invalid(errors: list[dict[str, str]]) -> ApiError:
-    shown = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors[:5])
-    more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-    return ApiError(400, f"invalid request body: {shown}{more}", errors)
-
-
-def join_path(prefix: str, part: str | int) -> str:
-    if isinstance(part, int):
-        return f"{prefix}[{part}]"
-    return f"{prefix}.{part}" if prefix else part
-
-
-def error(field: str, message: str) -> dict[str, str]:
-    return {"field": field, "message": message}
 
 
 # -- raw pre-checks (before pydantic, for precise paths) ----------------------------------
@@ -124,7 +65,12 @@ def check_chat_blocks(data: Any, path: str = "") -> list[dict[str, str]]:
 
 
 def _clean_loc(loc: Iterable[Any], data: Any) -> list[str | int]:
-    """Follow pydantic's ``loc`` through the input, dropping union/tag segments."""
+    """Follow pydantic's ``loc`` through the input, dropping union/tag segments.
+
+    A segment that is not a key or index of the input at that point is one pydantic
+    added (``str``, ``list[...]``, a ``<text>`` tag: see :func:`.schemas._tagged`),
+    except the last, which names a missing field.
+    """
     parts = list(loc)
     path: list[str | int] = []
     current = data
@@ -153,12 +99,16 @@ def _render(parts: list[str | int], prefix: str) -> str:
 
 
 def pydantic_errors(exc: ValidationError, data: Any, prefix: str = "") -> list[dict[str, str]]:
+    """Each pydantic error as ``{field, message}``, its location a dotted path into ``data``."""
     found: list[tuple[list[str | int], str]] = []
     for item in exc.errors(include_url=False):
         parts = _clean_loc(item.get("loc", ()), data)
-        message = str(item.get("msg", "invalid value"))
-        if message.startswith("Value error, "):
-            message = message[len("Value error, ") :]
+        if item.get("type") == "extra_forbidden":
+            message = f"unknown field '{_render(parts, prefix)}'"
+        else:
+            message = str(item.get("msg", "invalid value"))
+            if message.startswith("Value error, "):
+                message = message[len("Value error, ") :]
         found.append((parts, message))
     # A union reports every branch; keep the most specific (deepest) paths.
     kept = []
@@ -169,51 +119,6 @@ def pydantic_errors(exc: ValidationError, data: Any, prefix: str = "") -> list[d
         if entry not in kept:
             kept.append(entry)
     return kept
-
-
-# -- unknown fields -------------------------------------------------------------------------
-
-# Models whose extra keys are legitimate: JSON Schema documents, metadata, and the
-# server-produced source/citation objects a client may echo back in its history.
-_FREE_FORM: tuple[type[BaseModel], ...] = (
-    ToolInputSchema,
-    DocMetadata,
-    SourceDocument,
-    SourceMetadata,
-    ChunkSource,
-    WebsiteSource,
-    OtherSource,
-    Citation,
-)
-# Fields ZylonGPT's schema documents that the core models do not declare.
-_ALLOWED_EXTRA: dict[type[BaseModel], frozenset[str]] = {
-    ToolChoice: frozenset({"validation_mode"}),
-    Tool: frozenset({"context"}),
-}
-
-
-def unknown_fields(value: Any, path: str = "") -> list[dict[str, str]]:
-    out: list[dict[str, str]] = []
-    _walk(value, path, out)
-    return out
-
-
-def _walk(value: Any, path: str, out: list[dict[str, str]]) -> None:
-    if isinstance(value, BaseModel):
-        cls = type(value)
-        if isinstance(value, _FREE_FORM):
-            return
-        allowed = _ALLOWED_EXTRA.get(cls, frozenset())
-        for key in value.model_extra or {}:
-            if key not in allowed:
-                where = join_path(path, key)
-                out.append(error(where, f"unknown field '{where}'"))
-        for name, info in cls.model_fields.items():
-            if name in value.model_fields_set:
-                _walk(getattr(value, name), join_path(path, info.alias or name), out)
-    elif isinstance(value, list):
-        for position, item in enumerate(value):
-            _walk(item, join_path(path, position), out)
 
 
 # -- the entry point --------------------------------------------------------------------------
@@ -234,17 +139,9 @@ def parse_body(model: type[M], data: Any, prefix: str = "", *, chat_at: str | No
     if errors:
         raise invalid(errors)
     try:
-        parsed = model.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        # The tree cannot be walked; still name the top-level strangers (often the typo
-        # behind the "Field required").
-        known = {info.alias or name for name, info in model.model_fields.items()} | set(model.model_fields)
-        strangers = [error(join_path(prefix, k), f"unknown field '{join_path(prefix, k)}'") for k in data if k not in known]
-        raise invalid(pydantic_errors(exc, data, prefix) + strangers) from None
-    errors = unknown_fields(parsed, prefix)
-    if errors:
-        raise invalid(errors)
-    return parsed
+        raise invalid(pydantic_errors(exc, data, prefix)) from None
 
 
 # -- checks the schema types cannot express -------------------------------------------------
@@ -346,76 +243,3 @@ def validation_report(data: Any, parse: Any) -> dict[str, Any]:
         items = exc.errors or [error("", exc.message)]
         return {"valid": False, "errors": [f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in items]}
     return {"valid": True, "errors": None}
-
-
-# -- bodies the core models do not cover (projects, artifacts, ZylonGPT ingestion) --------
-
-ProjectVisibility = Literal["Public", "Private"]
-MemberRole = Literal["Viewer", "Commenter", "Editor", "Admin", "Owner"]
-# The artifact types the docs use (the schema enum plus "Analysis"), from the core.
-ArtifactType = Literal[ARTIFACT_TYPES]  # type: ignore[valid-type]
-ArtifactSource = Literal["User", "SharePoint", "Confluence", "Claromentis", "FileSystem", "Mock"]
-
-
-class CreateProjectBody(ZylonModel):
-    name: str
-    goal: str | None = None
-    deadline: Union[float, str, None] = None
-    visibility: ProjectVisibility | None = None
-
-
-class UpdateProjectBody(ZylonModel):
-    name: str | None = None
-    goal: str | None = None
-    deadline: Union[float, str, None] = None
-    default_member_role: MemberRole | None = None
-    default_role_enabled: bool | None = None
-    visibility: ProjectVisibility | None = None
-    project_context: str | None = None
-    answer_context: str | None = None
-    is_pinned: bool | None = None
-
-
-class CreateArtifactBody(ZylonModel):
-    type: ArtifactType
-    source: ArtifactSource | None = None
-    name: str
-    parent_id: str | None = None
-    integration_id: str | None = None
-    external_url: str | None = None
-    description: str | None = None
-    raw_content: str | None = None
-    keep_file_after_ingestion: bool | None = None
-    props: dict[str, Any]
-    private_props: dict[str, Any] | None = None
-    ws_auto_select: bool | None = None
-
-
-class UpdateArtifactBody(ZylonModel):
-    name: str | None = None
-    parent_id: str | None = None
-    reset_parent_id: bool | None = None
-    external_url: str | None = None
-    props: dict[str, Any] | None = None
-    private_props: dict[str, Any] | None = None
-    description: str | None = None
-    content: str | None = None
-    plain_text_content: str | None = None
-    ws_auto_select: bool | None = None
-
-
-class IngestInput(ZylonModel):
-    type: Literal["text", "file", "uri"] = "text"
-    value: str
-
-
-class IngestBody(ZylonModel):
-    artifact: str = Field(min_length=1, max_length=255)
-    collection: str = Field(default="pgpt_collection", min_length=1, max_length=255)
-    input: IngestInput
-    metadata: dict[str, Any] | None = None
-
-
-class DeleteIngestedBody(ZylonModel):
-    artifact: str
-    collection: str = "pgpt_collection"
