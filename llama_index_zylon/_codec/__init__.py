@@ -8,6 +8,8 @@
 * :mod:`.outputs`: a complete Zylon answer → ``ChatMessage`` and the
   ``ChatResponse.additional_kwargs`` metadata;
 * :mod:`.streaming`: ``StreamDelta`` s → the partial ``ChatMessage`` so far;
+* :mod:`.structured`: a JSON answer → a pydantic object (and partial objects while
+  it streams);
 * :mod:`.history`: a thread's stored turns (Zylon ``MessageInput`` s and answers) →
   ``ChatMessage`` s, and what the chat store's adding rules need to know of a message.
 

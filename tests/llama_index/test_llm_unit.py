@@ -19,7 +19,7 @@ from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
 from llama_index_zylon import ConfigurationError, Zylon
-from llama_index_zylon.llms import parse_structured
+from llama_index_zylon._codec.structured import parse_structured
 from tests.conftest import SHARED_API, load_example
 from zylon_core import AsyncZylonClient, ZylonClient
 from zylon_core._transport import BaseTransport
