@@ -1,6 +1,6 @@
 """Benchmark harness: the adapters against raw httpx, each framework's floor, and the peers.
 
-    pip install -e ".[bench]"
+    pip install -e ".[all]" --group bench
     python benchmarks/run.py            # full run (~4 min on 2 cores), writes benchmarks/RESULTS.md
     python benchmarks/run.py --quick    # 3 rounds, prints only (~1 min)
 

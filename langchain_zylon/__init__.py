@@ -6,6 +6,13 @@ output, thinking and citations. ``ZylonChatMessageHistory`` is a thread's conver
 as chat message history; embeddings and retrieval come in their own modules.
 """
 
+try:
+    import langchain_core  # noqa: F401
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
+    raise ModuleNotFoundError(
+        "langchain_zylon needs LangChain: pip install \"zylon-integrations[langchain]\"", name=exc.name
+    ) from None
+
 from zylon_core import __version__
 
 from .chat_history import ZylonChatMessageHistory

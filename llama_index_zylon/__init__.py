@@ -9,6 +9,13 @@
 Built on :mod:`zylon_core`; this package never imports LangChain.
 """
 
+try:
+    import llama_index.core  # noqa: F401
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
+    raise ModuleNotFoundError(
+        "llama_index_zylon needs LlamaIndex: pip install \"zylon-integrations[llama-index]\"", name=exc.name
+    ) from None
+
 from zylon_core import ConfigurationError, ZylonError
 
 from .chat_store import ZylonChatStore
