@@ -20,35 +20,54 @@ class EventParser:
     ``\r`` or ``\n`` only (not at the other characters ``str.splitlines`` breaks on, such
     as U+2028 or U+0085, which JSON text may hold unescaped); ``data`` lines join with
     ``\n``; a blank line ends an event; one space after the colon is dropped; comments,
-    ``id``, ``retry`` and unknown fields are ignored. :meth:`close` completes a last event
+    ``id``, ``retry`` and unknown fields are ignored; a leading byte order mark is
+    dropped. :meth:`close` completes a last event
     that lacks its closing blank line (as the docs' own examples do) instead of dropping
     it. Each piece of text is split and parsed in one call, so the per-line cost is a few
-    string operations rather than a decoder call per line.
+    string operations rather than a decoder call per line, and a piece that ends no line
+    is only kept (one large event costs linear time, however many pieces it comes in).
     """
 
-    __slots__ = ("_tail", "_name", "_data")
+    __slots__ = ("_pending", "_name", "_data", "_started")
 
     def __init__(self) -> None:
-        self._tail = ""  # the start of a line whose end has not arrived yet
+        self._pending: list[str] = []  # the pieces of a line whose end has not arrived yet
         self._name = ""  # the current event's name
         self._data: list[str] = []  # the current event's data lines
+        self._started = False  # the stream's first character (a byte order mark) is behind us
 
     def feed(self, text: str) -> Iterator[dict[str, Any]]:
         """The events that ``text`` (the next piece of the body) completes."""
-        if self._tail:
-            text = self._tail + text
+        if not self._started and text:
+            self._started = True
+            if text[0] == "\ufeff":  # a leading byte order mark is not part of the first line
+                text = text[1:]
+        pending = self._pending
+        if "\n" not in text and "\r" not in text and not (pending and pending[-1].endswith("\r")):
+            # No line ends here: keep the piece, do not rescan what came before (a large
+            # event would otherwise cost quadratic time).
+            if text:
+                pending.append(text)
+            return iter(())
+        if pending:
+            pending.append(text)
+            text = "".join(pending)
+            pending.clear()
         if "\r" in text:
             held = text.endswith("\r")  # may be the first half of a \r\n
             lines = (text[:-1] if held else text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
-            self._tail = lines.pop() + ("\r" if held else "")
+            tail = lines.pop() + ("\r" if held else "")
         else:
             lines = text.split("\n")
-            self._tail = lines.pop()
+            tail = lines.pop()
+        if tail:
+            pending.append(tail)
         return self._parse(lines)
 
     def close(self) -> Iterator[dict[str, Any]]:
         """The events the end of the body completes."""
-        tail, self._tail = self._tail, ""
+        tail = "".join(self._pending)
+        self._pending.clear()
         return self._parse([tail.rstrip("\r"), ""])
 
     def _parse(self, lines: list[str]) -> Iterator[dict[str, Any]]:
@@ -96,6 +115,8 @@ def decode_event(event_name: str, data: str) -> dict[str, Any] | None:
         return None
     try:
         payload = _loads(data)
+    except RecursionError:
+        raise StreamError(f"Zylon stream event {event_name!r} holds JSON nested too deep to read") from None
     except ValueError as exc:
         raise StreamError(f"malformed JSON in Zylon stream event {event_name!r}: {data[:200]!r}") from exc
     if not isinstance(payload, dict):

@@ -9,6 +9,7 @@ from them.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import functools
 import logging
@@ -62,7 +63,7 @@ class Call(Generic[T]):
             return None  # type: ignore[return-value]
         try:
             return self.parse(response)
-        except ValueError as exc:  # malformed JSON or an unexpected shape
+        except (ValueError, RecursionError) as exc:  # malformed JSON, JSON nested too deep, an unexpected shape
             raise APIStatusError(
                 f"{self.method} {httpx.URL(self.url).path}: could not read the response: {exc}",
                 response=response,
@@ -181,15 +182,25 @@ def _transport_error(exc: Exception) -> APIConnectionError:
     return APIConnectionError(f"could not reach Zylon: {type(exc).__name__}: {exc}")
 
 
+def _decoding_error(call: Call[Any], exc: httpx.DecodingError) -> APIError:
+    return APIError(f"{call.method} {httpx.URL(call.url).path}: Zylon's response body could not be decoded ({exc})")
+
+
 def _read_error(exc: Exception) -> StreamError:
     if isinstance(exc, httpx.TimeoutException):
         return StreamError(f"Zylon stream timed out while reading: {type(exc).__name__}")
     return StreamError(f"Zylon stream broke off: {type(exc).__name__}: {exc}")
 
 
+def _utf8() -> codecs.IncrementalDecoder:
+    """An event stream is UTF-8 whatever ``charset`` the server names (the SSE spec);
+    bytes that do not decode become U+FFFD, as the spec says."""
+    return codecs.getincrementaldecoder("utf-8")("replace")
+
+
 def _check_event_stream(response: httpx.Response) -> None:
     content_type = response.headers.get("content-type", "").partition(";")[0].strip()
-    if "text/event-stream" not in content_type:
+    if content_type.lower() != "text/event-stream":
         raise StreamError(
             f"Zylon did not answer with an event stream: expected content-type text/event-stream, "
             f"got {content_type or 'none'!r}"
@@ -220,14 +231,20 @@ class SyncTransport(BaseTransport):
             request = self.build(self.client, call, stream)
             try:
                 response = self.client.send(request, stream=stream)
+            except httpx.DecodingError as exc:
+                raise _decoding_error(call, exc) from exc
             except httpx.TransportError as exc:
                 _sleep(self.retry_delay(call, attempt, exc=exc))
             else:
                 logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
                 if response.status_code < 400 or response.status_code in call.accept_statuses:
                     return response
-                response.read()
-                response.close()
+                try:
+                    response.read()
+                except httpx.DecodingError as exc:
+                    raise _decoding_error(call, exc) from exc
+                finally:
+                    response.close()
                 _sleep(self.retry_delay(call, attempt, response=response))
             attempt += 1
 
@@ -241,11 +258,12 @@ class SyncTransport(BaseTransport):
         response = self._send(call, stream=True)
         try:
             _check_event_stream(response)
-            parser = EventParser()
-            for text in response.iter_text():
-                yield from parser.feed(text)
+            parser, decoder = EventParser(), _utf8()
+            for chunk in response.iter_bytes():
+                yield from parser.feed(decoder.decode(chunk))
+            yield from parser.feed(decoder.decode(b"", True))
             yield from parser.close()
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             raise _read_error(exc) from exc
         finally:
             response.close()
@@ -282,14 +300,20 @@ class AsyncTransport(BaseTransport):
             request = self.build(client, call, stream)
             try:
                 response = await client.send(request, stream=stream)
+            except httpx.DecodingError as exc:
+                raise _decoding_error(call, exc) from exc
             except httpx.TransportError as exc:
                 await _async_sleep(self.retry_delay(call, attempt, exc=exc))
             else:
                 logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
                 if response.status_code < 400 or response.status_code in call.accept_statuses:
                     return response
-                await response.aread()
-                await response.aclose()
+                try:
+                    await response.aread()
+                except httpx.DecodingError as exc:
+                    raise _decoding_error(call, exc) from exc
+                finally:
+                    await response.aclose()
                 await _async_sleep(self.retry_delay(call, attempt, response=response))
             attempt += 1
 
@@ -302,13 +326,15 @@ class AsyncTransport(BaseTransport):
         response = await self._send(call, stream=True)
         try:
             _check_event_stream(response)
-            parser = EventParser()
-            async for text in response.aiter_text():
-                for event in parser.feed(text):
+            parser, decoder = EventParser(), _utf8()
+            async for chunk in response.aiter_bytes():
+                for event in parser.feed(decoder.decode(chunk)):
                     yield event
+            for event in parser.feed(decoder.decode(b"", True)):
+                yield event
             for event in parser.close():
                 yield event
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:
             raise _read_error(exc) from exc
         finally:
             await response.aclose()
