@@ -43,7 +43,9 @@ class MockServer:
             answer = answer.pop(0) if len(answer) > 1 else answer[0]
         if answer is None:
             return httpx.Response(404, content=b"")
-        return answer(request) if callable(answer) else answer
+        response = answer(request) if callable(answer) else answer
+        # A fresh response each time: one is consumed by the client that reads it.
+        return httpx.Response(response.status_code, headers=response.headers, content=response.content)
 
     def client(self, **settings: Any) -> ZylonClient:
         http = httpx.Client(transport=httpx.MockTransport(self.handle))
