@@ -88,6 +88,8 @@ class ZylonChatMessageHistory(ZylonConnection, BaseChatMessageHistory):
     _model_field: ClassVar[Optional[str]] = "model"
     thread_id: str
     """The thread holding the conversation."""
+    project_id: str | None = None
+    """The thread's project: servers before Zylon 1.50 keep threads under it (set by ``create``)."""
     model: str | None = None
     """Model name put on rebuilt answers; env ``ZYLON_MODEL``, default ``"default"``."""
     page_size: int = Field(default=HISTORY_PAGE_SIZE, ge=1)
@@ -114,7 +116,7 @@ class ZylonChatMessageHistory(ZylonConnection, BaseChatMessageHistory):
         cls._check_config(config)
         with ZylonClient(connection_settings(config)) as client, mapped_errors():
             thread = client.run(thread_create(client.api, project_id, name, visibility))
-        return cls(thread.id, **config)
+        return cls(thread.id, project_id=project_id, **config)
 
     @classmethod
     async def acreate(
@@ -125,12 +127,12 @@ class ZylonChatMessageHistory(ZylonConnection, BaseChatMessageHistory):
         async with AsyncZylonClient(connection_settings(config)) as client:
             with mapped_errors():
                 thread = await client.run(thread_create(client.api, project_id, name, visibility))
-        return cls(thread.id, **config)
+        return cls(thread.id, project_id=project_id, **config)
 
     @classmethod
     def _check_config(cls, config: dict[str, Any]) -> None:
         """Unknown arguments fail before the thread is created."""
-        allowed = [name for name in cls.model_fields if name != "thread_id"] + ["api_key"]
+        allowed = [name for name in cls.model_fields if name not in ("thread_id", "project_id")] + ["api_key"]
         check_call_arguments(config, allowed, f"{cls.__name__}.create")
 
     def _run(self, plan: Plan[Any]) -> Any:
@@ -146,11 +148,11 @@ class ZylonChatMessageHistory(ZylonConnection, BaseChatMessageHistory):
     @property
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]
         """The stored conversation (every page), then the pending messages."""
-        turns = self._run(thread_turns(self._client.api, self.thread_id, self.page_size))
+        turns = self._run(thread_turns(self._client.api, self.thread_id, self.page_size, project_id=self.project_id))
         return [*thread_messages(turns, thread_id=self.thread_id, model_name=self.model), *self._pending.snapshot()]
 
     async def aget_messages(self) -> list[BaseMessage]:
-        turns = await self._arun(thread_turns(self._aclient.api, self.thread_id, self.page_size))
+        turns = await self._arun(thread_turns(self._aclient.api, self.thread_id, self.page_size, project_id=self.project_id))
         return [*thread_messages(turns, thread_id=self.thread_id, model_name=self.model), *self._pending.snapshot()]
 
     @property
@@ -164,34 +166,34 @@ class ZylonChatMessageHistory(ZylonConnection, BaseChatMessageHistory):
         """Recognise what the thread stored; keep new human/tool messages pending; raise
         :class:`UnsavedMessagesError` for an answer the thread did not produce."""
         messages = list(messages)
-        latest = self._run(latest_answer(self._client.api, self.thread_id, self.page_size)) if self._pending.needs_latest_answer(messages) else None
+        latest = self._run(latest_answer(self._client.api, self.thread_id, self.page_size, project_id=self.project_id)) if self._pending.needs_latest_answer(messages) else None
         self._pending.add(messages, latest)
 
     async def aadd_messages(self, messages: Sequence[BaseMessage]) -> None:
         messages = list(messages)
         latest = None
         if self._pending.needs_latest_answer(messages):
-            latest = await self._arun(latest_answer(self._aclient.api, self.thread_id, self.page_size))
+            latest = await self._arun(latest_answer(self._aclient.api, self.thread_id, self.page_size, project_id=self.project_id))
         self._pending.add(messages, latest)
 
     # -- clearing ---------------------------------------------------------------------
 
     def clear(self) -> None:
         """Delete every interaction of the thread (and the pending messages); the thread stays."""
-        self._run(clear_thread(self._client.api, self.thread_id, self.page_size))
+        self._run(clear_thread(self._client.api, self.thread_id, self.page_size, project_id=self.project_id))
         self._pending.clear()
 
     async def aclear(self) -> None:
-        await self._arun(clear_thread(self._aclient.api, self.thread_id, self.page_size))
+        await self._arun(clear_thread(self._aclient.api, self.thread_id, self.page_size, project_id=self.project_id))
         self._pending.clear()
 
     def delete_thread(self) -> None:
         """Delete the thread itself (with its interactions)."""
-        self._run(thread_delete(self._client.api, self.thread_id))
+        self._run(thread_delete(self._client.api, self.thread_id, self.project_id))
         self._pending.clear()
 
     async def adelete_thread(self) -> None:
-        await self._arun(thread_delete(self._aclient.api, self.thread_id))
+        await self._arun(thread_delete(self._aclient.api, self.thread_id, self.project_id))
         self._pending.clear()
 
     # -- display (no I/O: printing a history does not fetch it) ------------------------

@@ -29,7 +29,7 @@ class ZylonProjectLoader(ZylonConnection, BaseLoader):
     ids = project.add_documents([Document(page_content="...", metadata={"title": "Q1 notes"})])
     ids += project.add_files(["handbook.pdf"])
     docs = project.load()                  # every ingested document, as parsed by Zylon
-    retriever = project.as_retriever(k=3)  # a ZylonRetriever over this project
+    retriever = project.as_retriever(k=3)  # a ZylonRetriever over this project's artifacts
     ```
 
     ``add_documents`` / ``add_files`` create one ``Document`` artifact per item (a
@@ -45,9 +45,10 @@ class ZylonProjectLoader(ZylonConnection, BaseLoader):
     parsed content (usually markdown) with ``artifact_id``, ``project_id``, ``name``,
     ``file_name`` and ``source`` metadata.
 
-    ``as_retriever`` searches the ZylonGPT collection named after the project id, which
-    is where this package assumes the Workspace ingests a project's artifacts (the
-    emulator does); pass ``collection=...`` if your instance names it otherwise.
+    ``as_retriever`` gives a :class:`ZylonRetriever` in project mode: the Workspace
+    search over this project's artifacts (a Workspace token suffices). With
+    ``collection=...`` it searches that ZylonGPT collection instead (a Gateway token),
+    narrowed to this project's chunks by their ``project_id`` metadata.
     """
 
     # The bases' configurations do not merge the way we need: say it all here.
@@ -130,5 +131,8 @@ class ZylonProjectLoader(ZylonConnection, BaseLoader):
 
     def as_retriever(self, **kwargs: Any) -> ZylonRetriever:
         """A :class:`ZylonRetriever` over this project (same connection); ``kwargs`` are
-        its fields (``k``, ``artifact_ids``, ``score_threshold``, ``expand``, ...)."""
-        return ZylonRetriever(**{"collection": self.project_id, **self._connection_fields(), **kwargs})
+        its fields (``k``, ``score_threshold``; with ``collection``, also
+        ``artifact_ids`` and ``expand``). Without ``collection``: the Workspace search,
+        keeping this project's hits; with it: ZylonGPT chunk search in that collection,
+        filtered on ``project_id`` metadata."""
+        return ZylonRetriever(**{"project_id": self.project_id, **self._connection_fields(), **kwargs})

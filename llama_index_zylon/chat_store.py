@@ -131,12 +131,12 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
     def delete_thread(self, key: str) -> None:
         """Delete the thread itself (with its interactions)."""
         pending = self._pending_of(key)
-        self._run(thread_delete(self._client.api, key))
+        self._run(thread_delete(self._client.api, key, self.project_id))
         pending.clear()
 
     async def adelete_thread(self, key: str) -> None:
         pending = self._pending_of(key)
-        await self._arun(thread_delete(self._aclient.api, key))
+        await self._arun(thread_delete(self._aclient.api, key, self.project_id))
         pending.clear()
 
     def pending_messages(self, key: str) -> List[ChatMessage]:
@@ -147,12 +147,12 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
 
     def get_messages(self, key: str, **kwargs: Any) -> List[ChatMessage]:
         pending = self._pending_of(key)
-        turns = self._run(thread_turns(self._client.api, key, self.page_size))
+        turns = self._run(thread_turns(self._client.api, key, self.page_size, project_id=self.project_id))
         return [*thread_messages(turns, thread_id=key), *pending.snapshot()]
 
     async def aget_messages(self, key: str, **kwargs: Any) -> List[ChatMessage]:
         pending = self._pending_of(key)
-        turns = await self._arun(thread_turns(self._aclient.api, key, self.page_size))
+        turns = await self._arun(thread_turns(self._aclient.api, key, self.page_size, project_id=self.project_id))
         return [*thread_messages(turns, thread_id=key), *pending.snapshot()]
 
     def get_keys(self) -> List[str]:
@@ -167,13 +167,13 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
     def add_message(self, key: str, message: ChatMessage, idx: Optional[int] = None) -> None:
         self._check_append(key, idx)
         pending = self._pending_of(key)
-        latest = self._run(latest_answer(self._client.api, key, self.page_size)) if pending.needs_latest_answer([message]) else None
+        latest = self._run(latest_answer(self._client.api, key, self.page_size, project_id=self.project_id)) if pending.needs_latest_answer([message]) else None
         pending.add([message], latest)
 
     async def async_add_message(self, key: str, message: ChatMessage, idx: Optional[int] = None) -> None:
         self._check_append(key, idx)
         pending = self._pending_of(key)
-        latest = await self._arun(latest_answer(self._aclient.api, key, self.page_size)) if pending.needs_latest_answer([message]) else None
+        latest = await self._arun(latest_answer(self._aclient.api, key, self.page_size, project_id=self.project_id)) if pending.needs_latest_answer([message]) else None
         pending.add([message], latest)
 
     def _check_append(self, key: str, idx: Optional[int]) -> None:
@@ -185,44 +185,44 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
 
     def set_messages(self, key: str, messages: List[ChatMessage]) -> None:
         pending = self._pending_of(key)
-        pending.replace(thread_messages(self._run(thread_turns(self._client.api, key, self.page_size)), thread_id=key), messages)
+        pending.replace(thread_messages(self._run(thread_turns(self._client.api, key, self.page_size, project_id=self.project_id)), thread_id=key), messages)
 
     async def aset_messages(self, key: str, messages: List[ChatMessage]) -> None:
         pending = self._pending_of(key)
-        pending.replace(thread_messages(await self._arun(thread_turns(self._aclient.api, key, self.page_size)), thread_id=key), messages)
+        pending.replace(thread_messages(await self._arun(thread_turns(self._aclient.api, key, self.page_size, project_id=self.project_id)), thread_id=key), messages)
 
     # -- deleting ---------------------------------------------------------------------
 
     def delete_messages(self, key: str) -> Optional[List[ChatMessage]]:
         pending = self._pending_of(key)
-        turns = self._run(clear_thread(self._client.api, key, self.page_size))
+        turns = self._run(clear_thread(self._client.api, key, self.page_size, project_id=self.project_id))
         return [*thread_messages(turns, thread_id=key), *pending.clear()]
 
     async def adelete_messages(self, key: str) -> Optional[List[ChatMessage]]:
         pending = self._pending_of(key)
-        turns = await self._arun(clear_thread(self._aclient.api, key, self.page_size))
+        turns = await self._arun(clear_thread(self._aclient.api, key, self.page_size, project_id=self.project_id))
         return [*thread_messages(turns, thread_id=key), *pending.clear()]
 
     def delete_message(self, key: str, idx: int) -> Optional[ChatMessage]:
         self._pending_of(key)
-        turns = self._run(thread_turns(self._client.api, key, self.page_size))
+        turns = self._run(thread_turns(self._client.api, key, self.page_size, project_id=self.project_id))
         found = self._locate(key, turns, idx)
         if found is None:
             return None
         message, turn = found
         if turn is not None:
-            self._run(delete_turns(self._client.api, [turn]))
+            self._run(delete_turns(self._client.api, [turn], project_id=self.project_id))
         return message
 
     async def adelete_message(self, key: str, idx: int) -> Optional[ChatMessage]:
         self._pending_of(key)
-        turns = await self._arun(thread_turns(self._aclient.api, key, self.page_size))
+        turns = await self._arun(thread_turns(self._aclient.api, key, self.page_size, project_id=self.project_id))
         found = self._locate(key, turns, idx)
         if found is None:
             return None
         message, turn = found
         if turn is not None:
-            await self._arun(delete_turns(self._aclient.api, [turn]))
+            await self._arun(delete_turns(self._aclient.api, [turn], project_id=self.project_id))
         return message
 
     def delete_last_message(self, key: str) -> Optional[ChatMessage]:

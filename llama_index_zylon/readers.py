@@ -28,7 +28,7 @@ class ZylonProjectReader(ZylonConnection, BasePydanticReader):
     ids = project.add_documents(SimpleDirectoryReader("notes/").load_data())
     ids += project.add_files(["handbook.pdf"])
     documents = project.load_data()          # every ingested document, parsed by Zylon
-    retriever = project.as_retriever(k=3)    # a ZylonRetriever over this project
+    retriever = project.as_retriever(k=3)    # a ZylonRetriever over this project's artifacts
     ```
 
     ``add_documents`` / ``add_files`` create one ``Document`` artifact per item (a
@@ -42,9 +42,10 @@ class ZylonProjectReader(ZylonConnection, BasePydanticReader):
     artifact id) with its parsed content and ``artifact_id``, ``project_id``, ``name``,
     ``file_name`` metadata.
 
-    ``as_retriever`` searches the ZylonGPT collection named after the project id, which
-    is where this package assumes the Workspace ingests a project's artifacts (the
-    emulator does); pass ``collection=...`` if your instance names it otherwise.
+    ``as_retriever`` gives a :class:`ZylonRetriever` in project mode: the Workspace
+    search over this project's artifacts (a Workspace token suffices). With
+    ``collection=...`` it searches that ZylonGPT collection instead (a Gateway token),
+    narrowed to this project's chunks by their ``project_id`` metadata.
     """
 
     is_remote: bool = True
@@ -110,5 +111,7 @@ class ZylonProjectReader(ZylonConnection, BasePydanticReader):
             self._client.artifacts.delete(self.project_id, artifact_id)
 
     def as_retriever(self, **kwargs: Any) -> ZylonRetriever:
-        """A :class:`ZylonRetriever` over this project (same connection)."""
-        return ZylonRetriever(**{"collection": self.project_id, **self._connection_fields(), **kwargs})
+        """A :class:`ZylonRetriever` over this project (same connection; ``kwargs`` are
+        its fields): the Workspace search keeping this project's hits, or with
+        ``collection`` ZylonGPT chunk search filtered on ``project_id`` metadata."""
+        return ZylonRetriever(**{"project_id": self.project_id, **self._connection_fields(), **kwargs})

@@ -2,30 +2,37 @@
 
 :class:`Endpoints` knows the URLs (from the settings), the request bodies and how each
 answer is read; it sends nothing. The clients send these calls, and the plans of
-:mod:`._operations`, :mod:`._turns` and :mod:`._memory` compose them.
+:mod:`._operations`, :mod:`._turns` and :mod:`._memory` compose them. The artifact
+endpoints are in :mod:`._api_artifacts`; the answers that come in several shapes are read
+by :mod:`._readers`.
+
+Thread and interaction paths depend on the server's version (``settings.paths``): Zylon
+1.50 and later keep them at ``/thread/{id}`` and ``/interaction/{id}``, older servers under
+``/project/{projectId}/...``. Each such builder takes the ``project_id`` (needed by the
+legacy layout) and uses the layout this client was told, or has found (see
+:meth:`Endpoints.remember_layout` and :func:`._operations.on_thread_route`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import mimetypes
-import os
+import numbers
 from dataclasses import dataclass
-from typing import IO, Any, Callable, Mapping, Sequence, TypeVar, Union
+from typing import Any, Callable, Literal, Mapping, Sequence, TypeVar
 
 import httpx
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 
-from ._settings import ZylonSettings
+from ._api_artifacts import ArtifactEndpoints, FileInput, query_params, read_file, text_file_name
+from ._readers import ProjectChatAnswer, read_project_answer, read_search_results, read_validation
+from ._settings import HEALTH_PATH, ZylonSettings
+from ._system import Health, User
 from ._transport import Call
+from .errors import ConfigurationError
 from .models import (
-    Artifact,
     ChatRequest,
     ChatValidationResult,
     ChunkSearchResponse,
     ContextFilter,
-    CreateArtifact,
     CreateInteractionDTO,
     CreateThreadDTO,
     EmbeddingsBody,
@@ -37,17 +44,37 @@ from .models import (
     SearchResult,
     SemanticSearch,
     Thread,
-    UpdateArtifact,
     UpdateThreadDTO,
 )
 from .models.chat import ThreadVisibility
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "Endpoints",
+    "FileInput",
+    "PageQuery",
+    "ProjectChatAnswer",
+    "SEARCH_TYPES",
+    "body",
+    "parse_json",
+    "parse_model",
+    "query_params",
+    "read_file",
+    "text_file_name",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_PAGE_SIZE = 50
 
-# What an upload accepts as the file: a path, bytes, or an open binary file.
-FileInput = Union[str, "os.PathLike[str]", bytes, IO[bytes]]
+SEARCH_TYPES = ("Project", "Artifact", "ArtifactContent", "Thread", "Interaction")
+"""The result types of the Workspace search (``types``), case-sensitive."""
+SEARCH_QUERY_MIN, SEARCH_QUERY_MAX = 3, 80
+
+LEGACY_NEEDS_PROJECT = (
+    "this Zylon server keeps threads and interactions under /project/{projectId}/... (servers before "
+    "Zylon 1.50, paths='legacy'): pass project_id=... (the thread's project) to reach them"
+)
 
 
 def parse_model(model: type[M]) -> Callable[[httpx.Response], M]:
@@ -64,42 +91,63 @@ def body(payload: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class PageQuery:
-    """Which page of a list to ask for: by number, or by the cursor the last page gave."""
+    """Which page of a list to ask for: by number, or after the cursor the last page
+    gave (``next_cursor``, sent back as ``after``); ``order`` is ``page_order``
+    (``ASC`` / ``DESC``; None leaves it to the server, whose default is ``ASC``)."""
 
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
-    cursor: str | None = None
+    after: str | None = None
+    order: Literal["ASC", "DESC"] | None = None
 
     def params(self) -> dict[str, Any]:
-        if self.cursor is not None:
-            return {"cursor": self.cursor, "page_size": self.page_size}
-        return {"page": self.page, "page_size": self.page_size}
+        params: dict[str, Any] = {"page_size": self.page_size}
+        if self.after is not None:
+            params["after"] = self.after
+        else:
+            params["page"] = self.page
+        if self.order is not None:
+            params["page_order"] = self.order
+        return params
 
 
-def _query(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Query parameters: None dropped, lists joined with commas, booleans as ``true``/``false``."""
-    params: dict[str, Any] = {}
-    for key, value in values.items():
-        if value is None:
-            continue
-        if isinstance(value, (list, tuple, set, frozenset)):
-            value = ",".join(str(v) for v in value)
-        elif isinstance(value, bool):
-            value = "true" if value else "false"
-        params[key] = value
-    return params
-
-
-_SEARCH_RESULTS: TypeAdapter[list[SearchResult]] = TypeAdapter(list[SearchResult])
-
-
-class Endpoints:
+class Endpoints(ArtifactEndpoints):
     """The calls of the Workspace API (``{base}/api/v1/app``) and ZylonGPT (``{base}/api/gpt/v1``)."""
 
     def __init__(self, settings: ZylonSettings) -> None:
         self.settings = settings
         self._workspace = settings.workspace_url("")
         self._gpt = settings.gpt_url("")
+        self.paths = settings.paths
+        # With paths="auto": the layout this server was seen to use (None: not yet known).
+        self.detected_layout: Literal["current", "legacy"] | None = None
+
+    # -- path layout -----------------------------------------------------------------
+
+    def legacy_layout(self, project_id: str | None = None) -> bool:
+        """Whether thread and interaction calls go under ``/project/{project_id}/...``
+        (``ConfigurationError`` if they must and no ``project_id`` is known)."""
+        layout = self.paths if self.paths != "auto" else (self.detected_layout or "current")
+        if layout == "legacy" and not project_id:
+            raise ConfigurationError(LEGACY_NEEDS_PROJECT)
+        return layout == "legacy"
+
+    @property
+    def may_detect(self) -> bool:
+        """Whether a 404 on the current layout may be retried on the legacy one."""
+        return self.paths == "auto" and self.detected_layout is None
+
+    def remember_layout(self, layout: Literal["current", "legacy"]) -> None:
+        """Remember, for this client, the layout a thread route answered on (``auto``)."""
+        if self.paths == "auto" and self.detected_layout is None:
+            self.detected_layout = layout
+
+    def _legacy(self, project_id: str | None, legacy: bool | None) -> bool:
+        if legacy is None:
+            return self.legacy_layout(project_id)
+        if legacy and not project_id:
+            raise ConfigurationError(LEGACY_NEEDS_PROJECT)
+        return legacy
 
     # -- chat ------------------------------------------------------------------------
 
@@ -108,73 +156,116 @@ class Endpoints:
         return Call("POST", self._workspace + "/chat", json=body(request), parse=parse_model(MessageOutput))
 
     def chat_validate(self, request: ChatRequest) -> Call[ChatValidationResult]:
-        """``POST /chat/validate``: is this request valid, without running it."""
+        """``POST /chat/validate``: is this request valid, without running it. ``204``
+        (or an empty ``200``) is valid; a 400 is an invalid result carrying the
+        server's explanation, not an exception; other errors raise."""
         return Call(
-            "POST", self._workspace + "/chat/validate", json=body(request), parse=parse_model(ChatValidationResult)
+            "POST",
+            self._workspace + "/chat/validate",
+            json=body(request),
+            parse=read_validation,
+            accept_statuses=frozenset({400}),
         )
 
-    def project_chat(self, project_id: str, dto: ProjectChatDTO) -> Call[MessageOutput]:
-        """``POST /project/{id}/chat``: chat over a project's artifacts."""
+    def project_chat(self, project_id: str, dto: ProjectChatDTO) -> Call[ProjectChatAnswer]:
+        """``POST /project/{id}/chat``: chat over a project's artifacts. The answer is a
+        :class:`MessageOutput`, an :class:`Interaction` (the documented shape), or the
+        events of a stream (a list of dicts) when the server streamed it."""
+        headers = {"Accept": "text/event-stream, application/json"} if dto.pgpt.stream else {}
         return Call(
-            "POST", f"{self._workspace}/project/{project_id}/chat", json=body(dto), parse=parse_model(MessageOutput)
+            "POST",
+            f"{self._workspace}/project/{project_id}/chat",
+            json=body(dto),
+            parse=read_project_answer,
+            headers=headers,
         )
 
     # -- threads and interactions ----------------------------------------------------
+
+    def _thread_url(self, thread_id: str, project_id: str | None, legacy: bool | None) -> str:
+        if self._legacy(project_id, legacy):
+            return f"{self._workspace}/project/{project_id}/thread/{thread_id}"
+        return f"{self._workspace}/thread/{thread_id}"
+
+    def _interaction_url(self, interaction_id: str, project_id: str | None, legacy: bool | None, suffix: str = "") -> str:
+        if self._legacy(project_id, legacy):
+            return f"{self._workspace}/project/{project_id}/interaction/{interaction_id}{suffix}"
+        return f"{self._workspace}/interaction/{interaction_id}{suffix}"
 
     def thread_create(self, project_id: str, name: str, visibility: ThreadVisibility = "Private") -> Call[Thread]:
         dto = CreateThreadDTO(name=name, visibility=visibility)
         return Call("POST", f"{self._workspace}/project/{project_id}/thread", json=body(dto), parse=parse_model(Thread))
 
-    def thread_get(self, thread_id: str) -> Call[Thread]:
-        return Call("GET", f"{self._workspace}/thread/{thread_id}", parse=parse_model(Thread))
+    def thread_get(self, thread_id: str, project_id: str | None = None, *, legacy: bool | None = None) -> Call[Thread]:
+        return Call("GET", self._thread_url(thread_id, project_id, legacy), parse=parse_model(Thread))
 
-    def thread_update(self, thread_id: str, *, name: str | None = None, visibility: ThreadVisibility | None = None) -> Call[Thread]:
+    def thread_update(
+        self,
+        thread_id: str,
+        *,
+        name: str | None = None,
+        visibility: ThreadVisibility | None = None,
+        project_id: str | None = None,
+        legacy: bool | None = None,
+    ) -> Call[Thread]:
         dto = UpdateThreadDTO(name=name, visibility=visibility)
         return Call(
-            "PUT", f"{self._workspace}/thread/{thread_id}", json=dto.model_dump(exclude_none=True), parse=parse_model(Thread)
+            "PUT",
+            self._thread_url(thread_id, project_id, legacy),
+            json=dto.model_dump(exclude_none=True),
+            parse=parse_model(Thread),
         )
 
-    def thread_delete(self, thread_id: str) -> Call[None]:
-        return Call("DELETE", f"{self._workspace}/thread/{thread_id}")
+    def thread_delete(self, thread_id: str, project_id: str | None = None, *, legacy: bool | None = None) -> Call[None]:
+        return Call("DELETE", self._thread_url(thread_id, project_id, legacy))
 
     def thread_page(self, project_id: str, query: PageQuery) -> Call[Page[Thread]]:
         return Call(
             "GET", f"{self._workspace}/project/{project_id}/thread", params=query.params(), parse=parse_model(Page[Thread])
         )
 
-    def interaction_create(self, thread_id: str, dto: CreateInteractionDTO) -> Call[Interaction]:
+    def interaction_create(
+        self, thread_id: str, dto: CreateInteractionDTO, project_id: str | None = None, *, legacy: bool | None = None
+    ) -> Call[Interaction]:
+        """``POST /thread/{id}/interaction`` (legacy: ``POST /project/{projectId}/interaction``
+        with ``thread_id`` in the body, which is always sent)."""
         if dto.thread_id is None:
             dto = dto.model_copy(update={"thread_id": thread_id})
-        return Call(
-            "POST", f"{self._workspace}/thread/{thread_id}/interaction", json=body(dto), parse=parse_model(Interaction)
-        )
+        if self._legacy(project_id, legacy):
+            url = f"{self._workspace}/project/{project_id}/interaction"
+        else:
+            url = f"{self._workspace}/thread/{thread_id}/interaction"
+        return Call("POST", url, json=body(dto), parse=parse_model(Interaction))
 
-    def interaction_get(self, interaction_id: str) -> Call[Interaction]:
-        return Call("GET", f"{self._workspace}/interaction/{interaction_id}", parse=parse_model(Interaction))
+    def interaction_get(self, interaction_id: str, project_id: str | None = None, *, legacy: bool | None = None) -> Call[Interaction]:
+        return Call("GET", self._interaction_url(interaction_id, project_id, legacy), parse=parse_model(Interaction))
 
-    def interaction_delete(self, interaction_id: str) -> Call[None]:
-        return Call("DELETE", f"{self._workspace}/interaction/{interaction_id}")
+    def interaction_delete(self, interaction_id: str, project_id: str | None = None, *, legacy: bool | None = None) -> Call[None]:
+        return Call("DELETE", self._interaction_url(interaction_id, project_id, legacy))
 
-    def interaction_cancel(self, interaction_id: str) -> Call[bool]:
+    def interaction_cancel(self, interaction_id: str, project_id: str | None = None, *, legacy: bool | None = None) -> Call[bool]:
         """True if cancelled; False if it had already finished (409: final, not retried)."""
         return Call(
             "POST",
-            f"{self._workspace}/interaction/{interaction_id}/cancel",
+            self._interaction_url(interaction_id, project_id, legacy, "/cancel"),
             parse=lambda response: response.status_code != 409,
             accept_statuses=frozenset({409}),
         )
 
-    def interaction_stream(self, interaction_id: str) -> Call[None]:
+    def interaction_stream(self, interaction_id: str, project_id: str | None = None, *, legacy: bool | None = None) -> Call[None]:
         """``GET /interaction/{id}/stream``: the interaction's answer as SSE."""
-        return Call("GET", f"{self._workspace}/interaction/{interaction_id}/stream")
+        return Call("GET", self._interaction_url(interaction_id, project_id, legacy, "/stream"))
 
-    def interaction_page(self, thread_id: str, query: PageQuery) -> Call[Page[Interaction]]:
-        return Call(
-            "GET",
-            f"{self._workspace}/thread/{thread_id}/interaction",
-            params=query.params(),
-            parse=parse_model(Page[Interaction]),
-        )
+    def interaction_page(
+        self, thread_id: str, query: PageQuery, project_id: str | None = None, *, legacy: bool | None = None
+    ) -> Call[Page[Interaction]]:
+        """One page of a thread's interactions (legacy: ``GET /project/{projectId}/interaction?threadId=``)."""
+        if self._legacy(project_id, legacy):
+            url = f"{self._workspace}/project/{project_id}/interaction"
+            params = {**query.params(), "threadId": thread_id}
+        else:
+            url, params = f"{self._workspace}/thread/{thread_id}/interaction", query.params()
+        return Call("GET", url, params=params, parse=parse_model(Page[Interaction]))
 
     # -- projects --------------------------------------------------------------------
 
@@ -187,106 +278,56 @@ class Endpoints:
     def project_delete(self, project_id: str) -> Call[None]:
         return Call("DELETE", f"{self._workspace}/project/{project_id}")
 
-    # -- artifacts -------------------------------------------------------------------
-
-    def _artifact_url(self, project_id: str, artifact_id: str | None = None, suffix: str = "") -> str:
-        url = f"{self._workspace}/project/{project_id}/artifact"
-        return url + (f"/{artifact_id}" if artifact_id is not None else "") + suffix
-
-    def artifact_create(self, project_id: str, artifact: CreateArtifact | Mapping[str, Any]) -> Call[Artifact]:
-        """``POST /project/{id}/artifact`` with a JSON ``CreateArtifactDTO`` (folder, link, ...)."""
-        dto = artifact if isinstance(artifact, CreateArtifact) else CreateArtifact.model_validate(dict(artifact))
-        return Call("POST", self._artifact_url(project_id), json=dto.to_json_dict(), parse=parse_model(Artifact))
-
-    def artifact_upload(
-        self,
-        project_id: str,
-        file: FileInput,
-        *,
-        name: str | None = None,
-        file_name: str | None = None,
-        content_type: str | None = None,
-        description: str | None = None,
-        parent_id: str | None = None,
-        props: Mapping[str, Any] | None = None,
-        keep_file_after_ingestion: bool | None = None,
-    ) -> Call[Artifact]:
-        """``POST /project/{id}/artifact`` as multipart: a ``Document`` with the file in ``fileData``."""
-        content, guessed_name = read_file(file)
-        file_name = file_name or guessed_name or name
-        if not file_name:
-            raise ValueError("upload needs a file_name (or a name) when the file is given as bytes")
-        name = name or file_name
-        content_type = content_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
-        fields: dict[str, str] = {"type": "Document", "source": "User", "name": name, "props": json.dumps(dict(props or {}))}
-        if description is not None:
-            fields["description"] = description
-        if parent_id is not None:
-            fields["parent_id"] = parent_id
-        if keep_file_after_ingestion is not None:
-            fields["keep_file_after_ingestion"] = "true" if keep_file_after_ingestion else "false"
-        # A boundary derived from the content (not random): the same upload is the same
-        # request bytes, so recorded requests replay and retries resend identical bodies.
-        digest = hashlib.sha256(content + json.dumps(fields, sort_keys=True).encode() + file_name.encode()).hexdigest()
-        return Call(
-            "POST",
-            self._artifact_url(project_id),
-            data=fields,
-            files={"fileData": (file_name, content, content_type)},
-            headers={"Content-Type": f"multipart/form-data; boundary=zylon-{digest[:40]}"},
-            parse=parse_model(Artifact),
-        )
-
-    def artifact_document(
-        self, project_id: str, name: str, text: str, *, file_name: str | None = None, **options: Any
-    ) -> Call[Artifact]:
-        """A ``Document`` holding ``text``, uploaded as a UTF-8 text file (``file_name``
-        defaults to ``name`` plus ``.txt`` unless it has an extension)."""
-        file_name = file_name or text_file_name(name)
-        content_type = options.pop("content_type", None) or _text_content_type(file_name)
-        return self.artifact_upload(
-            project_id, text.encode("utf-8"), name=name, file_name=file_name, content_type=content_type, **options
-        )
-
-    def artifact_get(self, project_id: str, artifact_id: str, *, include_content: bool = False) -> Call[Artifact]:
-        params = {"include_content": "true"} if include_content else None
-        return Call("GET", self._artifact_url(project_id, artifact_id), params=params, parse=parse_model(Artifact))
-
-    def artifact_page(self, project_id: str, query: PageQuery, filters: Mapping[str, Any]) -> Call[Page[Artifact]]:
-        return Call(
-            "GET",
-            self._artifact_url(project_id),
-            params={**query.params(), **_query(filters)},
-            parse=parse_model(Page[Artifact]),
-        )
-
-    def artifact_update(
-        self, project_id: str, artifact_id: str, update: UpdateArtifact | Mapping[str, Any] | None = None, **fields: Any
-    ) -> Call[Artifact]:
-        dto = update if isinstance(update, UpdateArtifact) else UpdateArtifact.model_validate({**dict(update or {}), **fields})
-        return Call("PUT", self._artifact_url(project_id, artifact_id), json=dto.to_json_dict(), parse=parse_model(Artifact))
-
-    def artifact_delete(self, project_id: str, artifact_id: str) -> Call[Artifact]:
-        return Call("DELETE", self._artifact_url(project_id, artifact_id), parse=_artifact_or_id(artifact_id))
-
-    def artifact_parsed_content(self, project_id: str, artifact_id: str) -> Call[str]:
-        return Call("GET", self._artifact_url(project_id, artifact_id, "/parsed-content"), parse=_text)
-
-    # -- search ----------------------------------------------------------------------
+    # -- search, identity, health ----------------------------------------------------
 
     def search(self, text: str, *, types: Sequence[str] | str | None = None, limit: int | None = None) -> Call[list[SearchResult]]:
         """``GET /search``: projects, artifacts, artifact content, threads and
-        interactions matching ``text``, best first."""
-        if isinstance(types, str):
-            types = [types]
-        params: dict[str, Any] = {"q": text}
-        if types:
-            params["type"] = ",".join(types)
+        interactions matching ``text``, best first (a bare list).
+
+        ``text`` must hold 3 to 80 characters (after trimming); ``types`` any of
+        :data:`SEARCH_TYPES` (sent as ``types``, and as ``type`` for servers following
+        the published OpenAPI; results of other types are dropped here too); ``limit``
+        an integer >= 2 (the server's default is 30). ``ValueError`` before sending."""
+        query = text.strip() if isinstance(text, str) else text
+        if not isinstance(query, str) or not SEARCH_QUERY_MIN <= len(query) <= SEARCH_QUERY_MAX:
+            length = len(query) if isinstance(query, str) else type(query).__name__
+            raise ValueError(
+                f"the Workspace search takes a query of {SEARCH_QUERY_MIN} to {SEARCH_QUERY_MAX} characters, "
+                f"got {length}: for a longer question pass its keywords"
+            )
+        kinds = [types] if isinstance(types, str) else list(types or ())
+        unknown = [k for k in kinds if k not in SEARCH_TYPES]
+        if unknown:
+            raise ValueError(f"unknown search type(s) {', '.join(map(repr, unknown))}; expected any of: {', '.join(SEARCH_TYPES)}")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, numbers.Integral) or limit < 2):
+            raise ValueError(f"limit must be an integer >= 2 (the server refuses limit <= 1), got {limit!r}")
+        params: dict[str, Any] = {"q": query}
+        if kinds:
+            params["types"] = params["type"] = ",".join(kinds)
         if limit is not None:
-            params["limit"] = limit
-        return Call("GET", self._workspace + "/search", params=params, parse=lambda r: _SEARCH_RESULTS.validate_python(r.json()))
+            params["limit"] = int(limit)
+        wanted = frozenset(kinds)
+        return Call("GET", self._workspace + "/search", params=params, parse=lambda r: read_search_results(r, wanted))
+
+    def me(self) -> Call[User]:
+        """``GET /api/v1/app/me``: who the token belongs to."""
+        return Call("GET", self._workspace + "/me", parse=parse_model(User))
+
+    def health(self) -> Call[Health]:
+        """``GET /api/health`` (sent without the token; a 503 raises)."""
+        return Call("GET", self.settings.root_url(HEALTH_PATH), parse=parse_model(Health), auth=False)
 
     # -- ZylonGPT --------------------------------------------------------------------
+
+    def messages_validate(self, request: ChatRequest | Mapping[str, Any]) -> Call[ChatValidationResult]:
+        """``POST /api/gpt/v1/messages/validate`` (``model`` from the settings unless the
+        request names one): ``{"valid": true}``; a 400 ``{"valid": false, "errors"}`` or
+        error envelope is an invalid result, not an exception; other errors raise."""
+        payload = body(request)
+        payload.setdefault("model", self.settings.model)
+        return Call(
+            "POST", self._gpt + "/messages/validate", json=payload, parse=read_validation, accept_statuses=frozenset({400})
+        )
 
     def embeddings(self, input: str | list[str]) -> Call[EmbeddingsResponse]:
         """``POST /api/gpt/v1/embeddings``."""
@@ -314,46 +355,3 @@ class Endpoints:
             }
         )
         return Call("POST", self._gpt + "/primitives/search", json=body(query), parse=parse_model(ChunkSearchResponse))
-
-
-def text_file_name(name: str) -> str:
-    """``name`` as a text file's name: kept if it has an extension, else ``name.txt``."""
-    base = os.path.basename(name.strip()) or "document"
-    return base if os.path.splitext(base)[1] else f"{base}.txt"
-
-
-def _text_content_type(file_name: str) -> str:
-    guessed = mimetypes.guess_type(file_name)[0]
-    return guessed if guessed and guessed.startswith("text/") else "text/plain"
-
-
-def read_file(file: FileInput) -> tuple[bytes, str | None]:
-    """The bytes of a path, bytes or open binary file, and its file name when known."""
-    if isinstance(file, (bytes, bytearray)):
-        return bytes(file), None
-    if isinstance(file, (str, os.PathLike)):
-        with open(file, "rb") as handle:
-            return handle.read(), os.path.basename(os.fspath(file))
-    content: Any = file.read()
-    if isinstance(content, str):
-        content = content.encode("utf-8")
-    name = getattr(file, "name", None)
-    return content, os.path.basename(name) if isinstance(name, str) else None
-
-
-def _text(response: httpx.Response) -> str:
-    # Documented as text/plain; accept a JSON-encoded string too.
-    if "json" in response.headers.get("content-type", ""):
-        value = response.json()
-        return value if isinstance(value, str) else json.dumps(value)
-    return response.text
-
-
-def _artifact_or_id(artifact_id: str) -> Callable[[httpx.Response], Artifact]:
-    def parse(response: httpx.Response) -> Artifact:
-        data = response.json() if response.content else None
-        if isinstance(data, dict) and data.get("id"):
-            return Artifact.model_validate(data)
-        return Artifact(id=artifact_id, state="Deleted")
-
-    return parse

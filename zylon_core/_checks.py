@@ -13,7 +13,7 @@ import json
 import math
 import numbers
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .errors import ConfigurationError
 
@@ -87,9 +87,11 @@ def json_object(value: Any, where: str) -> dict[str, Any]:
     return dict(value)
 
 
-# name: (lowest allowed, highest allowed, must be an integer)
+# name: (lowest allowed, highest allowed, must be an integer). ZylonGPT refuses
+# temperature and top_p above 1 (``less_than_equal``, captures err_temperature_1_5 and
+# err_top_p_2); the Workspace passes ``pgpt`` on to it, so the same bounds hold there.
 SAMPLING_RANGES: dict[str, tuple[float, float, bool]] = {
-    "temperature": (0.0, math.inf, False),
+    "temperature": (0.0, 1.0, False),
     "top_p": (0.0, 1.0, False),
     "min_p": (0.0, 1.0, False),
     "top_k": (1, math.inf, True),
@@ -98,7 +100,7 @@ SAMPLING_RANGES: dict[str, tuple[float, float, bool]] = {
 
 
 def check_sampling(values: Mapping[str, Any]) -> None:
-    """Sampling parameters in range: ``temperature >= 0``, ``top_p`` and ``min_p`` in
+    """Sampling parameters in range: ``temperature``, ``top_p`` and ``min_p`` in
     ``[0, 1]``, ``top_k >= 1`` and ``max_tokens >= 1`` (integers). None means unset."""
     for name, (low, high, integer) in SAMPLING_RANGES.items():
         value = values.get(name)
@@ -129,3 +131,53 @@ def check_path_id(name: str, value: Any) -> str:
             "(ids hold no '/', '?', '#', '%', '\\', spaces or control characters)"
         )
     return value
+
+
+# Ids of tool calls, as the README states the server's rule (no capture shows a refusal:
+# unverified, but every id the server itself makes, ``tool_<hex>``, matches).
+TOOL_ID = re.compile(r"^[a-zA-Z0-9_-]+$")
+
+
+def _blocks(message: Any) -> list[Any]:
+    content = getattr(message, "content", None)
+    return content if isinstance(content, list) else []
+
+
+def _field(block: Any, name: str) -> Any:
+    return block.get(name) if isinstance(block, Mapping) else getattr(block, name, None)
+
+
+def check_tool_blocks(messages: Sequence[Any], *, history_on_server: bool = False) -> None:
+    """The tool blocks of outgoing messages: every ``tool_use`` id and ``tool_result``
+    ``tool_use_id`` matches ``^[a-zA-Z0-9_-]+$``, and every ``tool_result`` answers a
+    ``tool_use`` of an earlier message. With ``history_on_server`` (a thread turn) and
+    no assistant message among ``messages``, the calls are in the server's history and
+    only the ids are checked. ``ValueError`` naming the id."""
+    called: set[str] = set()
+    check_pairs = not history_on_server or any(getattr(m, "role", None) == "assistant" for m in messages)
+    for message in messages:
+        answered: list[str] = []
+        for block in _blocks(message):
+            kind = _field(block, "type")
+            if kind == "tool_use":
+                tool_id = _field(block, "id")
+                _check_tool_id(tool_id, "tool_use id")
+                called.add(tool_id)
+            elif kind == "tool_result":
+                tool_id = _field(block, "tool_use_id")
+                _check_tool_id(tool_id, "tool_result tool_use_id")
+                answered.append(tool_id)
+        for tool_id in answered:
+            if check_pairs and tool_id not in called:
+                raise ValueError(
+                    f"tool_result for {tool_id!r} answers no earlier tool_use: every tool result must follow "
+                    "the assistant message that called the tool with that id"
+                )
+
+
+def _check_tool_id(value: Any, where: str) -> None:
+    if not isinstance(value, str) or not TOOL_ID.match(value):
+        raise ValueError(
+            f"{where} {value!r} is not a valid Zylon tool id: ids hold only letters, digits, '_' and '-' "
+            "(^[a-zA-Z0-9_-]+$)"
+        )

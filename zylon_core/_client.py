@@ -14,12 +14,11 @@ import httpx
 from ._api import Endpoints
 from ._plans import Outcome, Plan, adrive, arun, drive, run
 from ._resources import (
-    Artifacts,
-    AsyncArtifacts,
     AsyncChat,
     AsyncChunkSearch,
     AsyncEmbeddings,
     AsyncInteractions,
+    AsyncMessages,
     AsyncProjects,
     AsyncThreads,
     AsyncWorkspaceSearch,
@@ -27,12 +26,15 @@ from ._resources import (
     ChunkSearch,
     Embeddings,
     Interactions,
+    Messages,
     Projects,
     Threads,
     WorkspaceSearch,
 )
+from ._resources_artifacts import Artifacts, AsyncArtifacts
 from ._settings import ZylonSettings
 from ._streaming import StreamDelta
+from ._system import Health, User
 from ._transport import AsyncTransport, SyncTransport
 from ._turns import Route, TurnResult, turn_plan
 from .models import ChatRequest
@@ -55,10 +57,11 @@ class ZylonClient(BaseClient):
     """A Zylon instance, synchronously.
 
     Resources: ``chat``, ``threads``, ``interactions``, ``projects``, ``artifacts``,
-    ``search`` (Workspace API) and ``embeddings``, ``chunks`` (ZylonGPT). A turn routed
-    the way the adapters route it: :meth:`run_turn` / :meth:`stream_turn`. Settings come
-    from ``settings`` or keyword overrides of :meth:`ZylonSettings.resolve` (with the
-    ``ZYLON_*`` environment fallbacks); ``http_client`` is used instead of our own.
+    ``search`` (Workspace API) and ``messages``, ``embeddings``, ``chunks`` (ZylonGPT);
+    :meth:`me` (who the token is) and :meth:`health`. A turn routed the way the adapters
+    route it: :meth:`run_turn` / :meth:`stream_turn`. Settings come from ``settings`` or
+    keyword overrides of :meth:`ZylonSettings.resolve` (with the ``ZYLON_*`` environment
+    fallbacks); ``http_client`` is used instead of our own.
     """
 
     def __init__(
@@ -72,8 +75,17 @@ class ZylonClient(BaseClient):
         self.projects = Projects(self.api, transport)
         self.artifacts = Artifacts(self.api, transport)
         self.search = WorkspaceSearch(self.api, transport)
+        self.messages = Messages(self.api, transport)
         self.embeddings = Embeddings(self.api, transport)
         self.chunks = ChunkSearch(self.api, transport)
+
+    def me(self) -> User:
+        """Who the token belongs to (``GET /api/v1/app/me``)."""
+        return self._transport.execute(self.api.me())
+
+    def health(self) -> Health:
+        """``GET /api/health`` (no token sent); a 503 raises ``InternalServerError``."""
+        return self._transport.execute(self.api.health())
 
     def run(self, plan: Plan[T]) -> T:
         """Run a multi-step operation (a plan) to its end; its value."""
@@ -115,8 +127,15 @@ class AsyncZylonClient(BaseClient):
         self.projects = AsyncProjects(self.api, transport)
         self.artifacts = AsyncArtifacts(self.api, transport)
         self.search = AsyncWorkspaceSearch(self.api, transport)
+        self.messages = AsyncMessages(self.api, transport)
         self.embeddings = AsyncEmbeddings(self.api, transport)
         self.chunks = AsyncChunkSearch(self.api, transport)
+
+    async def me(self) -> User:
+        return await self._transport.execute(self.api.me())
+
+    async def health(self) -> Health:
+        return await self._transport.execute(self.api.health())
 
     async def run(self, plan: Plan[T]) -> T:
         return await arun(self._transport, plan)

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Mapping, Optional
 from pydantic import AliasChoices, BaseModel, Field, PrivateAttr, SecretStr, ValidationError
 
 from ._client import AsyncZylonClient, ZylonClient
-from ._settings import DEFAULT_MAX_RETRIES, ZylonSettings
+from ._settings import DEFAULT_MAX_RETRIES, ZylonSettings, one_token
 from .errors import ConfigurationError
 
 CONNECTION_FIELDS = ("base_url", "api_token", "org", "timeout", "max_retries", "verify")
@@ -38,8 +38,7 @@ def connection_settings(config: Mapping[str, Any]) -> ZylonSettings:
     """Settings from a class's keyword arguments (``api_key`` is ``api_token``), for
     classmethods that talk to Zylon before their object exists."""
     values = {name: config.get(name) for name in (*CONNECTION_FIELDS, "model")}
-    if values["api_token"] is None:
-        values["api_token"] = config.get("api_key")
+    values["api_token"] = one_token(config.get("api_token"), config.get("api_key"))
     return Connection(values).settings
 
 
@@ -128,6 +127,8 @@ class ConnectionFields(BaseModel):
     _connection: Optional[Connection] = PrivateAttr(default=None)
 
     def __init__(self, **data: Any) -> None:
+        if "api_token" in data and "api_key" in data:  # one setting under two names
+            data["api_token"] = one_token(data["api_token"], data.pop("api_key"))
         try:
             super().__init__(**data)
         except ValidationError as exc:

@@ -30,15 +30,17 @@ Every operation that talks to the server is a plan (:mod:`._plans`), run by a cl
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Callable, Generic, Iterable, Literal, Sequence, TypeVar
 
-from ._api import DEFAULT_PAGE_SIZE, Endpoints
-from ._operations import paged
+from ._api import DEFAULT_PAGE_SIZE, Endpoints, PageQuery
+from ._operations import on_thread_route, paged
 from ._plans import Plan
 from .errors import NotFoundError, ThreadRewriteError, UnsavedMessagesError
-from .models import Interaction, MessageInput, MessageOutput, Thread
+from .models import Interaction, MessageInput, MessageOutput, Page, Thread
 from .models.chat import ThreadVisibility
 
 T = TypeVar("T")
@@ -217,8 +219,8 @@ def thread_create(api: Endpoints, project_id: str, name: str | None = None, visi
     return thread
 
 
-def thread_delete(api: Endpoints, thread_id: str) -> Plan[None]:
-    yield api.thread_delete(thread_id)
+def thread_delete(api: Endpoints, thread_id: str, project_id: str | None = None) -> Plan[None]:
+    yield from on_thread_route(api, project_id, lambda legacy: api.thread_delete(thread_id, project_id, legacy=legacy))
 
 
 def project_threads(api: Endpoints, project_id: str, page_size: int = HISTORY_PAGE_SIZE) -> Plan[list[Thread]]:
@@ -226,33 +228,78 @@ def project_threads(api: Endpoints, project_id: str, page_size: int = HISTORY_PA
     return (yield from paged(lambda q: api.thread_page(project_id, q), page_size=page_size))
 
 
-def thread_turns(api: Endpoints, thread_id: str, page_size: int = HISTORY_PAGE_SIZE) -> Plan[list[StoredTurn]]:
-    """Every turn of a thread, across pages, in the server's (chronological) order."""
-    interactions = yield from paged(lambda q: api.interaction_page(thread_id, q), page_size=page_size)
-    return stored_turns(interactions)
+def thread_turns(
+    api: Endpoints, thread_id: str, page_size: int = HISTORY_PAGE_SIZE, *, project_id: str | None = None
+) -> Plan[list[StoredTurn]]:
+    """Every turn of a thread, across pages, oldest first: asked with ``page_order=ASC``
+    and sorted by ``created_at`` as well (a server that ignores the order still gives
+    a conversation in order). ``project_id`` reaches threads of servers before Zylon
+    1.50 (see :func:`._operations.on_thread_route`)."""
+
+    def page(query: PageQuery) -> Plan[Page[Interaction]]:
+        return on_thread_route(api, project_id, lambda legacy: api.interaction_page(thread_id, query, project_id, legacy=legacy))
+
+    interactions = yield from paged(page, page_size=page_size, order="ASC")
+    return stored_turns(chronological(interactions))
 
 
-def latest_answer(api: Endpoints, thread_id: str, page_size: int = HISTORY_PAGE_SIZE) -> Plan[str | None]:
+def chronological(interactions: Sequence[Interaction]) -> list[Interaction]:
+    """``interactions`` sorted by ``created_at`` (ISO-8601 strings, or epoch numbers on
+    older servers); the order given is kept when any of them has no readable time."""
+    times = [_instant(getattr(i, "created_at", None)) for i in interactions]
+    known = [t for t in times if t is not None]
+    if len(known) != len(times):
+        return list(interactions)
+    return [interactions[n] for n in sorted(range(len(known)), key=known.__getitem__)]
+
+
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def _instant(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value) / 1000.0 if value > 1e11 else float(value)  # milliseconds, or seconds
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def latest_answer(
+    api: Endpoints, thread_id: str, page_size: int = HISTORY_PAGE_SIZE, *, project_id: str | None = None
+) -> Plan[str | None]:
     """The text of the thread's latest stored answer (None if there is none)."""
-    turns = yield from thread_turns(api, thread_id, page_size)
+    turns = yield from thread_turns(api, thread_id, page_size, project_id=project_id)
     for turn in reversed(turns):
         if turn.answer is not None:
             return turn.answer_text
     return None
 
 
-def delete_turns(api: Endpoints, turns: Sequence[StoredTurn]) -> Plan[None]:
+def delete_turns(api: Endpoints, turns: Sequence[StoredTurn], *, project_id: str | None = None) -> Plan[None]:
     """Delete interactions; one already gone (404) is not an error."""
     for turn in turns:
+        project = project_id or turn.interaction.project_id
         try:
-            yield api.interaction_delete(turn.interaction_id)
+            yield api.interaction_delete(turn.interaction_id, project)
         except NotFoundError:
             pass
 
 
-def clear_thread(api: Endpoints, thread_id: str, page_size: int = HISTORY_PAGE_SIZE) -> Plan[list[StoredTurn]]:
+def clear_thread(
+    api: Endpoints, thread_id: str, page_size: int = HISTORY_PAGE_SIZE, *, project_id: str | None = None
+) -> Plan[list[StoredTurn]]:
     """Delete every interaction of the thread (listed first, then deleted); the thread
     stays. Returns what was deleted."""
-    turns = yield from thread_turns(api, thread_id, page_size)
-    yield from delete_turns(api, turns)
+    turns = yield from thread_turns(api, thread_id, page_size, project_id=project_id)
+    yield from delete_turns(api, turns, project_id=project_id)
     return turns

@@ -1,5 +1,6 @@
-"""Multi-request operations as plans (see :mod:`._plans`): paging, embedding batches,
-adding documents and waiting for their ingestion, and reading a project's documents.
+"""Multi-request operations as plans (see :mod:`._plans`): paging, thread routes on the
+server's path layout, embedding batches, adding documents and waiting for their
+ingestion, downloading an artifact, and reading a project's documents.
 
 Each is written once; the sync and async clients run them with their one driver.
 """
@@ -8,12 +9,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Literal, Sequence, TypeVar, Union
+
+import httpx
 
 from ._api import DEFAULT_PAGE_SIZE, Endpoints, FileInput, PageQuery
 from ._plans import Emit, Pause, Plan, each
 from ._transport import Call
-from .errors import APIError, IngestionError, IngestionTimeoutError
+from .errors import APIError, IngestionError, IngestionTimeoutError, NotFoundError
 from .models import Artifact, EmbeddingsResponse, Page
 
 T = TypeVar("T")
@@ -25,18 +28,41 @@ MAX_POLL_INTERVAL = 10.0
 
 # -- paging ------------------------------------------------------------------------------
 
+PageStep = Union[Call[Page[T]], Plan[Page[T]]]
 
-def paged(page_call: Callable[[PageQuery], Call[Page[T]]], *, page_size: int, emit: bool = False) -> Plan[list[T]]:
+
+def paged(
+    page_call: Callable[[PageQuery], PageStep[T]],
+    *,
+    page_size: int,
+    emit: bool = False,
+    order: Literal["ASC", "DESC"] | None = None,
+) -> Plan[list[T]]:
     """Every item of every page: emitted one by one (``emit=True``, for lazy iteration),
-    else returned as one list. Walks ``page=1, 2, ...`` while the envelope says
-    ``has_next_page``; stops on an empty page, so a server that always says "more"
-    cannot loop forever."""
+    else returned as one list. ``page_call`` gives the call (or a plan) for a page.
+
+    Walks ``page=1, 2, ...`` while the envelope says ``has_next_page``; when a page
+    carries a ``next_cursor`` the next one is asked ``after`` it instead. Stops on an
+    empty page; a cursor that comes back, or a page identical to an earlier one (a
+    server ignoring ``page``), is an ``APIError``: never a loop. ``order`` is sent as
+    ``page_order``."""
     if page_size < 1:
         raise ValueError(f"page_size must be >= 1, got {page_size}")
     items: list[T] = []
-    query = PageQuery(page=1, page_size=page_size)
+    query = PageQuery(page=1, page_size=page_size, order=order)
+    cursors: set[str] = set()
+    seen: set[tuple[Any, ...]] = set()
     while True:
-        page = yield page_call(query)
+        step = page_call(query)
+        label = httpx.URL(step.url).path if isinstance(step, Call) else "the list"
+        page: Page[T] = (yield step) if isinstance(step, Call) else (yield from step)
+        signature = tuple(getattr(item, "id", None) or repr(item) for item in page.data)
+        if page.data and signature in seen:
+            raise APIError(
+                f"GET {label}: page {query.page} repeats an earlier page ({query.params()}); "
+                "the server does not seem to page this list: stopped instead of looping"
+            )
+        seen.add(signature)
         if emit:
             for item in page.data:
                 yield Emit(item)
@@ -44,7 +70,68 @@ def paged(page_call: Callable[[PageQuery], Call[Page[T]]], *, page_size: int, em
             items.extend(page.data)
         if not page.has_next_page or not page.data:
             return items
-        query = PageQuery(page=query.page + 1, page_size=page_size)
+        cursor = page.next_cursor
+        if cursor:
+            if cursor in cursors:
+                raise APIError(f"GET {label}: the server sent the cursor {cursor!r} again; stopped instead of looping")
+            cursors.add(cursor)
+            query = PageQuery(page=query.page + 1, page_size=page_size, after=cursor, order=order)
+        elif query.after is not None:
+            raise APIError(f"GET {label}: the server says there are more items but gives no next_cursor to reach them")
+        else:
+            query = PageQuery(page=query.page + 1, page_size=page_size, order=order)
+
+
+# -- thread routes -----------------------------------------------------------------------
+
+
+def on_thread_route(api: Endpoints, project_id: str | None, build: Callable[[bool], Call[T]]) -> Plan[T]:
+    """Send a thread or interaction call (``build(legacy)``) on this client's path layout.
+
+    With ``paths="auto"`` and the layout not known yet, a 404 on the current layout
+    while ``project_id`` is known is sent once more on the legacy layout (servers
+    before Zylon 1.50): the first request was not carried out, so this is safe. The
+    layout that answered is remembered by ``api`` (one client, one server). A 404 on
+    both is the first ``NotFoundError`` (the thread or interaction does not exist)."""
+    legacy = api.legacy_layout(project_id)
+    try:
+        value = yield build(legacy)
+    except NotFoundError as error:
+        if legacy or not api.may_detect:
+            raise
+        if not project_id:
+            raise _legacy_hint(error) from None
+        try:
+            value = yield build(True)
+        except NotFoundError:
+            raise error from None
+        api.remember_layout("legacy")
+        return value
+    if not legacy:
+        api.remember_layout("current")
+    return value
+
+
+def _legacy_hint(error: NotFoundError) -> NotFoundError:
+    message = (
+        f"{error.message} (if this server is older than Zylon 1.50, its threads live under "
+        "/project/{projectId}/...: pass project_id=... to reach them)"
+    )
+    error.message = message
+    error.args = (message, *error.args[1:])
+    return error
+
+
+# -- artifacts ---------------------------------------------------------------------------
+
+
+def download(api: Endpoints, project_id: str, artifact_id: str) -> Plan[bytes]:
+    """An artifact's raw content: the answer of ``GET .../download`` itself, or the
+    content of the short-lived URL it answered (fetched without our token)."""
+    answer = yield api.artifact_download(project_id, artifact_id)
+    if answer.url is None:
+        return answer.content or b""
+    return (yield api.presigned_get(answer.url))
 
 
 # -- embeddings --------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
-from ._checks import check_sampling
+from ._checks import check_sampling, check_tool_blocks
 from ._tools import builtin_tool_names, client_tool_names
 from ._turns import ROUTE_FIELDS, Route
 from .models import ChatRequest, Citations, MessageInput, ResponseFormat, System, Thinking, Tool, ToolChoice
@@ -93,8 +93,9 @@ def build_turn(
     :data:`PASSTHROUGH_FIELDS`); ``per_call``: the call's, which win. ``tools``,
     ``tool_choice`` and ``response_format`` are already in wire form; ``extra`` holds
     configured pass-through request fields. Raises ``ValueError`` (no message to send,
-    out-of-range sampling, a bad stop) or ``ConfigurationError`` (routing) before any
-    request.
+    out-of-range sampling (``temperature`` and ``top_p`` within 0..1), a bad stop, a
+    tool id outside ``^[a-zA-Z0-9_-]+$``, a ``tool_result`` answering no earlier
+    ``tool_use``) or ``ConfigurationError`` (routing) before any request.
     """
     if not messages:
         raise ValueError("no user message to send: pass at least one user message (system messages alone are not a turn)")
@@ -132,8 +133,10 @@ def build_turn(
     if response_format:
         fields["response_format"] = ResponseFormat.model_validate(dict(response_format))
 
+    route = Route.for_call(configured, per_call)
+    check_tool_blocks(messages, history_on_server=route.thread_id is not None)
     return Turn(
-        route=Route.for_call(configured, per_call),
+        route=route,
         request=ChatRequest(**fields),
         stop=stop_sequences(pick("stop")),
         client_tools=client_tool_names(tools),

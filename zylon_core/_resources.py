@@ -1,4 +1,5 @@
-"""The clients' resources, in sync and async pairs (as Anthropic's SDK lays them out).
+"""The clients' resources, in sync and async pairs (as Anthropic's SDK lays them out);
+the artifacts' are in :mod:`._resources_artifacts`.
 
 Each method builds its call with :class:`~._api.Endpoints` (or a plan of
 :mod:`._operations`) and sends it; nothing else. Sync methods return the value; the
@@ -8,19 +9,17 @@ async twins are coroutines and async iterators, and say so in their signatures.
 from __future__ import annotations
 
 import builtins
-from typing import Any, AsyncIterator, Iterator, Mapping, Sequence, TypeVar, overload
+from typing import Any, AsyncIterator, Callable, Iterator, Literal, Mapping, Sequence, TypeVar
 
 from . import _operations as ops
-from ._api import DEFAULT_PAGE_SIZE, Endpoints, FileInput, PageQuery
-from ._operations import IngestWait
+from ._api import DEFAULT_PAGE_SIZE, Endpoints, PageQuery
 from ._plans import Plan, adrive, arun, drive, run
+from ._readers import ProjectChatAnswer
 from ._transport import AsyncTransport, Call, SyncTransport
 from .models import (
-    Artifact,
     ChatRequest,
     ChatValidationResult,
     ChunkSearchResponse,
-    CreateArtifact,
     CreateInteractionDTO,
     EmbeddingsResponse,
     Interaction,
@@ -29,7 +28,6 @@ from .models import (
     ProjectChatDTO,
     SearchResult,
     Thread,
-    UpdateArtifact,
 )
 from .models.chat import ThreadVisibility
 
@@ -79,10 +77,15 @@ class Chat(SyncResource):
         """Events of a streamed one-shot chat (``stream: true`` is set for you)."""
         return self._transport.stream(self._api.chat(request.model_copy(update={"stream": True})))
 
-    def create_in_project(self, project_id: str, dto: ProjectChatDTO) -> MessageOutput:
+    def create_in_project(self, project_id: str, dto: ProjectChatDTO) -> ProjectChatAnswer:
+        """``POST /project/{id}/chat`` as the server answered it: a ``MessageOutput``, an
+        ``Interaction`` (the documented shape) or a stream's events. ``run_turn`` with
+        ``Route.create(project_id=...)`` follows an interaction to its answer."""
         return self._send(self._api.project_chat(project_id, dto))
 
     def validate(self, request: ChatRequest) -> ChatValidationResult:
+        """``POST /chat/validate``: ``valid`` and the server's ``errors`` (a 400 is an
+        invalid result, not an exception; auth, transport and 5xx errors raise)."""
         return self._send(self._api.chat_validate(request))
 
 
@@ -95,14 +98,31 @@ class AsyncChat(AsyncResource):
     def stream(self, request: ChatRequest) -> AsyncIterator[dict[str, Any]]:
         return self._transport.stream(self._api.chat(request.model_copy(update={"stream": True})))
 
-    async def create_in_project(self, project_id: str, dto: ProjectChatDTO) -> MessageOutput:
+    async def create_in_project(self, project_id: str, dto: ProjectChatDTO) -> ProjectChatAnswer:
         return await self._send(self._api.project_chat(project_id, dto))
 
     async def validate(self, request: ChatRequest) -> ChatValidationResult:
         return await self._send(self._api.chat_validate(request))
 
 
+class Messages(SyncResource):
+    """ZylonGPT ``/api/gpt/v1/messages`` (a Gateway token)."""
+
+    def validate(self, request: ChatRequest | Mapping[str, Any]) -> ChatValidationResult:
+        """``POST /api/gpt/v1/messages/validate``: ``valid`` and the server's ``errors``
+        (a 400 is an invalid result, not an exception)."""
+        return self._send(self._api.messages_validate(request))
+
+
+class AsyncMessages(AsyncResource):
+    async def validate(self, request: ChatRequest | Mapping[str, Any]) -> ChatValidationResult:
+        return await self._send(self._api.messages_validate(request))
+
+
 # -- threads -------------------------------------------------------------------------------
+#
+# Every thread and interaction method takes the thread's ``project_id`` (optional): the
+# path layout of servers before Zylon 1.50 needs it (see ``ZylonSettings.paths``).
 
 
 class Threads(SyncResource):
@@ -111,17 +131,25 @@ class Threads(SyncResource):
     def create(self, project_id: str, name: str, visibility: ThreadVisibility = "Private") -> Thread:
         return self._send(self._api.thread_create(project_id, name, visibility))
 
-    def get(self, thread_id: str) -> Thread:
-        return self._send(self._api.thread_get(thread_id))
+    def get(self, thread_id: str, *, project_id: str | None = None) -> Thread:
+        return self._run(ops.on_thread_route(self._api, project_id, lambda old: self._api.thread_get(thread_id, project_id, legacy=old)))
 
-    def update(self, thread_id: str, *, name: str | None = None, visibility: ThreadVisibility | None = None) -> Thread:
-        return self._send(self._api.thread_update(thread_id, name=name, visibility=visibility))
+    def update(
+        self, thread_id: str, *, name: str | None = None, visibility: ThreadVisibility | None = None, project_id: str | None = None
+    ) -> Thread:
+        return self._run(
+            ops.on_thread_route(
+                self._api,
+                project_id,
+                lambda old: self._api.thread_update(thread_id, name=name, visibility=visibility, project_id=project_id, legacy=old),
+            )
+        )
 
-    def delete(self, thread_id: str) -> None:
-        return self._send(self._api.thread_delete(thread_id))
+    def delete(self, thread_id: str, *, project_id: str | None = None) -> None:
+        return self._run(ops.on_thread_route(self._api, project_id, lambda old: self._api.thread_delete(thread_id, project_id, legacy=old)))
 
-    def list(self, project_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[Thread]:
-        return self._send(self._api.thread_page(project_id, PageQuery(page, page_size)))
+    def list(self, project_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE, after: str | None = None) -> Page[Thread]:
+        return self._send(self._api.thread_page(project_id, PageQuery(page, page_size, after)))
 
     def iter_all(self, project_id: str, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Thread]:
         """Every thread of the project, page after page."""
@@ -134,73 +162,126 @@ class AsyncThreads(AsyncResource):
     async def create(self, project_id: str, name: str, visibility: ThreadVisibility = "Private") -> Thread:
         return await self._send(self._api.thread_create(project_id, name, visibility))
 
-    async def get(self, thread_id: str) -> Thread:
-        return await self._send(self._api.thread_get(thread_id))
+    async def get(self, thread_id: str, *, project_id: str | None = None) -> Thread:
+        return await self._run(
+            ops.on_thread_route(self._api, project_id, lambda old: self._api.thread_get(thread_id, project_id, legacy=old))
+        )
 
-    async def update(self, thread_id: str, *, name: str | None = None, visibility: ThreadVisibility | None = None) -> Thread:
-        return await self._send(self._api.thread_update(thread_id, name=name, visibility=visibility))
+    async def update(
+        self, thread_id: str, *, name: str | None = None, visibility: ThreadVisibility | None = None, project_id: str | None = None
+    ) -> Thread:
+        return await self._run(
+            ops.on_thread_route(
+                self._api,
+                project_id,
+                lambda old: self._api.thread_update(thread_id, name=name, visibility=visibility, project_id=project_id, legacy=old),
+            )
+        )
 
-    async def delete(self, thread_id: str) -> None:
-        return await self._send(self._api.thread_delete(thread_id))
+    async def delete(self, thread_id: str, *, project_id: str | None = None) -> None:
+        return await self._run(
+            ops.on_thread_route(self._api, project_id, lambda old: self._api.thread_delete(thread_id, project_id, legacy=old))
+        )
 
-    async def list(self, project_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[Thread]:
-        return await self._send(self._api.thread_page(project_id, PageQuery(page, page_size)))
+    async def list(
+        self, project_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Page[Thread]:
+        return await self._send(self._api.thread_page(project_id, PageQuery(page, page_size, after)))
 
     def iter_all(self, project_id: str, *, page_size: int = DEFAULT_PAGE_SIZE) -> AsyncIterator[Thread]:
         return self._iterate(ops.paged(lambda q: self._api.thread_page(project_id, q), page_size=page_size, emit=True))
 
 
+def _interaction_pages(api: Endpoints, thread_id: str, project_id: str | None) -> Callable[[PageQuery], Plan[Page[Interaction]]]:
+    return lambda q: ops.on_thread_route(api, project_id, lambda old: api.interaction_page(thread_id, q, project_id, legacy=old))
+
+
 class Interactions(SyncResource):
     """The turns of a thread."""
 
-    def create(self, thread_id: str, dto: CreateInteractionDTO) -> Interaction:
-        return self._send(self._api.interaction_create(thread_id, dto))
+    def create(self, thread_id: str, dto: CreateInteractionDTO, *, project_id: str | None = None) -> Interaction:
+        """Start a turn (sent once: on a pre-1.50 server, see ``ZylonSettings.paths``)."""
+        return self._run(
+            ops.on_thread_route(self._api, project_id, lambda old: self._api.interaction_create(thread_id, dto, project_id, legacy=old))
+        )
 
-    def get(self, interaction_id: str) -> Interaction:
-        return self._send(self._api.interaction_get(interaction_id))
+    def get(self, interaction_id: str, *, project_id: str | None = None) -> Interaction:
+        return self._run(
+            ops.on_thread_route(self._api, project_id, lambda old: self._api.interaction_get(interaction_id, project_id, legacy=old))
+        )
 
-    def delete(self, interaction_id: str) -> None:
-        return self._send(self._api.interaction_delete(interaction_id))
+    def delete(self, interaction_id: str, *, project_id: str | None = None) -> None:
+        return self._run(
+            ops.on_thread_route(self._api, project_id, lambda old: self._api.interaction_delete(interaction_id, project_id, legacy=old))
+        )
 
-    def cancel(self, interaction_id: str) -> bool:
+    def cancel(self, interaction_id: str, *, project_id: str | None = None) -> bool:
         """Cancel a running interaction; False if it had already finished (409)."""
-        return self._send(self._api.interaction_cancel(interaction_id))
+        return self._send(self._api.interaction_cancel(interaction_id, project_id))
 
-    def stream(self, interaction_id: str) -> Iterator[dict[str, Any]]:
+    def stream(self, interaction_id: str, *, project_id: str | None = None) -> Iterator[dict[str, Any]]:
         """The interaction's answer as decoded SSE events."""
-        return self._transport.stream(self._api.interaction_stream(interaction_id))
+        return self._transport.stream(self._api.interaction_stream(interaction_id, project_id))
 
-    def list(self, thread_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[Interaction]:
-        return self._send(self._api.interaction_page(thread_id, PageQuery(page, page_size)))
+    def list(
+        self,
+        thread_id: str,
+        *,
+        page: int = 1,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        order: Literal["ASC", "DESC"] | None = "ASC",
+        project_id: str | None = None,
+    ) -> Page[Interaction]:
+        """One page of the thread's interactions, oldest first (``order``: ``page_order``);
+        ``after``: the ``next_cursor`` of the page before."""
+        return self._run(_interaction_pages(self._api, thread_id, project_id)(PageQuery(page, page_size, after, order)))
 
-    def iter_all(self, thread_id: str, *, page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Interaction]:
+    def iter_all(self, thread_id: str, *, page_size: int = DEFAULT_PAGE_SIZE, project_id: str | None = None) -> Iterator[Interaction]:
         """Every interaction of the thread, oldest first, page after page."""
-        return self._iterate(ops.paged(lambda q: self._api.interaction_page(thread_id, q), page_size=page_size, emit=True))
+        return self._iterate(ops.paged(_interaction_pages(self._api, thread_id, project_id), page_size=page_size, emit=True, order="ASC"))
 
 
 class AsyncInteractions(AsyncResource):
     """Async :class:`Interactions`."""
 
-    async def create(self, thread_id: str, dto: CreateInteractionDTO) -> Interaction:
-        return await self._send(self._api.interaction_create(thread_id, dto))
+    async def create(self, thread_id: str, dto: CreateInteractionDTO, *, project_id: str | None = None) -> Interaction:
+        return await self._run(
+            ops.on_thread_route(self._api, project_id, lambda old: self._api.interaction_create(thread_id, dto, project_id, legacy=old))
+        )
 
-    async def get(self, interaction_id: str) -> Interaction:
-        return await self._send(self._api.interaction_get(interaction_id))
+    async def get(self, interaction_id: str, *, project_id: str | None = None) -> Interaction:
+        return await self._run(
+            ops.on_thread_route(self._api, project_id, lambda old: self._api.interaction_get(interaction_id, project_id, legacy=old))
+        )
 
-    async def delete(self, interaction_id: str) -> None:
-        return await self._send(self._api.interaction_delete(interaction_id))
+    async def delete(self, interaction_id: str, *, project_id: str | None = None) -> None:
+        return await self._run(
+            ops.on_thread_route(self._api, project_id, lambda old: self._api.interaction_delete(interaction_id, project_id, legacy=old))
+        )
 
-    async def cancel(self, interaction_id: str) -> bool:
-        return await self._send(self._api.interaction_cancel(interaction_id))
+    async def cancel(self, interaction_id: str, *, project_id: str | None = None) -> bool:
+        return await self._send(self._api.interaction_cancel(interaction_id, project_id))
 
-    def stream(self, interaction_id: str) -> AsyncIterator[dict[str, Any]]:
-        return self._transport.stream(self._api.interaction_stream(interaction_id))
+    def stream(self, interaction_id: str, *, project_id: str | None = None) -> AsyncIterator[dict[str, Any]]:
+        return self._transport.stream(self._api.interaction_stream(interaction_id, project_id))
 
-    async def list(self, thread_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE) -> Page[Interaction]:
-        return await self._send(self._api.interaction_page(thread_id, PageQuery(page, page_size)))
+    async def list(
+        self,
+        thread_id: str,
+        *,
+        page: int = 1,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        after: str | None = None,
+        order: Literal["ASC", "DESC"] | None = "ASC",
+        project_id: str | None = None,
+    ) -> Page[Interaction]:
+        return await self._run(_interaction_pages(self._api, thread_id, project_id)(PageQuery(page, page_size, after, order)))
 
-    def iter_all(self, thread_id: str, *, page_size: int = DEFAULT_PAGE_SIZE) -> AsyncIterator[Interaction]:
-        return self._iterate(ops.paged(lambda q: self._api.interaction_page(thread_id, q), page_size=page_size, emit=True))
+    def iter_all(
+        self, thread_id: str, *, page_size: int = DEFAULT_PAGE_SIZE, project_id: str | None = None
+    ) -> AsyncIterator[Interaction]:
+        return self._iterate(ops.paged(_interaction_pages(self._api, thread_id, project_id), page_size=page_size, emit=True, order="ASC"))
 
 
 # -- projects and search -------------------------------------------------------------------
@@ -233,8 +314,12 @@ class WorkspaceSearch(SyncResource):
 
     def query(self, text: str, *, types: Sequence[str] | str | None = None, limit: int | None = None) -> builtins.list[SearchResult]:
         """Projects, artifacts, artifact content, threads and interactions matching
-        ``text``, best first; ``types`` narrows them (any of ``Project``, ``Artifact``,
-        ``ArtifactContent``, ``Thread``, ``Interaction``)."""
+        ``text`` (3 to 80 characters), best first; ``types`` narrows them (any of
+        ``Project``, ``Artifact``, ``ArtifactContent``, ``Thread``, ``Interaction``),
+        ``limit`` (>= 2; the server's default is 30) caps them. ``ValueError`` before
+        any request for a query, type or limit the server refuses. Needs the instance's
+        ZylonGPT gateway linked to the organisation's collection (a Workspace token
+        suffices)."""
         return self._send(self._api.search(text, types=types, limit=limit))
 
 
@@ -330,151 +415,3 @@ class AsyncChunkSearch(AsyncResource):
         )
 
 
-# -- artifacts -----------------------------------------------------------------------------
-
-
-class Artifacts(SyncResource):
-    """Workspace project artifacts: ``/api/v1/app/project/{project_id}/artifact``.
-
-    Documents are uploaded as files (multipart, the file in ``fileData``) or created
-    from text; the server then ingests them (``ingest_status`` goes ``Processing`` ...
-    ``Done``), after which their chunks are searchable and can be cited in chat.
-    """
-
-    def create(self, project_id: str, artifact: CreateArtifact | Mapping[str, Any]) -> Artifact:
-        """Any kind of artifact from a JSON ``CreateArtifactDTO`` (folder, link, ...)."""
-        return self._send(self._api.artifact_create(project_id, artifact))
-
-    def upload(self, project_id: str, file: FileInput, **options: Any) -> Artifact:
-        """Upload a file as a ``Document`` (``file``: a path, bytes or an open binary
-        file; options: ``name``, ``file_name``, ``content_type``, ``description``,
-        ``parent_id``, ``props``, ``keep_file_after_ingestion``). Ingestion starts on
-        the server: see :meth:`wait_until_ingested`."""
-        return self._send(self._api.artifact_upload(project_id, file, **options))
-
-    def create_document(self, project_id: str, name: str, text: str, **options: Any) -> Artifact:
-        """A ``Document`` holding ``text`` (a UTF-8 text file); :meth:`upload`'s options."""
-        return self._send(self._api.artifact_document(project_id, name, text, **options))
-
-    def get(self, project_id: str, artifact_id: str, *, include_content: bool = False) -> Artifact:
-        return self._send(self._api.artifact_get(project_id, artifact_id, include_content=include_content))
-
-    def list(self, project_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE, **filters: Any) -> Page[Artifact]:
-        """One page of the project's artifacts; ``filters`` are the endpoint's query
-        parameters (``state``, ``ingest_status``, ``type``, ``parent_id``, ...)."""
-        return self._send(self._api.artifact_page(project_id, PageQuery(page, page_size), filters))
-
-    def iter_all(self, project_id: str, *, page_size: int = DEFAULT_PAGE_SIZE, **filters: Any) -> Iterator[Artifact]:
-        """Every artifact of every page; same filters as :meth:`list`."""
-        return self._iterate(
-            ops.paged(lambda q: self._api.artifact_page(project_id, q, filters), page_size=page_size, emit=True)
-        )
-
-    def update(self, project_id: str, artifact_id: str, update: UpdateArtifact | Mapping[str, Any] | None = None, **fields: Any) -> Artifact:
-        """Change an artifact's name, description, parent, props or (text) content."""
-        return self._send(self._api.artifact_update(project_id, artifact_id, update, **fields))
-
-    def delete(self, project_id: str, artifact_id: str) -> Artifact:
-        """Delete an artifact (its chunks leave the search index)."""
-        return self._send(self._api.artifact_delete(project_id, artifact_id))
-
-    def parsed_content(self, project_id: str, artifact_id: str) -> str:
-        """The artifact's text as the models see it (usually markdown)."""
-        return self._send(self._api.artifact_parsed_content(project_id, artifact_id))
-
-    def ingest_status(self, project_id: str, artifact_id: str) -> str | None:
-        """``NotStarted``, ``Processing``, ``Parsing``, ``Storing``, ``Done``, ``Error``
-        or ``NotApplicable``."""
-        return self.get(project_id, artifact_id).ingest_status
-
-    @overload
-    def wait_until_ingested(  # type: ignore[overload-overlap]  # a str is a Sequence too: this one wins
-        self, project_id: str, artifact_ids: str | Artifact, **wait: float
-    ) -> Artifact: ...
-    @overload
-    def wait_until_ingested(self, project_id: str, artifact_ids: Sequence[str | Artifact], **wait: float) -> builtins.list[Artifact]: ...
-    def wait_until_ingested(self, project_id: str, artifact_ids: Any, **wait: float) -> Any:
-        """Poll until the artifact (or every artifact of a list) is ingested (``Done``
-        or ``NotApplicable``); the final artifact, or the list in order. ``timeout``
-        (default 600) and ``poll_interval`` (default 1, backing off to 10) in seconds.
-        Raises ``IngestionError`` as soon as one fails, ``IngestionTimeoutError`` on timeout."""
-        done = self._run(ops.wait_until_ingested(self._api, project_id, _ids(artifact_ids), IngestWait(**wait)))  # type: ignore[arg-type]
-        return done[0] if isinstance(artifact_ids, (str, Artifact)) else done
-
-    def add_texts(self, project_id: str, texts: Sequence[str], *, names: Sequence[str] | None = None, **wait: Any) -> builtins.list[Artifact]:
-        """One ``Document`` per text, in order, by default waiting until all are
-        ingested (``wait``, ``timeout``, ``poll_interval``)."""
-        calls = ops.text_calls(self._api, project_id, texts, names)
-        return self._run(ops.add_artifacts(self._api, project_id, calls, IngestWait(**wait)))
-
-    def add_files(self, project_id: str, files: Sequence[FileInput], **wait: Any) -> builtins.list[Artifact]:
-        """Upload each file as a ``Document``, in order, by default waiting until all are ingested."""
-        calls = ops.file_calls(self._api, project_id, files)
-        return self._run(ops.add_artifacts(self._api, project_id, calls, IngestWait(**wait)))
-
-    def documents(self, project_id: str) -> Iterator[ops.ProjectDocument]:
-        """Every ingested text artifact of the project with its parsed content."""
-        return self._iterate(ops.project_documents(self._api, project_id))
-
-
-class AsyncArtifacts(AsyncResource):
-    """Async :class:`Artifacts`."""
-
-    async def create(self, project_id: str, artifact: CreateArtifact | Mapping[str, Any]) -> Artifact:
-        return await self._send(self._api.artifact_create(project_id, artifact))
-
-    async def upload(self, project_id: str, file: FileInput, **options: Any) -> Artifact:
-        return await self._send(self._api.artifact_upload(project_id, file, **options))
-
-    async def create_document(self, project_id: str, name: str, text: str, **options: Any) -> Artifact:
-        return await self._send(self._api.artifact_document(project_id, name, text, **options))
-
-    async def get(self, project_id: str, artifact_id: str, *, include_content: bool = False) -> Artifact:
-        return await self._send(self._api.artifact_get(project_id, artifact_id, include_content=include_content))
-
-    async def list(self, project_id: str, *, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE, **filters: Any) -> Page[Artifact]:
-        return await self._send(self._api.artifact_page(project_id, PageQuery(page, page_size), filters))
-
-    def iter_all(self, project_id: str, *, page_size: int = DEFAULT_PAGE_SIZE, **filters: Any) -> AsyncIterator[Artifact]:
-        return self._iterate(
-            ops.paged(lambda q: self._api.artifact_page(project_id, q, filters), page_size=page_size, emit=True)
-        )
-
-    async def update(self, project_id: str, artifact_id: str, update: UpdateArtifact | Mapping[str, Any] | None = None, **fields: Any) -> Artifact:
-        return await self._send(self._api.artifact_update(project_id, artifact_id, update, **fields))
-
-    async def delete(self, project_id: str, artifact_id: str) -> Artifact:
-        return await self._send(self._api.artifact_delete(project_id, artifact_id))
-
-    async def parsed_content(self, project_id: str, artifact_id: str) -> str:
-        return await self._send(self._api.artifact_parsed_content(project_id, artifact_id))
-
-    async def ingest_status(self, project_id: str, artifact_id: str) -> str | None:
-        return (await self.get(project_id, artifact_id)).ingest_status
-
-    @overload
-    async def wait_until_ingested(  # type: ignore[overload-overlap]  # a str is a Sequence too: this one wins
-        self, project_id: str, artifact_ids: str | Artifact, **wait: float
-    ) -> Artifact: ...
-    @overload
-    async def wait_until_ingested(self, project_id: str, artifact_ids: Sequence[str | Artifact], **wait: float) -> builtins.list[Artifact]: ...
-    async def wait_until_ingested(self, project_id: str, artifact_ids: Any, **wait: float) -> Any:
-        done = await self._run(ops.wait_until_ingested(self._api, project_id, _ids(artifact_ids), IngestWait(**wait)))  # type: ignore[arg-type]
-        return done[0] if isinstance(artifact_ids, (str, Artifact)) else done
-
-    async def add_texts(self, project_id: str, texts: Sequence[str], *, names: Sequence[str] | None = None, **wait: Any) -> builtins.list[Artifact]:
-        calls = ops.text_calls(self._api, project_id, texts, names)
-        return await self._run(ops.add_artifacts(self._api, project_id, calls, IngestWait(**wait)))
-
-    async def add_files(self, project_id: str, files: Sequence[FileInput], **wait: Any) -> builtins.list[Artifact]:
-        calls = ops.file_calls(self._api, project_id, files)
-        return await self._run(ops.add_artifacts(self._api, project_id, calls, IngestWait(**wait)))
-
-    def documents(self, project_id: str) -> AsyncIterator[ops.ProjectDocument]:
-        return self._iterate(ops.project_documents(self._api, project_id))
-
-
-def _ids(artifacts: Sequence[str | Artifact] | str | Artifact) -> builtins.list[str]:
-    if isinstance(artifacts, (str, Artifact)):
-        artifacts = [artifacts]
-    return [a.id if isinstance(a, Artifact) else a for a in artifacts]

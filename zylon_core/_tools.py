@@ -13,6 +13,20 @@ from typing import Any, Iterable, Mapping
 from .models import BUILTIN_TOOL_TYPES
 
 TOOL_CHOICE_TYPES = ("auto", "any", "none", "tool")
+"""The ``tool_choice`` types this client sends. ``any`` (call some tool) is accepted by
+the ZylonGPT server the captures come from (``C_msg_tool_any``) and by the Workspace
+(which passes ``pgpt`` on to it)."""
+
+TOOL_CHOICE_TYPES_BY_API: dict[str, tuple[str, ...]] = {
+    "workspace": TOOL_CHOICE_TYPES,  # ws.oas: a free string; the docs and README: these four
+    "gpt": TOOL_CHOICE_TYPES,  # what the server does (captures)
+}
+"""Which ``tool_choice`` types each API takes, as far as the material shows."""
+
+PUBLISHED_GPT_TOOL_CHOICE_TYPES = ("auto", "tool", "none")
+"""The types ZylonGPT's published schema (``gpt.openapi.json`` ``ToolChoice``) lists:
+no ``any``. A server built to that schema refuses ``any``; ``zylon-doctor`` can probe
+it through ``/messages/validate`` and compare the answer with this set."""
 
 
 def custom_tool(name: Any, description: Any, schema: Any) -> dict[str, Any]:

@@ -57,6 +57,8 @@ class Call(Generic[T]):
     headers: dict[str, str] = field(default_factory=dict)
     # Error statuses handed to ``parse`` instead of raised (409 on cancel: finished).
     accept_statuses: frozenset[int] = frozenset()
+    # False: sent without ``Authorization`` and ``x-org`` (``/api/health``, a pre-signed URL).
+    auth: bool = True
 
     def read(self, response: httpx.Response) -> T:
         if self.parse is None:
@@ -94,7 +96,7 @@ class BaseTransport:
             headers = {**_STREAM_HEADERS, **call.headers} if stream else call.headers
         else:
             headers = {**self.headers, **_STREAM_HEADERS, **call.headers} if stream else {**self.headers, **call.headers}
-        return client.build_request(
+        request = client.build_request(
             call.method,
             _parsed_url(call.url),
             json=call.json,
@@ -103,6 +105,10 @@ class BaseTransport:
             data=call.data,
             headers=headers,
         )
+        if not call.auth:
+            for name in _AUTH_HEADERS:
+                request.headers.pop(name, None)
+        return request
 
     @contextlib.contextmanager
     def redacting(self) -> Iterator[None]:
@@ -127,6 +133,8 @@ class BaseTransport:
         else:
             assert response is not None
             error = redact(error_from_response(response), self.settings.api_token.get_secret_value())
+            if response.status_code in (401, 403) and response.request.url.path.startswith(self.settings.gpt_path_prefix):
+                _add_gateway_hint(error)
             retryable = self.policy.should_retry_status(response)
         logger.debug("%s %s -> %s (attempt %d)", call.method, call.url, type(error).__name__, attempt + 1)
         if not call.retry or not retryable or attempt >= self.policy.max_retries:
@@ -135,6 +143,20 @@ class BaseTransport:
 
 
 _STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+_AUTH_HEADERS = ("authorization", "x-org")
+
+GATEWAY_HINT = (
+    "ZylonGPT (/api/gpt/v1) needs a Gateway token (Backoffice > Developer Console); Workspace tokens, "
+    "and every token created before Zylon 1.54, reach /api/v1 only"
+)
+
+
+def _add_gateway_hint(error: Exception) -> None:
+    """Say, on a 401/403 from ZylonGPT, which kind of token it takes."""
+    message = getattr(error, "message", None) or str(error)
+    message = f"{message.rstrip('. ')}. {GATEWAY_HINT}"
+    error.message = message  # type: ignore[attr-defined]
+    error.args = (message, *error.args[1:])
 
 
 @functools.lru_cache(maxsize=512)

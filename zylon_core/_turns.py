@@ -2,7 +2,8 @@
 
 * ``thread_id`` set: ``POST /thread/{id}/interaction``; a ``Processing`` interaction is
   followed through ``GET /interaction/{id}/stream`` until it completes;
-* else ``project_id`` set: ``POST /project/{id}/chat``;
+* else ``project_id`` set: ``POST /project/{id}/chat``, whose answer may be a message,
+  an interaction (followed like a thread's) or a stream;
 * else ``POST /chat``.
 
 :func:`turn_plan` holds every decision (which call, what an answer means, when to
@@ -18,10 +19,12 @@ from typing import Any, Iterable, Mapping
 
 from ._api import Endpoints
 from ._checks import check_path_id, check_sampling
+from ._operations import on_thread_route
 from ._plans import Emit, Follow, Plan
+from ._readers import ProjectChatAnswer
 from ._streaming import StreamAccumulator, StreamDelta, apply_stop_sequences, normalize_stop_reason
 from ._transport import Call
-from .errors import APIError, ConfigurationError, InteractionFailedError
+from .errors import APIError, ConfigurationError, InteractionFailedError, NotFoundError
 from .models import ChatRequest, CreateInteractionDTO, Interaction, MessageInput, MessageOutput, ProjectChatDTO, TextBlock
 
 AGENTS = ("Default", "ProjectDeepResearch")
@@ -122,6 +125,10 @@ class TurnResult:
 
     @property
     def thread_id(self) -> str | None:
+        """The thread the turn went to (None outside thread mode, even if the server
+        filed a project chat's interaction under a thread)."""
+        if self.route.thread_id is None:
+            return None
         if self.interaction is not None and self.interaction.thread_id:
             return self.interaction.thread_id
         return self.route.thread_id
@@ -203,56 +210,121 @@ def turn_plan(
     api: Endpoints, route: Route, request: ChatRequest, *, stream: bool, stop: Iterable[str] = ()
 ) -> Plan[TurnResult]:
     """One turn, routed; returns its :class:`TurnResult`. With ``stream`` the answer is
-    followed as events (its deltas go to the consumer); a thread interaction that comes
-    back ``Processing`` is always followed, and cancelled on the server if the caller
-    stops reading (or the stream fails) before it finished."""
+    followed as events (its deltas go to the consumer).
+
+    An interaction (a thread's, or the documented shape of a project chat's answer)
+    that comes back ``Processing`` is always followed through its stream, and cancelled
+    on the server if the caller stops reading (or the stream fails) before it finished;
+    ``Completed`` without an answer is read once more (``GET /interaction/{id}``) and is
+    an ``APIError`` if it still has none; ``Error`` is an ``InteractionFailedError``. A
+    thread call answered 404 may be sent once on the pre-1.50 path layout (see
+    :func:`._operations.on_thread_route`)."""
     request = prepare_request(route, request, stream=stream)
     stops = tuple(stop)
     accumulator = StreamAccumulator(stops)
 
-    if not route.thread_id:
-        call = _chat_call(api, route, request)
+    if route.thread_id:
+        thread_id, project_id = route.thread_id, route.project_id
+        dto = _interaction_dto(route, request)
+        interaction: Interaction = yield from on_thread_route(
+            api, project_id, lambda legacy: api.interaction_create(thread_id, dto, project_id, legacy=legacy)
+        )
+        interaction, message = yield from _interaction_answer(api, route, interaction, accumulator, stream, stops)
+        return TurnResult(check_message(message), route, interaction)
+
+    if not route.project_id:
+        call = api.chat(request)
         if stream:
             yield Follow(call, accumulator)
             return TurnResult(check_message(accumulator.finish()), route)
         message = yield call
         return TurnResult(check_message(apply_stop_sequences(message, stops)), route)
 
-    interaction: Interaction = yield api.interaction_create(route.thread_id, _interaction_dto(route, request))
+    answer = yield _project_call(api, route, request)
+    if isinstance(answer, Interaction):
+        interaction, message = yield from _interaction_answer(api, route, answer, accumulator, stream, stops)
+        return TurnResult(check_message(message), route, interaction)
+    if isinstance(answer, list):  # the events of a stream, read whole
+        for event in answer:
+            delta = accumulator.feed(event)
+            if stream and delta is not None:
+                yield Emit(delta)
+            if accumulator.done:
+                break
+        tail = accumulator.flush()
+        if stream and tail is not None:
+            yield Emit(tail)
+        return TurnResult(check_message(accumulator.finish()), route)
+    message = apply_stop_sequences(answer, stops)
+    if stream:
+        for delta in deltas_from_message(message):
+            yield Emit(delta)
+    return TurnResult(check_message(message), route)
+
+
+def _failed(interaction: Interaction) -> InteractionFailedError:
+    output = interaction.assistant_output
+    details = "; ".join(f"{e.type}: {e.message}" for e in (output.errors or ())) if output else ""
+    return InteractionFailedError(
+        f"Zylon interaction {interaction.id} failed" + (f": {details}" if details else ""), interaction=interaction
+    )
+
+
+def _interaction_answer(
+    api: Endpoints,
+    route: Route,
+    interaction: Interaction,
+    accumulator: StreamAccumulator,
+    stream: bool,
+    stops: tuple[str, ...],
+) -> Plan[tuple[Interaction, MessageOutput]]:
+    """The answer of an interaction however it came back (see :func:`turn_plan`)."""
+    project_id = route.project_id
     if interaction.state == "Error":
-        output = interaction.assistant_output
-        details = "; ".join(f"{e.type}: {e.message}" for e in (output.errors or ())) if output else ""
-        raise InteractionFailedError(
-            f"Zylon interaction {interaction.id} failed" + (f": {details}" if details else ""), interaction=interaction
-        )
+        raise _failed(interaction)
     if interaction.state == "Processing":
         try:
-            yield Follow(api.interaction_stream(interaction.id), accumulator)
+            yield Follow(api.interaction_stream(interaction.id, project_id), accumulator)
         except BaseException:
             if not accumulator.stopped:  # we leave it unfinished: tell the server to stop
                 try:
-                    yield api.interaction_cancel(interaction.id)
+                    yield api.interaction_cancel(interaction.id, project_id)
                 except APIError:
                     pass
             raise
-        message = accumulator.finish()
-    else:
-        message = apply_stop_sequences(interaction.assistant_output or MessageOutput(), stops)
-        if stream:  # the server finished it already: its deltas, as a stream would give them
-            for delta in deltas_from_message(message):
-                yield Emit(delta)
-    return TurnResult(check_message(message), route, interaction)
+        return interaction, accumulator.finish()
+    if interaction.assistant_output is None:
+        try:
+            fetched: Interaction = yield api.interaction_get(interaction.id, project_id)
+        except NotFoundError as exc:
+            raise APIError(
+                f"Zylon answered interaction {interaction.id} as {interaction.state} without an answer "
+                f"(assistant_output), and reading it back found no such interaction: {exc.message}"
+            ) from exc
+        if fetched.state != "Completed":
+            return (yield from _interaction_answer(api, route, fetched, accumulator, stream, stops))
+        if fetched.assistant_output is None:
+            raise APIError(
+                f"Zylon answered interaction {interaction.id} as Completed without an answer (assistant_output), "
+                "also when read back with GET /interaction/{id}"
+            )
+        interaction = fetched
+    assert interaction.assistant_output is not None
+    message = apply_stop_sequences(interaction.assistant_output, stops)
+    if stream:  # the server finished it already: its deltas, as a stream would give them
+        for delta in deltas_from_message(message):
+            yield Emit(delta)
+    return interaction, message
 
 
-def _chat_call(api: Endpoints, route: Route, request: ChatRequest) -> Call[MessageOutput]:
-    if route.project_id:
-        project = ProjectChatDTO(pgpt=request)
-        if route.artifact_ids is not None:
-            project.artifact_ids = list(route.artifact_ids)
-        if route.all_artifacts is not None:
-            project.all_artifacts = route.all_artifacts
-        return api.project_chat(route.project_id, project)
-    return api.chat(request)
+def _project_call(api: Endpoints, route: Route, request: ChatRequest) -> Call[ProjectChatAnswer]:
+    assert route.project_id is not None
+    project = ProjectChatDTO(pgpt=request)
+    if route.artifact_ids is not None:
+        project.artifact_ids = list(route.artifact_ids)
+    if route.all_artifacts is not None:
+        project.all_artifacts = route.all_artifacts
+    return api.project_chat(route.project_id, project)
 
 
 def _interaction_dto(route: Route, request: ChatRequest) -> CreateInteractionDTO:

@@ -73,8 +73,9 @@ async def test_langchain_async_retriever_and_embeddings(cassette):
     project = cassette.new_project("RAG cassette (LangChain async)")
     loader = ZylonProjectLoader(project_id=project, poll_interval=0, **cassette.connection)
     ids = await loader.aadd_documents([LCDocument(page_content=t, metadata={"title": n}) for n, t in CORPUS.items()])
-    docs = await loader.as_retriever(k=1).ainvoke("How often are access tokens rotated?")
-    assert [d.metadata["artifact_id"] for d in docs] == [ids[2]]
+    docs = await loader.as_retriever(k=1).ainvoke("How often are access tokens rotated?")  # the Workspace search
+    assert [(d.metadata["name"], d.metadata["project_id"]) for d in docs] == [("Security policy", project)]
+    assert len(ids) == 3
     embeddings = ZylonEmbeddings(batch_size=2, **cassette.connection)
     vectors = await embeddings.aembed_documents(list(CORPUS.values()))
     assert len(vectors) == 3 and len({len(v) for v in vectors}) == 1
@@ -86,7 +87,8 @@ def test_llama_index_upload_search_and_cited_chat(cassette):
     reader = ZylonProjectReader(project_id=project, poll_interval=0, **cassette.connection)
     ids = reader.add_documents([LIDocument(text=t, metadata={"title": n}) for n, t in CORPUS.items()])
 
-    retriever = reader.as_retriever(k=2)
+    # ZylonGPT chunk search; the emulator files a project's chunks in a collection named after it.
+    retriever = reader.as_retriever(k=2, collection=project)
     nodes = retriever.retrieve(QUESTION)
     assert nodes[0].node.ref_doc_id == ids[1]
 

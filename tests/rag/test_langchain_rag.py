@@ -69,7 +69,7 @@ def test_expand_puts_the_neighbours_in_metadata(emulator, corpus_project):
 def test_per_call_arguments_override_the_fields(emulator, corpus_project):
     project, artifacts = corpus_project
     only = artifacts["Onboarding guide"].id
-    retriever = ZylonRetriever(project_id=project, k=4, **connection(emulator))
+    retriever = ZylonRetriever(collection=project, k=4, **connection(emulator))
     assert retriever.collection == project
     emulator.clear_requests()
     docs = retriever.invoke("onboarding", k=1, artifact_ids=[only], score_threshold=0.2, expand=True)
@@ -236,9 +236,9 @@ def test_add_documents_names_them_and_waits(pauses_free_emulator):
         ("penguins.md", "penguins.md", "Done"),
         ("document-3", "document-3.txt", "Done"),
     ]
-    # Waiting happened: the retriever finds them straight away.
+    # Waiting happened: the retriever (the Workspace search) finds them straight away.
     found = loader.as_retriever(k=1).invoke("penguin colony")
-    assert found[0].metadata["artifact_id"] == ids[1]
+    assert (found[0].page_content, found[0].metadata["name"]) == ("Penguin colony census.", "penguins.md")
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +256,7 @@ def test_add_documents_without_waiting(pauses_free_emulator):
         (artifact_id,) = loader.add_documents([Document(page_content="Not yet ingested narwhal text.")])
         assert loader.as_retriever().invoke("narwhal") == []
         client.artifacts.wait_until_ingested(project, artifact_id, poll_interval=0)
-        assert loader.as_retriever().invoke("narwhal")[0].metadata["artifact_id"] == artifact_id
+        assert loader.as_retriever().invoke("narwhal")[0].metadata["name"] == "document-1"
 
 
 def test_add_files_load_and_delete(emulator, client, tmp_path):
@@ -276,7 +276,7 @@ def test_add_files_load_and_delete(emulator, client, tmp_path):
     loader.delete([ids[0]])
     assert [d.id for d in loader.load()] == [ids[1]]
     remaining = loader.as_retriever(k=5).invoke("armadillo badger")
-    assert [d.metadata["artifact_id"] for d in remaining] == [ids[1]]
+    assert [d.metadata["name"] for d in remaining] == ["b.txt"]
 
 
 async def test_loader_async_twins(emulator):
@@ -298,9 +298,13 @@ def test_loader_reports_a_failed_ingestion(emulator, client):
 
 def test_as_retriever_reuses_the_connection(emulator):
     loader = ZylonProjectLoader(project_id="proj_x", org="acme", timeout=7, **connection(emulator))
-    retriever = loader.as_retriever(k=2, expand=True)
-    assert (retriever.collection, retriever.k, retriever.expand) == ("proj_x", 2, True)
+    retriever = loader.as_retriever(k=2)
+    assert (retriever.project_id, retriever.collection, retriever.k) == ("proj_x", None, 2)
     assert (retriever.base_url, retriever.org, retriever.timeout) == (emulator.base_url, "acme", 7)
+    in_collection = loader.as_retriever(collection="c1", expand=True)
+    assert (in_collection.project_id, in_collection.collection, in_collection.expand) == ("proj_x", "c1", True)
+    with pytest.raises(ValueError, match="expand=True needs a collection"):
+        loader.as_retriever(expand=True)
     assert retriever.api_token.get_secret_value() == TEST_TOKEN
 
 
@@ -314,7 +318,8 @@ def test_upload_search_and_cited_project_chat(emulator, client):
     by_name = dict(zip(CORPUS, ids, strict=False))
     question = "What drove billing support cases?"
 
-    top = loader.as_retriever(k=1).invoke(question)[0]
+    # The emulator files a project's chunks in a collection named after the project.
+    top = loader.as_retriever(k=1, collection=project).invoke(question)[0]
     llm = ChatZylon(project_id=project, all_artifacts=True, citations=True, **connection(emulator))
     answer = llm.invoke(question)
 

@@ -64,3 +64,23 @@ class TestZylonRetrieverIntegration(RetrieversIntegrationTests):
     @property
     def retriever_query_example(self) -> str:
         return "How many days does onboarding take?"
+
+
+class TestZylonRetrieverProjectModeIntegration(RetrieversIntegrationTests):
+    """The same suite in project mode: the Workspace search kept to the project."""
+
+    @pytest.fixture(autouse=True)
+    def _server(self, zylon_env: Any, corpus_project: Any) -> None:
+        _PROJECT["id"] = corpus_project[0]
+
+    @property
+    def retriever_constructor(self) -> type[ZylonRetriever]:
+        return ZylonRetriever
+
+    @property
+    def retriever_constructor_params(self) -> dict[str, Any]:
+        return {"project_id": _PROJECT["id"], "k": 2}
+
+    @property
+    def retriever_query_example(self) -> str:
+        return "onboarding checklist data import"

@@ -83,7 +83,7 @@ def test_retriever_returns_nodes_with_scores(emulator, corpus_project, question)
 
 def test_node_layout(emulator, corpus_project):
     project, artifacts = corpus_project
-    (hit,) = ZylonRetriever(project_id=project, similarity_top_k=1, **connection(emulator)).retrieve("access tokens rotated")
+    (hit,) = ZylonRetriever(collection=project, similarity_top_k=1, **connection(emulator)).retrieve("access tokens rotated")
     node = hit.node
     policy = artifacts["Security policy"].id
     assert isinstance(node, TextNode)
@@ -133,8 +133,10 @@ def test_retriever_rejects_bad_parameters(emulator):
         ZylonRetriever(k=0, **connection(emulator))
     with pytest.raises(ValueError, match="score_threshold"):
         ZylonRetriever(score_threshold=2, **connection(emulator))
-    with pytest.raises(ValueError, match="not two different values"):
-        ZylonRetriever(collection="a", project_id="b", **connection(emulator))
+    with pytest.raises(ValueError, match="expand=True needs a collection"):
+        ZylonRetriever(project_id="p", expand=True, **connection(emulator))
+    with pytest.raises(ValueError, match="artifact_ids needs a collection"):
+        ZylonRetriever(project_id="p", artifact_ids=["a"], **connection(emulator))
     retriever = ZylonRetriever(base_url="https://zylon.example.com", api_token=SECRET)
     assert SECRET not in repr(retriever)
 
@@ -181,8 +183,9 @@ def test_add_documents_waits_and_names_them(slow_ingest):
         (ids[0], "Capybara field notes.", "capybara.txt"),
         (ids[1], "Tapir field notes.", "document-2"),
     ]
-    (hit,) = reader.as_retriever(k=1).retrieve("tapir")
-    assert hit.node.ref_doc_id == ids[1]
+    (hit,) = reader.as_retriever(k=1).retrieve("tapir")  # the Workspace search: hits name their artifact
+    assert (hit.node.metadata["name"], hit.node.metadata["project_id"]) == ("document-2", project)
+    assert hit.node.get_content() == "Tapir field notes."
 
 
 async def test_reader_async_twins_and_files(emulator, tmp_path):
@@ -213,8 +216,14 @@ def test_reader_secrecy_and_retriever_connection(emulator):
     for text in (repr(reader), reader.to_json(), str(reader.to_dict())):
         assert SECRET not in text
     retriever = reader.as_retriever(k=3)
-    assert (retriever.collection, retriever.k, retriever.org) == ("proj_y", 3, "acme")
+    assert (retriever.project_id, retriever.collection, retriever.k, retriever.org) == ("proj_y", None, 3, "acme")
+    assert retriever.params.mode == "workspace"
     assert retriever.api_token.get_secret_value() == SECRET
+    in_collection = reader.as_retriever(collection="c1", expand=True)
+    assert (in_collection.params.mode, in_collection.params.search_kwargs()["metadata_filter"]) == (
+        "collection",
+        [{"key": "project_id", "operator": "==", "value": "proj_y"}],
+    )
 
 
 # -- chat over the documents, end to end ---------------------------------------------------
@@ -226,7 +235,8 @@ def test_upload_search_and_cited_project_chat(emulator):
     reader = ZylonProjectReader(project_id=project, poll_interval=0, **connection(emulator))
     ids = reader.add_documents([Document(text=t, metadata={"title": n}) for n, t in CORPUS.items()])
     question = "How many days does onboarding take?"
-    (top,) = reader.as_retriever(k=1).retrieve(question)
+    # The emulator files a project's chunks in a collection named after the project.
+    (top,) = reader.as_retriever(k=1, collection=project).retrieve(question)
 
     llm = Zylon(project_id=project, all_artifacts=True, citations=True, **connection(emulator))
     response = llm.chat([ChatMessage(role="user", content=question)])

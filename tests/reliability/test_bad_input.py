@@ -141,14 +141,14 @@ CASES: list[tuple[str, Case, str]] = [
     ("li-all-artifacts-and-ids", lambda s: li(s, project_id="p1").chat([user()], artifact_ids=["a1"], all_artifacts=True), "contradict each other"),
     ("li-project-id-with-query", lambda s: li(s).chat([user()], project_id="p1?admin=1"), "not a valid Zylon id"),
     # -- sampling out of range, per call
-    ("lc-temperature-negative", lambda s: lc(s).invoke("hi", temperature=-0.1), "temperature must be >= 0"),
-    ("lc-temperature-nan", lambda s: lc(s).invoke("hi", temperature=math.nan), "temperature must be >= 0"),
+    ("lc-temperature-negative", lambda s: lc(s).invoke("hi", temperature=-0.1), "temperature must be between 0 and 1"),
+    ("lc-temperature-nan", lambda s: lc(s).invoke("hi", temperature=math.nan), "temperature must be between 0 and 1"),
     ("lc-top-p-above-1", lambda s: lc(s).invoke("hi", top_p=1.5), "top_p must be between 0 and 1"),
     ("lc-top-p-negative", lambda s: lc(s).invoke("hi", top_p=-0.5), "top_p must be between 0 and 1"),
     ("lc-top-k-zero", lambda s: lc(s).invoke("hi", top_k=0), "top_k must be >= 1"),
     ("lc-max-tokens-zero", lambda s: lc(s).invoke("hi", max_tokens=0), "max_tokens must be >= 1"),
     ("lc-stream-max-tokens-negative", lambda s: list(lc(s).stream("hi", max_tokens=-5)), "max_tokens must be >= 1"),
-    ("li-temperature-negative", lambda s: li(s).chat([user()], temperature=-1), "temperature must be >= 0"),
+    ("li-temperature-negative", lambda s: li(s).chat([user()], temperature=-1), "temperature must be between 0 and 1"),
     ("li-top-p-above-1", lambda s: li(s).chat([user()], top_p=1.01), "top_p must be between 0 and 1"),
     ("li-top-k-zero", lambda s: li(s).chat([user()], top_k=0), "top_k must be >= 1"),
     ("li-max-tokens-zero", lambda s: li(s).chat([user()], max_tokens=0), "max_tokens must be >= 1"),
@@ -170,7 +170,7 @@ ASYNC_CASES: list[tuple[str, Callable[[FaultServer], Any], str]] = [
     ("lc-astream-top-k-zero", lambda s: _drain(lc(s).astream("hi", top_k=0)), "top_k must be >= 1"),
     ("lc-ainvoke-thread-and-project", lambda s: lc(s, thread_id="t1").ainvoke("hi", project_id="p2"), "goes to thread 't1'"),
     ("li-achat-bad-data-uri", lambda s: li(s).achat([ChatMessage(role="user", blocks=[ImageBlock(url="data:image/png;base64,!!")])]), "not valid base64"),
-    ("li-astream-chat-temperature", lambda s: li(s).astream_chat([user()], temperature=-3), "temperature must be >= 0"),
+    ("li-astream-chat-temperature", lambda s: li(s).astream_chat([user()], temperature=-3), "temperature must be between 0 and 1"),
     ("li-acomplete-agent-without-thread", lambda s: li(s).acomplete("hi", agent="ProjectDeepResearch"), "needs a thread_id"),
 ]
 
