@@ -127,6 +127,8 @@ class Stream:
                 if kind == "text" and block.get("citations"):
                     shown = {int(i) for piece in pieces[: sent[index]] for i in _INDEX.findall(piece)}
                     cut["citations"] = [c for c in block["citations"] if c.get("index") in shown]
+                    if not cut["citations"]:
+                        del cut["citations"]
             else:  # a tool's input: any delta carries the whole object
                 cut = {**block, "input": block.get("input") if sent[index] else {}}
             out.append(copy.deepcopy(cut))
