@@ -11,7 +11,18 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from tests.emulator.conftest import G, W, assert_events_like, assert_shape, client_for, events_of, ingest, new_document, new_project, rebuild
+from tests.emulator.conftest import (
+    G,
+    W,
+    assert_events_like,
+    assert_shape,
+    client_for,
+    events_of,
+    ingest,
+    new_document,
+    new_project,
+    rebuild,
+)
 from zylon_core.emulator.testing import run_emulator
 
 

@@ -16,7 +16,7 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from tests.emulator.conftest import G, W, Capture, client_for, events_of
+from tests.emulator.conftest import Capture, G, W, client_for, events_of
 from zylon_core.emulator.testing import run_emulator
 
 # Every captured exchange that failed, with the route it was sent to.

@@ -9,7 +9,19 @@ from typing import Any, Iterator
 import httpx
 import pytest
 
-from tests.emulator.conftest import G, W, client_for, comparable, events_of, new_document, new_project, new_thread, rebuild, texts, user
+from tests.emulator.conftest import (
+    G,
+    W,
+    client_for,
+    comparable,
+    events_of,
+    new_document,
+    new_project,
+    new_thread,
+    rebuild,
+    texts,
+    user,
+)
 from zylon_core.emulator.engine import EngineInput, generate
 from zylon_core.emulator.sse import build_events, closing_events
 from zylon_core.emulator.state import EmulatorState
