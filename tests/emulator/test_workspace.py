@@ -283,3 +283,21 @@ def test_me_and_health(api: httpx.Client, emulator: Any) -> None:
     assert isinstance(me["created_at"], str) and me["state"] == "Active"
     health = httpx.get(f"{emulator.base_url}/api/health")  # no token
     assert health.status_code == 200 and set(health.json()) == {"status", "uptime", "commit"} and health.json()["status"] == "ok"
+
+
+def test_tool_loop_across_interactions(api: httpx.Client, thread: dict[str, Any]) -> None:
+    """The next turn answers a tool call the server keeps in the thread's history: the
+    ``tool_result`` pairs with a ``tool_use`` the request itself does not carry."""
+    tid = thread["id"]
+    tool = {"name": "magic_function", "description": "Apply a magic function.", "inputSchema": {"type": "object", "properties": {"input": {"type": "integer"}}, "required": ["input"]}}
+    asked = api.post(f"{W}/thread/{tid}/interaction", json={"pgpt": {"messages": [user("What is magic_function(3)?")], "tools": [tool]}}).json()
+    use = asked["assistant_output"]["content"][0]
+    assert asked["assistant_output"]["stop_reason"] == "tool_use" and use["input"] == {"input": 3}
+    result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": use["id"], "content": "5"}]}
+    answered = api.post(f"{W}/thread/{tid}/interaction", json={"pgpt": {"messages": [result], "tools": [tool]}})
+    assert answered.status_code == 201, answered.text
+    assert answered.json()["user_input"] == result
+    assert texts(answered.json()["assistant_output"]) == "The result of magic_function is 5."
+    unknown = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "tool_nope", "content": "5"}]}
+    refused = api.post(f"{W}/thread/{tid}/interaction", json={"pgpt": {"messages": [unknown]}})
+    assert refused.status_code == 400 and "unknown tool use ID: tool_nope" in refused.json()["detail"][0]["msg"]

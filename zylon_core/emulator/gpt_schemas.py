@@ -27,7 +27,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 
 class _Model(BaseModel):
@@ -262,7 +262,7 @@ class ChatBody(_Model):
         return system_object(value)
 
     @model_validator(mode="after")
-    def _body_rules(self) -> "ChatBody":
+    def _body_rules(self, info: ValidationInfo) -> "ChatBody":
         if not [m for m in self.messages if m.role != "system"]:
             raise ValueError("Messages cannot be empty")
         for message in self.messages:
@@ -277,7 +277,8 @@ class ChatBody(_Model):
             raise ValueError(f"Tool choice '{choice}' is not in the provided tools.")
         if self.response_format is not None and self.response_format.type == "json_schema" and tools:
             raise ValueError("Tools are not supported when response_format is set to json_schema")
-        seen: set[str] = set()
+        # A Workspace thread's earlier turns (kept by the server) are part of the conversation.
+        seen: set[str] = set((info.context or {}).get("tool_use_ids", ()))
         for message in self.messages:
             if isinstance(message.content, str):
                 continue

@@ -23,10 +23,10 @@ M = TypeVar("M", bound=BaseModel)
 # -- ZylonGPT -----------------------------------------------------------------------------------
 
 
-def parse_gpt(model: type[M], data: Any, root: str = "body") -> M:
+def parse_gpt(model: type[M], data: Any, root: str = "body", context: dict[str, Any] | None = None) -> M:
     """``data`` validated as ``model``, or the real server's 400 envelope."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise gpt_invalid(pydantic_items(exc.errors(include_url=False), root)) from None
 
@@ -38,9 +38,11 @@ def parse_gpt_union(adapter: TypeAdapter[Any], data: Any, root: str = "body") ->
         raise gpt_invalid(pydantic_items(exc.errors(include_url=False), root)) from None
 
 
-def parse_chat(data: Any) -> ChatBody:
-    """A ZylonGPT chat body (``/messages``, or a Workspace ``pgpt``)."""
-    return parse_gpt(ChatBody, data)
+def parse_chat(data: Any, history: list[dict[str, Any]] | None = None) -> ChatBody:
+    """A ZylonGPT chat body (``/messages``, or a Workspace ``pgpt``). ``history``: the
+    earlier turns of a Workspace thread, whose tool calls the new turn may answer."""
+    known = [b.get("id") for m in history or () for b in (m.get("content") or ()) if isinstance(b, dict) and b.get("type") in ("tool_use", "server_tool_use")]
+    return parse_gpt(ChatBody, data, context={"tool_use_ids": known})
 
 
 def gpt_query(value: str | None, name: str) -> str:

@@ -87,7 +87,7 @@ async def _create(ctx: Context, thread: Thread) -> Any:
         raise invalid([error("pgpt", "required: the chat request of this turn")])
     if dto.thread_id is not None and dto.thread_id != thread.id:
         raise invalid([error("thread_id", f"{dto.thread_id!r} does not match the thread in the path ({thread.id!r})")])
-    request = parse_chat(dto.pgpt)
+    request = parse_chat(dto.pgpt, ctx.state.thread_history(thread.id))
     scope = workspace_scope(ctx.state, thread.project_id, dto.artifact_ids, dto.all_artifacts)
     record = interactions.create(
         ctx,
