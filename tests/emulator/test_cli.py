@@ -15,8 +15,15 @@ from zylon_core.emulator.__main__ import build_parser
 def test_parser_defaults_and_options() -> None:
     args = build_parser().parse_args([])
     assert (args.host, args.port, args.stream_shape, args.stop_reason_style) == ("127.0.0.1", 8765, "full", "anthropic")
+    assert (args.stream_profile, args.paths, args.token_kind, args.project_chat_shape, args.embedding_index) == ("C", "current", "gateway", "interaction", "lookup")
     args = build_parser().parse_args(["--port", "9000", "--stream-shape", "minimal", "--ping", "--always-processing", "--stream-delay", "0.1"])
     assert (args.port, args.stream_shape, args.ping, args.always_processing, args.stream_delay) == (9000, "minimal", True, True, 0.1)
+    args = build_parser().parse_args(
+        ["--stream-profile", "A", "--paths", "legacy", "--token-kind", "workspace", "--paging", "cursor", "--download", "url",
+         "--project-chat-shape", "sse", "--embedding-index", "position", "--total-count", "requested", "--image-input", "--model-id", "m1"]
+    )
+    assert (args.stream_profile, args.paths, args.token_kind, args.paging, args.download) == ("A", "legacy", "workspace", "cursor", "url")
+    assert (args.project_chat_shape, args.embedding_index, args.total_count, args.image_input, args.model_id) == ("sse", "position", "requested", True, ["m1"])
 
 
 def test_console_script_serves() -> None:
@@ -24,7 +31,7 @@ def test_console_script_serves() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "zylon_core.emulator", "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "zylon_core.emulator", "--port", str(port), "--log-level", "warning", "--token-kind", "workspace"],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         env={"PATH": "/usr/bin:/bin"},
@@ -42,6 +49,10 @@ def test_console_script_serves() -> None:
                 time.sleep(0.05)
         assert response.status_code == 200
         assert response.json()["content"][0]["text"] == 'You said: "hi".'
+        gpt = httpx.post(f"{base}/api/gpt/v1/messages", json={"messages": [{"role": "user", "content": "hi"}]}, headers={"Authorization": "Bearer x"})
+        assert gpt.status_code == 401  # the --token-kind flag reached the app
+        gpt = httpx.post(f"{base}/api/gpt/v1/messages", json={"messages": [{"role": "user", "content": "hi"}]}, headers={"Authorization": "Bearer x"})
+        assert gpt.status_code == 401  # the flag reached the app
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -129,7 +130,7 @@ def test_tool_calls(prompt: str, tools: list[dict[str, Any]], choice: Any, expec
     uses = [b for b in output.content if b["type"] == "tool_use"]
     assert [(b["name"], b["input"]) for b in uses] == expected
     assert output.stop_reason == "tool_use"
-    assert all(b["id"].startswith("toolu_") for b in uses)
+    assert all(re.fullmatch(r"tool_[0-9a-f]{32}", b["id"]) for b in uses)
     assert len({b["id"] for b in uses}) == len(uses)
 
 
@@ -207,38 +208,72 @@ def test_schema_filling_follows_refs_enums_arrays_and_bounds() -> None:
 
 
 def hit(n: int, text: str) -> Hit:
-    return Hit(f"chunk-{n}", 0.9 - n / 10, text, "artifact_1", "proj", "Report", {"file_name": "report.txt"}, [], [])
+    return Hit(f"chunk-{n}", 0.9 - n / 10, text, "artifact_1", "proj", "Report", {"file_name": "report.txt"}, [], [], f"ID{n:02d}", n, 0)
+
+
+SEARCH = {"name": "semantic_search", "type": "semantic_search_v1"}
 
 
 def test_builtin_search_tool_runs_server_side() -> None:
     found = [hit(0, "Billing issues drove 38% of cases."), hit(1, "Bugs were fixed.")]
-    output = run(
-        msg("user", "What drove the billing issues?"),
-        tools=[{"name": "semantic_search", "type": "semantic_search_v1"}],
-        tool_search=lambda query, limit: found,
-        id_seed="x",
-    )
+    output = run(msg("user", "What drove the billing issues?"), tools=[SEARCH], tool_search=lambda query, limit: found, id_seed="x", zylon=True)
     kinds = [b["type"] for b in output.content]
-    assert kinds == ["tool_use", "tool_result", "text", "source"]
-    use, result, answer, source = output.content
-    assert use["name"] == "semantic_search" and use["input"] == {"query": "What drove the billing issues?"}
-    assert result["tool_use_id"] == use["id"]
-    assert "Billing issues drove 38%" in result["content"][0]["text"]
-    assert answer["text"].startswith("According to Report: Billing issues")
+    assert kinds == ["server_tool_use", "server_tool_result", "text"]
+    use, result, answer = output.content
+    assert re.fullmatch(r"srvtoolu_[0-9a-f]{32}", use["id"]) and use["name"] == "semantic_search"
+    assert use["input"] == {"query": "What drove the billing issues?", "artifacts": None}
+    assert result["tool_use_id"] == use["id"] and result["is_error"] is False
+    source, listing = result["content"]
     assert [s["id"] for s in source["sources"]] == ["chunk-0", "chunk-1"]
-    assert source["sources"][0]["document"] == {"object": "artifact", "artifact": "artifact_1", "doc_metadata": {"file_name": "report.txt", "file_type": "txt"}}
+    assert source["sources"][0]["object"] == "context.chunk" and source["sources"][0]["metadata"]["shorter_id"] == "ID00"
+    assert source["sources"][0]["document"] == {
+        "object": "ingest.document",
+        "artifact": "artifact_1",
+        "doc_metadata": {"file_name": "report.txt", "artifact_id": "artifact_1", "collection": "proj"},
+    }
+    assert listing["text"].startswith("Citation identifier [ID00]\n---\nContent:\nBilling issues drove 38% of cases.\n\n===")
+    assert answer["text"].startswith("According to Report: Billing issues") and "citations" not in answer
     assert output.stop_reason == "end_turn"
+    without_zylon = run(msg("user", "billing?"), tools=[SEARCH], tool_search=lambda q, k: found)
+    assert [b["type"] for b in without_zylon.content[1]["content"]] == ["text"]
 
 
-def test_artifacts_in_scope_with_citations() -> None:
-    found = [hit(0, "Ticket volume rose 12%.")]
+def test_citations_are_inline_markup_with_integer_indexes() -> None:
+    found = [hit(0, "Ticket volume rose 12%."), hit(1, "Bugs were fixed.")]
+    cited = run(msg("user", "ticket volume?"), search=lambda q, k: found, citations=True, correlation_id="corr")
+    answer = cited.content[-1]
+    assert [c["index"] for c in answer["citations"]] == [0, 1] and [c["id"] for c in answer["citations"]] == ["ID00", "ID01"]
+    assert answer["text"].endswith(
+        "<citation id='ID00' index='0' artifact_id='artifact_1' source_id='chunk-0' correlation_id='corr'></citation> "
+        "<citation id='ID01' index='1' artifact_id='artifact_1' source_id='chunk-1' correlation_id='corr'></citation>."
+    )
     plain = run(msg("user", "ticket volume?"), search=lambda q, k: found)
-    assert [b["type"] for b in plain.content] == ["text"]
-    cited = run(msg("user", "ticket volume?"), search=lambda q, k: found, citations=True)
-    assert [b["type"] for b in cited.content] == ["text", "source"]
-    assert cited.content[0]["citations"][0]["artifact_id"] == "artifact_1"
+    assert [b["type"] for b in plain.content] == ["server_tool_use", "server_tool_result", "text"] and "citations" not in plain.content[-1]
     empty = run(msg("user", "unrelated"), search=lambda q, k: [], citations=True)
     assert "found no passage" in text(empty)
+
+
+def test_failing_and_unavailable_builtin_tools() -> None:
+    no_context = run(msg("user", "search it"), tools=[SEARCH])
+    assert no_context.content[1]["is_error"] is True and isinstance(no_context.content[1]["content"], str)
+    web = run(msg("user", "look it up"), tools=[{"name": "web", "type": "web_search_v1"}])
+    assert [b["type"] for b in web.content] == ["server_tool_use", "server_tool_result", "text"] and web.content[1]["is_error"] is True
+
+
+def test_documents_are_converted_first() -> None:
+    document = {"type": "document", "source": {"type": "base64", "media_type": "text/plain", "data": "QnVkZ2V0OiA0MmsgRVVS"}, "title": "budget.txt"}
+    output = run({"role": "user", "content": [document, {"type": "text", "text": "How much?"}]}, thinking=True, id_seed="d")
+    assert [b["type"] for b in output.content] == ["server_tool_use", "server_tool_result", "thinking", "text"]
+    assert output.content[0]["input"] == {"type": "document", "index": 0, "name": "budget.txt"}
+    assert output.content[1]["content"] == [{"type": "text", "text": "Converted document 1 of 1."}]
+    assert re.fullmatch(r"sig_[0-9a-f]{32}", output.content[2]["signature"]) and output.content[2]["citations"] == []
+    assert 'The document budget.txt says: "Budget: 42k EUR".' in text(output)
+
+
+def test_stop_sequences_cut_the_text() -> None:
+    output = run(msg("user", "one two three"), stop_sequences=["three", "two"])
+    assert (output.stop_reason, output.stop_sequence) == ("stop_sequence", "two")
+    assert text(output) == 'You said: "one '
 
 
 def test_media_only_message_is_not_answered_with_older_text() -> None:

@@ -38,27 +38,79 @@ class Context:
     def query(self, name: str, default: str | None = None) -> str | None:
         return self.request.query_params.get(name, default)
 
-    def page(self, items: list[Any], render: Callable[[Any], Any]) -> dict[str, Any]:
-        """The list envelope for ``?page=&page_size=`` (1-based; 400 naming a bad one)."""
-        numbers = {}
-        for name, default in (("page", 1), ("page_size", 20)):
-            raw = self.query(name)
-            try:
-                value = int(float(raw)) if raw is not None else default
-            except ValueError:
-                raise invalid([error(name, f"must be a positive integer, got {raw!r}")]) from None
-            if value < 1 or (name == "page_size" and value > self.options.max_page_size):
-                limit = f" and <= {self.options.max_page_size}" if name == "page_size" else ""
-                raise invalid([error(name, f"must be >= 1{limit}, got {value}")])
-            numbers[name] = value
-        size, number = numbers["page_size"], numbers["page"]
-        start = (number - 1) * size
-        return {
-            "data": [render(item) for item in items[start : start + size]],
-            "has_next_page": start + size < len(items),
-            "has_previous_page": number > 1 and len(items) > 0,
-            "total_count": len(items),
+    @property
+    def org(self) -> str:
+        return self.request.headers.get("x-org", "").strip() or "default"
+
+    @property
+    def numeric_dates(self) -> bool:
+        """Whether dates are epoch numbers (an older Workspace, option ``paths="legacy"``)."""
+        return self.options.paths == "legacy"
+
+    def _positive(self, name: str, default: int | None, limit: int | None = None) -> int | None:
+        raw = self.query(name)
+        if raw is None:
+            return default
+        try:
+            value = int(float(raw))
+        except ValueError:
+            raise invalid([error(name, f"must be a positive integer, got {raw!r}")]) from None
+        if value < 1 or (limit is not None and value > limit):
+            bound = f" and <= {limit}" if limit is not None else ""
+            raise invalid([error(name, f"must be >= 1{bound}, got {value}")])
+        return value
+
+    def page(self, items: list[Any], render: Callable[[Any], Any], key: Callable[[Any], str] | None = None) -> dict[str, Any]:
+        """The list envelope ``{data, has_next_page, has_previous_page, next_cursor?,
+        previous_cursor?, total_count}`` of ``items`` (oldest first).
+
+        Query: ``page`` (1-based; ignored with the option ``paging="cursor"``),
+        ``page_size`` (default 20), ``page_order`` (``ASC`` default, ``DESC``), ``after`` /
+        ``before`` (a cursor: the id of an item, as ``next_cursor`` / ``previous_cursor``
+        give), ``first`` / ``last`` (the first / last N of the window), ``total_count``
+        (``true``: include it; always included unless the option ``total_count`` is
+        ``"requested"``). A bad value or an unknown cursor is a 400 naming it.
+        """
+        key = key or (lambda item: str(item.id))
+        order = (self.query("page_order") or "ASC").upper()
+        if order not in ("ASC", "DESC"):
+            raise invalid([error("page_order", f"must be ASC or DESC, got {self.query('page_order')!r}")])
+        ordered = list(reversed(items)) if order == "DESC" else list(items)
+        ids = [key(item) for item in ordered]
+        size = self._positive("page_size", 20, self.options.max_page_size) or 20
+        number = self._positive("page", 1) or 1
+        first, last = self._positive("first", None), self._positive("last", None)
+        after, before = self.query("after"), self.query("before")
+        for name, cursor in (("after", after), ("before", before)):
+            if cursor and cursor not in ids:
+                raise invalid([error(name, f"unknown cursor {cursor!r}")])
+        if after:
+            low, high = ids.index(after) + 1, len(ordered)
+        elif before:
+            low, high = 0, ids.index(before)
+        else:
+            low, high = 0, len(ordered)
+            if self.options.paging == "page":
+                low = min(high, (number - 1) * size)
+        if first is not None:
+            size = min(size, first)
+        if last is not None or (before and not after):
+            count = min(size, last or size)
+            low = max(low, high - count)
+        data = ordered[low : min(high, low + size)]
+        end = low + len(data)
+        body: dict[str, Any] = {
+            "data": [render(item) for item in data],
+            "has_next_page": end < len(ordered),
+            "has_previous_page": low > 0 and len(ordered) > 0,
         }
+        if data and body["has_next_page"]:
+            body["next_cursor"] = key(data[-1])
+        if data and body["has_previous_page"]:
+            body["previous_cursor"] = key(data[0])
+        if self.options.total_count == "always" or (self.query("total_count") or "").lower() == "true":
+            body["total_count"] = len(ordered)
+        return body
 
     # -- lookups: the resource, or a 404 naming the id ---------------------------------------
 

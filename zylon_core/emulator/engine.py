@@ -6,7 +6,8 @@ words. The rules, in the order they are tried:
 1. ``/deltas N`` (the last user text, exactly): the text ``tok0 tok1 ... tok{N-1}``,
    streamed as exactly N text deltas (benchmarks). No thinking, no ``max_tokens`` cut.
 2. Tool results: if the last message carries ``tool_result`` blocks, a text answer
-   quoting them (``The result of magic_function is 5.``); no new tool call.
+   quoting them (``The result of magic_function is 5.``); no new tool call. Their
+   ``content`` may be a string or a block list.
 3. ``response_format`` ``json_schema`` (the raw schema, or ``{name, schema}``): one text
    block holding JSON generated from the schema (see :mod:`.schema_values`).
 4. Tools (unless ``tool_choice`` is ``none``): ``{type: tool, name}`` forces that tool;
@@ -33,9 +34,13 @@ words. The rules, in the order they are tried:
    * followed by ``This is turn N of this thread.`` in a thread (``... of this
      conversation.`` when a one-shot request carries several user turns).
 
-``thinking.enabled`` puts a ``thinking`` block first (``Thinking about: <text>``).
-``max_tokens`` cuts text blocks to that many words (``stop_reason: max_tokens``),
-except for rules 1 and 3. Usage: ``input_tokens`` = words of the system text and every
+``document`` and ``binary`` blocks of the new turn are converted first (a
+``document_preprocessing`` server tool per document); their text joins the prompt and
+the plain reply quotes it. ``thinking.enabled`` puts a ``thinking`` block (``Thinking
+about: <text>``, with a ``signature``) before the answer. ``max_tokens`` cuts text blocks
+to that many words (``stop_reason: max_tokens``), except for rules 1 and 3;
+``stop_sequences`` cut the text before the first one found (``stop_reason:
+stop_sequence``). Usage: ``input_tokens`` = words of the system text and every
 message; ``output_tokens`` = words of the output (text, thinking, tool inputs/results).
 
 Tool inputs and JSON answers are filled from their JSON schema with what the prompt
@@ -44,19 +49,30 @@ offers (its numbers, quoted text, places, names): see :mod:`.schema_values`.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from .schema_values import Values, fill_schema, unwrap_json_schema
+from .server_tools import (
+    CITATION,
+    SCOPE_TOOL,
+    SEARCH_TOOL_TYPES,
+    builtin_summary,
+    cited_answer,
+    excerpt,
+    preprocess_documents,
+    run_builtin,
+    server_tool_id,
+    signature,
+    tool_use_id,
+)
 from .state import STOP_WORDS, Hit
 
 DELTAS = re.compile(r"^/deltas\s+(\d+)$")
 WORD = re.compile(r"\S+")
-SEARCH_TOOL_TYPES = ("semantic_search_v1", "file_semantic_search_v1")
 
 
 def count_words(text: str) -> int:
@@ -78,18 +94,23 @@ def text_of(message: dict[str, Any]) -> str:
     return " ".join(b.get("text", "") for b in message["content"] if b.get("type") == "text").strip()
 
 
+def result_blocks(content: Any) -> list[dict[str, Any]]:
+    """A tool result's content as blocks (a string is one text block)."""
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return [b for b in content or () if isinstance(b, dict)]
+
+
 def block_words(block: dict[str, Any]) -> int:
     kind = block.get("type")
     if kind == "text":
-        return count_words(block.get("text") or "")
+        return count_words(CITATION.sub("", block.get("text") or ""))
     if kind == "thinking":
         return count_words(block.get("thinking") or "")
-    if kind == "tool_use":
+    if kind in ("tool_use", "server_tool_use"):
         return count_words(json.dumps(block.get("input") or {}, ensure_ascii=False))
-    if kind in ("tool_result", "tldr"):
-        return sum(block_words(b) for b in block.get("content") or () if isinstance(b, dict))
-    if kind == "file":
-        return count_words(block.get("content") or "") if len(block.get("content") or "") < 100_000 else 0
+    if kind in ("tool_result", "server_tool_result", "tldr"):
+        return sum(block_words(b) for b in result_blocks(block.get("content")))
     return 0
 
 
@@ -102,10 +123,14 @@ class EngineInput:
     response_format: dict[str, Any] | None = None
     thinking: bool = False
     citations: bool = False
+    zylon: bool = False  # system.extensions has "zylon": sources nested in tool results
     max_tokens: int | None = None
-    # Artifacts in scope (RAG); None when the request has no artifact scope.
+    stop_sequences: list[str] = field(default_factory=list)
+    correlation_id: str | None = None
+    source_key: str = "object"
+    # Artifacts in scope (Workspace RAG); None when the request has no artifact scope.
     search: Callable[[str, int], list[Hit]] | None = None
-    # What built-in search tools search; None when there is nothing to search.
+    # What built-in search tools search; None when nothing was given to search.
     tool_search: Callable[[str, int], list[Hit]] | None = None
     list_files: Callable[[], list[str]] | None = None
     turn: int = 1
@@ -116,18 +141,29 @@ class EngineInput:
 @dataclass
 class EngineOutput:
     content: list[dict[str, Any]]
-    stop_reason: str  # Anthropic vocabulary: end_turn, tool_use, max_tokens
+    stop_reason: str  # Anthropic vocabulary: end_turn, tool_use, max_tokens, stop_sequence
     usage: dict[str, int]
     pieces: dict[int, list[str]] = field(default_factory=dict)  # exact text deltas per block
+    stop_sequence: str | None = None
+
+
+def count_input_tokens(inp: EngineInput) -> int:
+    """Words of the system text, every message and the new turn's documents."""
+    messages = inp.messages
+    last_user = next((m for m in reversed(messages) if m["role"] == "user"), None)
+    _, documents = preprocess_documents(last_user, inp.id_seed)
+    words = count_words(inp.system) + sum(block_words(b) for m in messages for b in m["content"])
+    return words + sum(count_words(text) for _, text in documents)
 
 
 def generate(inp: EngineInput) -> EngineOutput:
     messages = inp.messages
     last_user = next((m for m in reversed(messages) if m["role"] == "user"), None)
     prompt = text_of(last_user) if last_user is not None else ""
-    input_tokens = count_words(inp.system) + sum(block_words(b) for m in messages for b in m["content"])
-    last = messages[-1] if messages else {"role": "user", "content": []}
+    last: dict[str, Any] = messages[-1] if messages else {"role": "user", "content": []}
     has_results = any(b.get("type") == "tool_result" for b in last["content"])
+    converted, documents = preprocess_documents(last_user if not has_results else None, inp.id_seed)
+    input_tokens = count_input_tokens(inp)
 
     fast = DELTAS.match(prompt) if not has_results else None
     if fast:
@@ -140,10 +176,10 @@ def generate(inp: EngineInput) -> EngineOutput:
             {0: pieces},
         )
 
-    content: list[dict[str, Any]] = []
+    content: list[dict[str, Any]] = list(converted)
     if inp.thinking:
         about = excerpt(prompt, 12) if prompt and not has_results else "the tool results"
-        content.append({"type": "thinking", "thinking": f"Thinking about: {about}"})
+        content.append({"type": "thinking", "thinking": f"Thinking about: {about}", "signature": signature(inp.id_seed), "citations": []})
     stop_reason = "end_turn"
     can_truncate = True
 
@@ -157,52 +193,81 @@ def generate(inp: EngineInput) -> EngineOutput:
     else:
         chosen = choose_tools(inp.tools, inp.tool_choice, prompt)
         custom = [t for t in chosen if not t.get("type")]
+        if not chosen and inp.search is not None:
+            chosen = [SCOPE_TOOL]
+            inp = _with_tool_search(inp, inp.search)
         if custom:
             values = Values(prompt)
             for position, tool in enumerate(custom):
-                schema = tool.get("inputSchema") or {}
+                schema = tool.get("inputSchema") or tool.get("input_schema") or {}
                 content.append(
                     {
                         "type": "tool_use",
-                        "id": tool_id(inp.id_seed, position),
+                        "id": tool_use_id(inp.id_seed, position),
                         "name": tool["name"],
                         "input": fill_schema(schema, values, root=schema, top=True) or {},
                     }
                 )
             stop_reason = "tool_use"
         elif chosen:
-            hits: list[Hit] = []
-            for position, tool in enumerate(chosen):
-                blocks, found = run_builtin(tool, prompt, inp, tool_id(inp.id_seed, position))
-                content.extend(blocks)
-                hits.extend(h for h in found if h.chunk_id not in {x.chunk_id for x in hits})
-            if any(t.get("type") in SEARCH_TOOL_TYPES for t in chosen):
-                content.extend(rag_blocks(hits, prompt, inp, sources=True))
-            else:
-                content.append({"type": "text", "text": builtin_summary(chosen, inp)})
-        elif inp.search is not None:
-            hits = inp.search(prompt, 3)
-            content.extend(rag_blocks(hits, prompt, inp, sources=inp.citations))
+            content.extend(_builtin_answer(chosen, prompt, inp))
         else:
-            content.append({"type": "text", "text": plain_reply(prompt, messages, inp)})
+            content.append({"type": "text", "text": plain_reply(prompt, messages, inp, documents)})
 
+    if can_truncate and stop_reason == "end_turn" and inp.stop_sequences:
+        found = cut_at_stop_sequence(content, inp.stop_sequences)
+        if found is not None:
+            output_tokens = sum(block_words(b) for b in content)
+            return EngineOutput(content, "stop_sequence", {"input_tokens": input_tokens, "output_tokens": output_tokens}, stop_sequence=found)
     if can_truncate and stop_reason == "end_turn" and inp.max_tokens is not None:
         if truncate(content, inp.max_tokens):
             stop_reason = "max_tokens"
-    output_tokens = sum(block_words(b) for b in content if b.get("type") != "source")
+    output_tokens = sum(block_words(b) for b in content)
     return EngineOutput(content, stop_reason, {"input_tokens": input_tokens, "output_tokens": output_tokens})
+
+
+def _with_tool_search(inp: EngineInput, search: Callable[[str, int], list[Hit]]) -> EngineInput:
+    return replace(inp, tool_search=search)
+
+
+def _builtin_answer(chosen: list[dict[str, Any]], prompt: str, inp: EngineInput) -> list[dict[str, Any]]:
+    """Run the chosen built-in tools, then answer from what they found."""
+    blocks: list[dict[str, Any]] = []
+    hits: list[Hit] = []
+    failed = []
+    for position, tool in enumerate(chosen):
+        ran, found = run_builtin(tool, prompt, inp, server_tool_id(inp.id_seed, position))
+        blocks.extend(ran)
+        if ran[-1].get("is_error"):
+            failed.append(str(ran[-1]["content"]))
+        hits.extend(h for h in found if h.chunk_id not in {x.chunk_id for x in hits})
+    if hits:
+        blocks.append(cited_answer(hits, inp, ""))
+    elif any(t.get("type") in SEARCH_TOOL_TYPES for t in chosen):
+        reason = f" ({failed[0]})" if failed else ""
+        text = f"I found no passage about that in the documents in scope{reason}. " + plain_reply(prompt, inp.messages, inp, [])
+        blocks.append({"type": "text", "text": text})
+    else:
+        blocks.append({"type": "text", "text": builtin_summary(chosen, inp)})
+    return blocks
 
 
 # -- pieces of answers --------------------------------------------------------------------------
 
 
-def excerpt(text: str, max_words: int) -> str:
-    words = text.split()
-    return " ".join(words[:max_words]) + ("…" if len(words) > max_words else "")
-
-
-def tool_id(seed: str, position: int) -> str:
-    return "toolu_" + hashlib.sha1(f"{seed}:{position}".encode()).hexdigest()[:24]
+def cut_at_stop_sequence(content: list[dict[str, Any]], sequences: list[str]) -> str | None:
+    """Cut the first text block holding a stop sequence before it (later blocks go)."""
+    for position, block in enumerate(content):
+        if block.get("type") != "text":
+            continue
+        text = block.get("text") or ""
+        found = [(text.find(s), s) for s in sequences if s and s in text]
+        if found:
+            where, sequence = min(found)
+            block["text"] = text[:where]
+            del content[position + 1 :]
+            return sequence
+    return None
 
 
 def truncate(content: list[dict[str, Any]], budget: int) -> bool:
@@ -215,6 +280,7 @@ def truncate(content: list[dict[str, Any]], budget: int) -> bool:
         matches = list(WORD.finditer(text))
         if len(matches) > budget:
             block["text"] = text[: matches[budget - 1].end()] if budget > 0 else ""
+            block.pop("citations", None)
             cut = True
             budget = 0
         else:
@@ -236,11 +302,7 @@ def answer_tool_results(messages: list[dict[str, Any]]) -> str:
             if block.get("type") != "tool_result":
                 continue
             name = names.get(block.get("tool_use_id", ""), "the tool")
-            inner = block.get("content")
-            if isinstance(inner, str):
-                text = inner
-            else:
-                text = " ".join(b.get("text", "") for b in inner or () if isinstance(b, dict) and b.get("type") == "text")
+            text = "\n".join(b.get("text", "") for b in result_blocks(block.get("content")) if b.get("type") == "text")
             text = text.strip() or "empty"
             if block.get("is_error"):
                 sentences.append(f"The tool {name} reported an error: {text}")
@@ -249,7 +311,7 @@ def answer_tool_results(messages: list[dict[str, Any]]) -> str:
     return " ".join(sentences)
 
 
-_ATTACHMENT_NAMES = {"image": "image", "audio": "audio clip", "file": "file", "binary": "binary attachment"}
+_ATTACHMENT_NAMES = {"image": "image", "audio": "audio clip"}
 
 
 def describe_attachments(message: dict[str, Any] | None) -> str:
@@ -336,7 +398,7 @@ def arithmetic_answer(prompt: str) -> str | None:
     return f"{_fmt(a)} {op} {_fmt(b)} = {shown}."
 
 
-def plain_reply(prompt: str, messages: list[dict[str, Any]], inp: EngineInput) -> str:
+def plain_reply(prompt: str, messages: list[dict[str, Any]], inp: EngineInput, documents: list[tuple[str, str]]) -> str:
     last_user = next((m for m in reversed(messages) if m["role"] == "user"), None)
     memory = memory_answer(prompt, messages) if prompt else None
     if memory is not None and re.search(r"\bonly\b", prompt, re.IGNORECASE) and not memory.startswith("I don't"):
@@ -353,92 +415,15 @@ def plain_reply(prompt: str, messages: list[dict[str, Any]], inp: EngineInput) -
             parts.append(arithmetic)
         elif prompt:
             parts.append(f'You said: "{excerpt(prompt, 40)}".')
-        elif not attachments:
+        elif not attachments and not documents:
             parts.append("I received your message.")
+    for name, text in documents:
+        parts.append(f'The document {name} says: "{excerpt(text, 40)}".')
     if inp.in_thread:
         parts.append(f"This is turn {inp.turn} of this thread.")
     elif inp.turn > 1:
         parts.append(f"This is turn {inp.turn} of this conversation.")
     return " ".join(parts)
-
-
-# -- retrieval ------------------------------------------------------------------------------
-
-
-def file_type(name: str) -> str:
-    return name.rsplit(".", 1)[1].lower() if "." in name else "txt"
-
-
-def chunk_source(hit: Hit) -> dict[str, Any]:
-    name = str(hit.doc_metadata.get("file_name") or hit.name)
-    return {
-        "type": "context.chunk",
-        "id": hit.chunk_id,
-        "score": hit.score,
-        "text": hit.text,
-        "document": {
-            "object": "artifact",
-            "artifact": hit.artifact_id,
-            "doc_metadata": {"file_name": name, "file_type": file_type(name)},
-        },
-    }
-
-
-def rag_blocks(hits: list[Hit], prompt: str, inp: EngineInput, *, sources: bool) -> list[dict[str, Any]]:
-    if not hits:
-        text = "I found no passage about that in the documents in scope. " + plain_reply(prompt, inp.messages, inp)
-        return [{"type": "text", "text": text}]
-    best = hits[0]
-    text = f"According to {best.name}: {excerpt(best.text, 60)}"
-    if len(hits) > 1:
-        text += f" ({len(hits)} relevant passages found.)"
-    block: dict[str, Any] = {"type": "text", "text": text}
-    out = [block]
-    if sources:
-        block["citations"] = [
-            {"id": hit.chunk_id, "index": str(n), "artifact_id": hit.artifact_id, "source_id": hit.chunk_id}
-            for n, hit in enumerate(hits, start=1)
-        ]
-        out.append({"type": "source", "sources": [chunk_source(hit) for hit in hits]})
-    return out
-
-
-def run_builtin(tool: dict[str, Any], prompt: str, inp: EngineInput, use_id: str) -> tuple[list[dict[str, Any]], list[Hit]]:
-    kind = tool.get("type")
-    name = tool["name"]
-    hits: list[Hit] = []
-    if kind in SEARCH_TOOL_TYPES:
-        use_input: dict[str, Any] = {"query": prompt}
-        if inp.tool_search is None:
-            result = "No documents are in scope to search."
-        else:
-            hits = inp.tool_search(prompt, 5)
-            if hits:
-                lines = [f"[{n}] {hit.name}: {hit.text}" for n, hit in enumerate(hits, start=1)]
-                result = f"Found {len(hits)} matching passages:\n" + "\n".join(lines)
-            else:
-                result = "Found no matching passages."
-    elif kind == "list_project_files_v1":
-        use_input = {}
-        files = inp.list_files() if inp.list_files is not None else []
-        result = "Project files: " + (", ".join(files) if files else "none") + "."
-    else:
-        use_input = {"query": prompt}
-        result = f"{kind} is not available in the Zylon emulator (it has no external data)."
-    blocks = [
-        {"type": "tool_use", "id": use_id, "name": name, "input": use_input},
-        {"type": "tool_result", "tool_use_id": use_id, "content": [{"type": "text", "text": result}], "is_error": False},
-    ]
-    return blocks, hits
-
-
-def builtin_summary(tools: list[dict[str, Any]], inp: EngineInput) -> str:
-    kinds = {t.get("type") for t in tools}
-    if kinds == {"list_project_files_v1"}:
-        files = inp.list_files() if inp.list_files is not None else []
-        return f"The project has {len(files)} file{'' if len(files) == 1 else 's'}" + (": " + ", ".join(files) + "." if files else ".")
-    names = ", ".join(t["name"] for t in tools)
-    return f"I could not get data from {names}: the emulator has no external data."
 
 
 # -- tool choice ----------------------------------------------------------------------------------

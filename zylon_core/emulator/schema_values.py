@@ -133,8 +133,8 @@ def fill_schema(schema: Any, values: Values, *, root: dict[str, Any], name: str 
         if key in schema and schema[key]:
             options = [_resolve(o, root) for o in schema[key]]
             chosen = next((o for o in options if isinstance(o, dict) and o.get("type") != "null"), options[0])
-            merged = {**{k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}, **chosen}
-            return fill_schema(merged, values, root=root, name=name, depth=depth + 1, top=top)
+            combined = {**{k: v for k, v in schema.items() if k not in ("anyOf", "oneOf")}, **chosen}
+            return fill_schema(combined, values, root=root, name=name, depth=depth + 1, top=top)
     if "allOf" in schema:
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         for part in schema["allOf"]:

@@ -1,75 +1,65 @@
-"""Request validation: the emulator's schema models, plus what they cannot express.
+"""Request validation, answered the way each API answers it.
 
-:func:`parse_body` validates a JSON body with a model from :mod:`.schemas` and turns
-every problem into ``{"field": "pgpt.messages[0].content[0].type", "message": "..."}``:
-a wrong type, a missing field, an unknown field (``unknown field 'tools[0].input_schema'``).
-Content block types are checked first, on the raw JSON, so that an unknown or missing
-``type`` is named as such rather than as the failures of every block model.
-:func:`check_chat` adds the checks a real server makes that no type says (tool names,
-``tool_choice`` against the tools, media data, ``max_tokens >= 1``...).
-:class:`~.errors.ApiError` turns the list into the 400 body ``{"message", "errors"}``.
+* ZylonGPT bodies (and a Workspace request's ``pgpt``, which the Workspace forwards to
+  ZylonGPT): :func:`parse_gpt` validates with the models of :mod:`.gpt_schemas` and turns
+  pydantic's errors into the real server's 400 envelope (:func:`.errors.gpt_invalid`).
+* Workspace bodies: :func:`parse_body` validates with :mod:`.schemas` and answers the
+  Kotlin 400 whose message names every bad field with a dotted path
+  (``artifacts[0].update.name: ...``).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import re
 from typing import Any, Iterable, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from .errors import ApiError, error, invalid, join_path
-from .schemas import BLOCK_TYPES, BUILTIN_TOOL_TYPES, ChatRequest
+from .errors import ApiError, error, gpt_invalid, invalid, join_path, pydantic_items
+from .gpt_schemas import ChatBody
 
 M = TypeVar("M", bound=BaseModel)
 
 
-# -- raw pre-checks (before pydantic, for precise paths) ----------------------------------
+# -- ZylonGPT -----------------------------------------------------------------------------------
 
 
-def _check_blocks(blocks: Any, path: str, out: list[dict[str, str]]) -> None:
-    if not isinstance(blocks, list):
-        return
-    for position, block in enumerate(blocks):
-        where = join_path(path, position)
-        if not isinstance(block, dict):
-            out.append(error(where, f"a content block must be an object, got {type(block).__name__}"))
-            continue
-        kind = block.get("type")
-        if kind is None:
-            out.append(error(join_path(where, "type"), "missing content block 'type'"))
-        elif kind not in BLOCK_TYPES:
-            out.append(
-                error(
-                    join_path(where, "type"),
-                    f"unknown content block type {kind!r}; expected one of: {', '.join(BLOCK_TYPES)}",
-                )
-            )
-        elif kind in ("tool_result", "tldr"):
-            _check_blocks(block.get("content"), join_path(where, "content"), out)
+def parse_gpt(model: type[M], data: Any, root: str = "body", context: dict[str, Any] | None = None) -> M:
+    """``data`` validated as ``model``, or the real server's 400 envelope."""
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise gpt_invalid(pydantic_items(exc.errors(include_url=False), root)) from None
 
 
-def check_chat_blocks(data: Any, path: str = "") -> list[dict[str, str]]:
-    """Unknown / missing block types anywhere in a chat request's messages."""
-    out: list[dict[str, str]] = []
-    if isinstance(data, dict) and isinstance(data.get("messages"), list):
-        for position, message in enumerate(data["messages"]):
-            if isinstance(message, dict):
-                where = join_path(join_path(path, "messages"), position)
-                _check_blocks(message.get("content"), join_path(where, "content"), out)
-    return out
+def parse_gpt_union(adapter: TypeAdapter[Any], data: Any, root: str = "body") -> Any:
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        raise gpt_invalid(pydantic_items(exc.errors(include_url=False), root)) from None
 
 
-# -- pydantic errors -> dotted paths ------------------------------------------------------
+def parse_chat(data: Any, history: list[dict[str, Any]] | None = None) -> ChatBody:
+    """A ZylonGPT chat body (``/messages``, or a Workspace ``pgpt``). ``history``: the
+    earlier turns of a Workspace thread, whose tool calls the new turn may answer."""
+    known = [b.get("id") for m in history or () for b in (m.get("content") or ()) if isinstance(b, dict) and b.get("type") in ("tool_use", "server_tool_use")]
+    return parse_gpt(ChatBody, data, context={"tool_use_ids": known})
+
+
+def gpt_query(value: str | None, name: str) -> str:
+    """A required query parameter, or the envelope's ``missing`` item at ``('query', name)``."""
+    if value is None:
+        raise gpt_invalid([{"type": "missing", "loc": str(("query", name)), "msg": "Field required", "input": None}])
+    return value
+
+
+# -- Workspace --------------------------------------------------------------------------------
 
 
 def _clean_loc(loc: Iterable[Any], data: Any) -> list[str | int]:
     """Follow pydantic's ``loc`` through the input, dropping union/tag segments.
 
     A segment that is not a key or index of the input at that point is one pydantic
-    added (``str``, ``list[...]``, a ``<text>`` tag: see :func:`.schemas._tagged`),
-    except the last, which names a missing field.
+    added (``str``, ``list[...]``...), except the last, which names a missing field.
     """
     parts = list(loc)
     path: list[str | int] = []
@@ -87,7 +77,6 @@ def _clean_loc(loc: Iterable[Any], data: Any) -> list[str | int]:
             if isinstance(part, int) and 0 <= part < len(current):
                 path.append(part)
                 current = current[part]
-        # scalars: remaining segments are type tags
     return path
 
 
@@ -121,125 +110,20 @@ def pydantic_errors(exc: ValidationError, data: Any, prefix: str = "") -> list[d
     return kept
 
 
-# -- the entry point --------------------------------------------------------------------------
-
-
-def parse_body(model: type[M], data: Any, prefix: str = "", *, chat_at: str | None = None) -> M:
-    """Validate ``data`` as ``model``; raise a 400 :class:`ApiError` naming every field.
-
-    ``chat_at`` is the key holding a chat request inside ``data`` (``"pgpt"``), or ``""``
-    when ``data`` is itself one, so block types get checked with exact paths.
-    """
+def parse_body(model: type[M], data: Any, prefix: str = "") -> M:
+    """Validate a Workspace body as ``model``; a 400 naming every bad field."""
     if not isinstance(data, dict):
-        raise ApiError(400, "request body must be a JSON object", [error(prefix, "expected a JSON object")])
-    errors: list[dict[str, str]] = []
-    if chat_at is not None:
-        inner = data if chat_at == "" else data.get(chat_at)
-        errors = check_chat_blocks(inner, join_path(prefix, chat_at) if chat_at else prefix)
-    if errors:
-        raise invalid(errors)
+        raise invalid([error(prefix, "expected a JSON object")])
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise invalid(pydantic_errors(exc, data, prefix)) from None
 
 
-# -- checks the schema types cannot express -------------------------------------------------
-
-_BASE64 = re.compile(r"^[A-Za-z0-9+/_\-\s]*={0,2}\s*$")
-
-
-def is_media_data(data: str) -> bool:
-    """base64 (standard or URL-safe), a ``data:`` URL, or an http(s) URL."""
-    text = data.strip()
-    if re.match(r"^https?://\S+$", text):
-        return True
-    if text.startswith("data:"):
-        head, sep, payload = text.partition(",")
-        if not sep:
-            return False
-        text = payload if head.endswith(";base64") else ""
-        if not text:
-            return bool(sep)
-    if not text or not _BASE64.match(text):
-        return False
-    compact = re.sub(r"\s+", "", text)
-    try:
-        base64.b64decode(compact + "=" * (-len(compact) % 4), altchars=b"-_" if ("-" in compact or "_" in compact) else None)
-    except (binascii.Error, ValueError):
-        return False
-    return True
-
-
-def check_chat(request: ChatRequest, prefix: str = "") -> list[dict[str, str]]:
-    """Semantic checks of a validated chat request (what a real server would refuse)."""
-    out: list[dict[str, str]] = []
-    if not request.messages:
-        out.append(error(join_path(prefix, "messages"), "must contain at least one message"))
-    for m_pos, message in enumerate(request.messages):
-        if isinstance(message.content, str):
-            continue
-        _check_media(message.content, join_path(join_path(join_path(prefix, "messages"), m_pos), "content"), out)
-    names: dict[str, int] = {}
-    for t_pos, tool in enumerate(request.tools or ()):
-        where = join_path(join_path(prefix, "tools"), t_pos)
-        if not tool.name:
-            out.append(error(join_path(where, "name"), "must not be empty"))
-        elif tool.name in names:
-            out.append(error(join_path(where, "name"), f"duplicate tool name {tool.name!r}"))
-        names[tool.name] = t_pos
-        if tool.type is not None and tool.type not in BUILTIN_TOOL_TYPES:
-            out.append(
-                error(
-                    join_path(where, "type"),
-                    f"unknown built-in tool type {tool.type!r}; expected one of: {', '.join(BUILTIN_TOOL_TYPES)} "
-                    "(custom tools have no 'type': use {name, description, inputSchema})",
-                )
-            )
-        if tool.inputSchema is not None and tool.inputSchema.type not in (None, "object"):
-            out.append(error(join_path(join_path(where, "inputSchema"), "type"), "a tool's inputSchema must be of type 'object'"))
-    choice = request.tool_choice
-    if choice is not None:
-        where = join_path(prefix, "tool_choice")
-        if choice.type == "tool":
-            if not choice.name:
-                out.append(error(join_path(where, "name"), "required when tool_choice.type is 'tool'"))
-            elif choice.name not in names:
-                out.append(error(join_path(where, "name"), f"tool {choice.name!r} is not in the provided tools"))
-        elif choice.type == "any" and not names:
-            out.append(error(join_path(where, "type"), "'any' needs at least one tool in 'tools'"))
-    fmt = request.response_format
-    if fmt is not None and fmt.type == "json_schema" and not fmt.json_schema:
-        out.append(error(join_path(join_path(prefix, "response_format"), "json_schema"), "required when type is 'json_schema'"))
-    if request.max_tokens is not None and request.max_tokens < 1:
-        out.append(error(join_path(prefix, "max_tokens"), "must be >= 1"))
-    return out
-
-
-def _check_media(blocks: list[Any], path: str, out: list[dict[str, str]]) -> None:
-    for position, block in enumerate(blocks):
-        where = join_path(path, position)
-        if block.type in ("image", "audio", "binary") and not is_media_data(block.data):
-            out.append(
-                error(join_path(where, "data"), f"{block.type} data must be base64 or an http(s) URL, got {block.data[:40]!r}")
-            )
-        elif block.type in ("tool_result", "tldr"):
-            _check_media(block.content, join_path(where, "content"), out)
-
-
-def parse_chat(data: Any, prefix: str = "") -> ChatRequest:
-    request = parse_body(ChatRequest, data, prefix, chat_at="")
-    errors = check_chat(request, prefix)
-    if errors:
-        raise invalid(errors)
-    return request
-
-
-def validation_report(data: Any, parse: Any) -> dict[str, Any]:
-    """``{"valid": bool, "errors": [str] | None}`` for the validate endpoints."""
-    try:
-        parse(data)
-    except ApiError as exc:
-        items = exc.errors or [error("", exc.message)]
-        return {"valid": False, "errors": [f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in items]}
-    return {"valid": True, "errors": None}
+def validation_errors(exc: ApiError) -> list[str]:
+    """One line per problem of a ZylonGPT error (for ``{"valid": false, "errors": [...]}``)."""
+    body = exc.body if isinstance(exc.body, dict) else {}
+    found = body.get("detail")
+    if isinstance(found, list):
+        return [f"{item.get('loc')}: {item.get('msg')}" for item in found]
+    return [str(found if found is not None else exc)]

@@ -1,228 +1,158 @@
-"""ZylonGPT (``/api/gpt/v1``): ``POST /messages`` (sync, or SSE with ``stream: true``),
-``POST /messages/validate``, ``POST /embeddings``, ``POST /primitives/search`` (chunk
-search), and the ingestion routes ``POST /artifacts/ingest``, ``GET /artifacts/list``,
-``POST /artifacts/delete``, ``POST /artifacts/content``.
+"""ZylonGPT (``/api/gpt/v1``) messages: ``POST /messages`` (sync, or SSE with ``stream:
+true``), ``POST /messages/validate``, ``POST /messages/count_tokens``, ``GET /models``,
+``GET /models/{id}`` and the legacy ``POST /complete``.
 
-``/messages`` also takes Anthropic's ``system`` (a string or a list of text blocks), so
-Anthropic's own SDK can call it; its answers use the Anthropic vocabulary and shape
-(``type: message``, ``stop_sequence``, streams always ``full``). Built-in search tools
-search the collections their ``tool_context`` (or the tool's ``context``) names, else
-every collection. Embeddings are deterministic hashed bags of words. Ingested text is
-chunked into the named collection (``pgpt_collection`` by default); a Workspace
-project's artifacts are the collection named after the project id.
+Answers have the real server's shape (``zylon-api/captures``): ``model`` is always
+``"private-gpt"``, blocks carry timestamps and ``cache_control``, usage has every
+Anthropic key. Bodies are validated by the server's own rules (:mod:`..gpt_schemas`);
+what only fails once the request runs (an unknown ``model``, images or audio for a model
+without them) is a 400 with a string explanation, or with ``stream: true`` a 200 stream
+whose ``error`` event ends it (first for an unknown model, after ``message_start`` for
+media), without ``message_stop``. ``/messages`` also takes Anthropic's ``system`` forms,
+so Anthropic's own SDK can call it.
+
+``/messages/validate`` answers ``{"valid": true, "errors": null}``; a body that breaks the
+schema gets the 400 envelope, one that is well-formed but cannot run (unknown model, a
+message left with nothing the model can read) ``400 {"valid": false, "errors": [...]}``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import math
-import re
 from typing import Any
 
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 
-from ..answers import Scope, engine_input, message_events, sse_response
+from ..answers import engine_input, gpt_message, gpt_scope, message_events, problem_stream, runtime_problem, sse_response
 from ..context import GPT, Context, Endpoint
-from ..engine import generate
-from ..errors import error, invalid, not_found
-from ..schemas import ChatRequest, DeleteIngestedBody, EmbeddingsBody, IngestBody, SemanticSearch
-from ..state import Document, EmulatorState, Hit, terms
-from ..validation import parse_body, parse_chat, validation_report
-
-DEFAULT_COLLECTION = "pgpt_collection"
+from ..engine import EngineInput, count_input_tokens, count_words, generate, normalize_messages, text_of
+from ..errors import gpt_runtime
+from ..gpt_schemas import ChatBody, CompleteBody, CountTokensBody
+from ..options import EmulatorOptions
+from ..validation import parse_chat, parse_gpt
 
 
-def hashed_embedding(text: str, dim: int) -> list[float]:
-    """A deterministic unit vector: signed hashing of the text's content words."""
-    words = terms(text) or re.findall(r"\w+", text.lower())
-    vector = [0.0] * dim
-    for word in words:
-        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
-        vector[int.from_bytes(digest[:4], "little") % dim] += 1.0 if digest[4] & 1 else -1.0
-    norm = math.sqrt(sum(v * v for v in vector))
-    return [round(v / norm, 6) for v in vector] if norm else vector
-
-
-def anthropic_compatible(body: Any) -> Any:
-    """Accept Anthropic's string/list ``system`` by moving it into ``system.text``."""
-    if isinstance(body, dict):
-        system = body.get("system")
-        if isinstance(system, str):
-            body = {**body, "system": {"text": system}}
-        elif isinstance(system, list) and all(isinstance(b, dict) and b.get("type") == "text" for b in system):
-            body = {**body, "system": {"text": "\n".join(str(b.get("text", "")) for b in system)}}
-    return body
-
-
-def parse_messages_body(data: Any) -> ChatRequest:
-    return parse_chat(anthropic_compatible(data))
-
-
-def gpt_scope(state: EmulatorState, request: ChatRequest) -> Scope:
-    """What built-in search tools search: the ``ingested_artifact`` context filters of
-    ``tool_context`` and of the tools' ``context``, else every collection."""
-    filters: list[dict[str, Any]] = []
-    contexts = [c for t in request.tools or () for c in (t.context or [])]
-    for item in list(request.tool_context or []) + contexts:
-        if isinstance(item, dict) and item.get("type") == "ingested_artifact" and isinstance(item.get("context_filter"), dict):
-            filters.append(item["context_filter"])
-
-    def all_search(query: str, limit: int) -> list[Hit]:
-        return state.search(query, limit=limit, positive_only=True)
-
-    if not filters:
-        return None, all_search, None
-
-    def scoped(query: str, limit: int) -> list[Hit]:
-        hits: list[Hit] = []
-        for f in filters:
-            collection = f.get("collection") or DEFAULT_COLLECTION
-            hits.extend(state.search(query, collections=[collection], artifacts=f.get("artifacts"), limit=limit, positive_only=True))
-        hits.sort(key=lambda h: -h.score)
-        return hits[:limit]
-
-    return scoped, scoped, None
+def answer(ctx: Context, request: ChatBody, raw: dict[str, Any], message_id: str, correlation: str | None = None) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The stream events of the answer, and the answer (None when the request failed)."""
+    options = ctx.options
+    problem = runtime_problem(request, options)
+    if problem is not None:
+        head = {"id": message_id, "type": "message", "role": "assistant", "model": options.gpt_model}
+        return problem_stream(problem, head), None
+    inp = engine_input(request, raw, [], seed=message_id, options=options, scope=gpt_scope(ctx.state, request))
+    if correlation and not inp.correlation_id:
+        inp.correlation_id = correlation
+    output = generate(inp)
+    message = gpt_message(options, message_id, output)
+    return message_events(options, message, "full", output.pieces).events, message
 
 
 async def messages(ctx: Context) -> Any:
-    request = parse_messages_body(ctx.body)
-    message_id = ctx.state.new_id("msg")
-    output = generate(engine_input(request, [], seed=message_id, scope=gpt_scope(ctx.state, request)))
-    message = {
-        "id": message_id,
-        "type": "message",
-        "role": "assistant",
-        "content": output.content,
-        "model": ctx.options.model_name or "private-gpt",
-        "stop_reason": output.stop_reason,
-        "stop_sequence": None,
-        "usage": output.usage,
-    }
+    request = parse_chat(ctx.body)
+    message_id = ctx.state.new_id("msg", 32)
+    if not request.stream:
+        problem = runtime_problem(request, ctx.options)
+        if problem is not None:
+            raise gpt_runtime(problem.explanation, exception=problem.exception)
+    events, message = answer(ctx, request, ctx.body, message_id)
     if request.stream:
-        return sse_response(ctx.options, message_events(ctx.options, message, "full", output.pieces).events)
+        return sse_response(ctx.options, events)
     return message
 
 
+def _unreadable(request: ChatBody, options: EmulatorOptions) -> bool:
+    """Whether a user message holds nothing the model can read (only media it cannot take)."""
+    dropped = {k for k, allowed in (("image", options.image_input), ("audio", options.audio_input)) if not allowed}
+    for message in request.messages:
+        if message.role != "user" or isinstance(message.content, str):
+            continue
+        if message.content and all(getattr(b, "type", None) in dropped for b in message.content):
+            return True
+    return False
+
+
 async def messages_validate(ctx: Context) -> Any:
-    # Unlike the Workspace's chat/validate, an invalid body is a 400 (with the report).
-    report = validation_report(ctx.body, parse_messages_body)
-    if report["valid"]:
-        return report
-    return JSONResponse({**report, "message": "invalid request body: " + "; ".join(report["errors"][:5])}, status_code=400)
-
-
-async def embeddings(ctx: Context) -> Any:
-    body = parse_body(EmbeddingsBody, ctx.body)
-    inputs = [body.input] if isinstance(body.input, str) else list(body.input)
-    dim = ctx.options.embedding_dim
-    return {
-        "object": "list",
-        "model": ctx.options.model_name or "private-gpt",
-        "data": [
-            {"index": index, "object": "embedding", "embedding": hashed_embedding(text, dim)}
-            for index, text in enumerate(inputs)
-        ],
-    }
-
-
-async def chunk_search(ctx: Context) -> Any:
-    body = parse_body(SemanticSearch, ctx.body)
+    request = parse_chat(ctx.body)  # schema problems: the ordinary envelope
+    problem = runtime_problem(request, ctx.options)
     errors = []
-    if body.limit is not None and body.limit < 1:
-        errors.append(error("limit", "must be >= 1"))
-    if body.score_threshold is not None and not 0 <= body.score_threshold <= 1:
-        errors.append(error("score_threshold", "must be between 0 and 1"))
+    if problem is not None and problem.exception == "ValueError":
+        errors.append(problem.explanation)
+    elif _unreadable(request, ctx.options):
+        errors.append("The message cannot be empty.")
     if errors:
-        raise invalid(errors)
-    collection = body.context_filter.collection or DEFAULT_COLLECTION
-    hits = ctx.state.search(
-        body.text,
-        collections=[collection],
-        artifacts=body.context_filter.artifacts,
-        limit=body.limit or 10,
-        score_threshold=body.score_threshold or 0.0,
-        expand=bool(body.expand),
-    )
+        return JSONResponse({"valid": False, "errors": errors}, status_code=400)
+    return {"valid": True, "errors": None}
+
+
+async def count_tokens(ctx: Context) -> Any:
+    body = parse_gpt(CountTokensBody, ctx.body)
+    raw = ctx.body.get("messages") or []
+    system = [body.system.text] if body.system and body.system.text else []
+    system += [text_of(normalize_messages([m])[0]) for m in raw if isinstance(m, dict) and m.get("role") == "system"]
+    messages = normalize_messages([m for m in raw if isinstance(m, dict) and m.get("role") != "system"])
+    inp = EngineInput(messages=messages, system=" ".join(system))
+    tools = sum(count_words(f"{t.name} {t.description or ''}") for t in body.tools or ())
+    return {"input_tokens": count_input_tokens(inp) + tools}
+
+
+def model_card(model_id: str, options: EmulatorOptions) -> dict[str, Any]:
+    """A model as ``/v1/models`` describes it (the captured server's card)."""
+    supported = {"supported": True}
     return {
-        "object": "list",
-        "model": ctx.options.model_name or "private-gpt",
-        "data": [
-            {
-                "object": "context.chunk",
-                "id": hit.chunk_id,
-                "score": hit.score,
-                "document": {"object": "ingest.document", "artifact": hit.artifact_id, "doc_metadata": hit.doc_metadata},
-                "text": hit.text,
-                "content_type": "text/plain",
-                "previous_texts": hit.previous if body.expand else None,
-                "next_texts": hit.next if body.expand else None,
-            }
-            for hit in hits
-        ],
+        "id": model_id,
+        "created_at": "1970-01-01T00:00:00Z",
+        "display_name": model_id,
+        "type": "model",
+        "max_tokens": 1024,
+        "max_input_tokens": 8192,
+        "embed_dim": None,
+        "capabilities": {
+            "batch": {"supported": False},
+            "citations": supported,
+            "code_execution": {"supported": False},
+            "context_management": {
+                "clear_thinking_20251015": None,
+                "clear_tool_uses_20250919": None,
+                "compact_20260112": None,
+                "supported": False,
+            },
+            "effort": {"supported": True, **{level: supported for level in ("low", "medium", "high", "max", "xhigh")}},
+            "image_input": {"supported": options.image_input, "maximum": 1 if options.image_input else 0},
+            "audio_input": {"supported": options.audio_input, "maximum": 1 if options.audio_input else 0},
+            "pdf_input": {"supported": False},
+            "structured_outputs": supported,
+            "thinking": {"supported": True, "types": {"adaptive": {"supported": False}, "enabled": supported}},
+        },
     }
 
 
-def ingested(ctx: Context, documents: list[Document]) -> dict[str, Any]:
-    return {
-        "object": "list",
-        "model": ctx.options.model_name or "private-gpt",
-        "data": [{"object": "ingest.document", "artifact": d.artifact, "doc_metadata": d.metadata} for d in documents],
-    }
+async def list_models(ctx: Context) -> Any:
+    ids = ctx.options.model_ids
+    return {"data": [model_card(m, ctx.options) for m in ids], "first_id": ids[0], "has_more": False, "last_id": ids[-1]}
 
 
-async def ingest(ctx: Context) -> Any:
-    body = parse_body(IngestBody, ctx.body)
-    if body.input.type == "file":
-        try:
-            text = base64.b64decode(body.input.value, validate=True).decode("utf-8", errors="replace")
-        except (binascii.Error, ValueError):
-            raise invalid([error("input.value", "a file input must be base64")]) from None
-    elif body.input.type == "uri":
-        text = f"Content of {body.input.value} (the emulator does not download URIs)."
-    else:
-        text = body.input.value
-    document = ctx.state.ingest(body.collection, body.artifact, text, body.metadata or {})
-    return ingested(ctx, [document])
+async def get_model(ctx: Context) -> Any:
+    model_id = ctx.param("model_id")
+    if model_id not in ctx.options.model_ids:
+        # A 400, not a 404 (cap:models_get_unknown); the alias "default" is not a model.
+        raise gpt_runtime(f"Model config '{model_id}' not found. Available: {list(ctx.options.model_ids)!r}")
+    return model_card(model_id, ctx.options)
 
 
-async def list_ingested(ctx: Context) -> Any:
-    collection = ctx.query("collection") or DEFAULT_COLLECTION
-    return ingested(ctx, list(ctx.state.collections.get(collection, {}).values()))
-
-
-async def delete_ingested(ctx: Context) -> Any:
-    body = parse_body(DeleteIngestedBody, ctx.body)
-    if not ctx.state.remove_document(body.collection, body.artifact):
-        raise not_found("artifact", body.artifact)
-    return Response(status_code=200)
-
-
-async def artifact_content(ctx: Context) -> Any:
-    data = ctx.body if isinstance(ctx.body, dict) else {}
-    filters = data.get("context_filter")
-    if not isinstance(filters, dict):
-        raise invalid([error("context_filter", "required")])
-    collection = filters.get("collection") or DEFAULT_COLLECTION
-    wanted = filters.get("artifacts")
-    docs = ctx.state.collections.get(collection, {})
-    return {
-        "data": [
-            {"artifact_id": artifact, "content": document.text}
-            for artifact, document in docs.items()
-            if wanted is None or artifact in wanted
-        ]
-    }
+async def complete(ctx: Context) -> Any:
+    body = parse_gpt(CompleteBody, ctx.body)
+    turns = [t.strip() for t in body.prompt.split("\n\nHuman:") if t.strip()]
+    said = turns[-1].split("\n\nAssistant:")[0].strip() if turns else body.prompt
+    message_id = ctx.state.new_id("compl", 32)
+    output = generate(EngineInput(messages=[{"role": "user", "content": [{"type": "text", "text": said}]}], id_seed=message_id))
+    text = " ".join(b["text"] for b in output.content if b.get("type") == "text")
+    return {"id": message_id, "type": "completion", "completion": text, "stop_reason": "end_turn", "model": body.model or ctx.options.gpt_model}
 
 
 ROUTES = [
     Endpoint(f"{GPT}/messages", ["POST"], messages, "gpt"),
     Endpoint(f"{GPT}/messages/validate", ["POST"], messages_validate, "gpt"),
-    Endpoint(f"{GPT}/embeddings", ["POST"], embeddings, "gpt"),
-    Endpoint(f"{GPT}/primitives/search", ["POST"], chunk_search, "gpt"),
-    Endpoint(f"{GPT}/artifacts/ingest", ["POST"], ingest, "gpt"),
-    Endpoint(f"{GPT}/artifacts/list", ["GET"], list_ingested, "gpt"),
-    Endpoint(f"{GPT}/artifacts/delete", ["POST"], delete_ingested, "gpt"),
-    Endpoint(f"{GPT}/artifacts/content", ["POST"], artifact_content, "gpt"),
+    Endpoint(f"{GPT}/messages/count_tokens", ["POST"], count_tokens, "gpt"),
+    Endpoint(f"{GPT}/models", ["GET"], list_models, "gpt"),
+    Endpoint(f"{GPT}/models/{{model_id}}", ["GET"], get_model, "gpt"),
+    Endpoint(f"{GPT}/complete", ["POST"], complete, "gpt"),
 ]

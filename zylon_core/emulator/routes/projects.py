@@ -38,7 +38,7 @@ async def create_project(ctx: Context) -> Any:
         default_role_enabled=True,
         is_pinned=False,
     )
-    ctx.state.projects[project_id] = Project(project_id, data)
+    ctx.state.projects[project_id] = Project(project_id, data, org=ctx.org)
     return data
 
 

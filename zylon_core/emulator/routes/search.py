@@ -1,5 +1,15 @@
-"""Workspace search: ``GET /search?q=&type=&limit=`` over projects, artifacts (by name),
+"""Workspace search: ``GET /search?q=&types=&limit=`` over projects, artifacts (by name),
 artifact content (chunks), threads (by name) and interactions (by the user's text).
+
+As search.mdx documents it: ``q`` is required, 3 to 80 characters (blank or outside the
+range: 400); ``types`` a comma-separated subset of ``Project``, ``Artifact``,
+``ArtifactContent``, ``Thread``, ``Interaction`` (default all; the OpenAPI name ``type``
+is read when ``types`` is absent; an unknown one is a 400); ``limit`` a number greater
+than 1 (default 30). The answer is a bare list of ``{id, type, match, rank, metadata}``,
+the metadata per type: ``entity`` (Project); ``name, type, project_id, project_name``
+(Artifact, ArtifactContent, whose ``id`` is a content id); ``name, project_id,
+project_name`` (Thread); ``content, thread_id, project_id, project_name, thread_name``
+(Interaction).
 
 A result's ``rank`` is the cosine similarity of the query's and the text's term counts
 (see :mod:`..state`), at least 0.5 when the text contains the query verbatim; results
@@ -19,18 +29,29 @@ SEARCH_TYPES = ("Project", "Artifact", "Thread", "Interaction", "ArtifactContent
 
 
 async def search(ctx: Context) -> Any:
-    query = (ctx.query("q") or "").strip()
-    kinds = [k for k in (ctx.query("type") or "").split(",") if k] or list(SEARCH_TYPES)
+    raw_query = ctx.query("q")
+    query = (raw_query or "").strip()
+    problems = []
+    if raw_query is None:
+        problems.append(error("q", "required: the search text (3 to 80 characters)"))
+    elif not 3 <= len(query) <= 80:
+        problems.append(error("q", f"must be between 3 and 80 characters, got {len(query)}"))
+    field = "types" if ctx.query("types") is not None else "type"
+    kinds = [k.strip() for k in (ctx.query(field) or "").split(",") if k.strip()] or list(SEARCH_TYPES)
     unknown = [k for k in kinds if k not in SEARCH_TYPES]
     if unknown:
-        raise invalid([error("type", f"unknown search type {unknown[0]!r}; expected one of: {', '.join(SEARCH_TYPES)}")])
-    raw_limit = ctx.query("limit") or "10"
+        problems.append(error(field, f"unknown search type {unknown[0]!r}; expected some of: {', '.join(SEARCH_TYPES)}"))
+    raw_limit = ctx.query("limit") or "30"
     try:
         limit = int(float(raw_limit))
     except ValueError:
-        raise invalid([error("limit", f"must be a number, got {raw_limit!r}")]) from None
-    if not query:
-        return []
+        problems.append(error("limit", f"must be a number greater than 1, got {raw_limit!r}"))
+        limit = 0
+    else:
+        if limit <= 1:
+            problems.append(error("limit", f"must be greater than 1, got {limit}"))
+    if problems:
+        raise invalid(problems)
     vector = term_vector(query)
     state = ctx.state
 
@@ -66,7 +87,7 @@ async def search(ctx: Context) -> Any:
         if "ArtifactContent" in kinds and artifact.searchable:
             document = state.collections.get(artifact.project_id, {}).get(artifact.id)
             for chunk in document.chunks if document else ():
-                add(rank(chunk.text), {"id": chunk.id, "type": "ArtifactContent", "match": chunk.text, "metadata": meta})
+                add(rank(chunk.text), {"id": "content_" + chunk.id.replace("-", "")[:12], "type": "ArtifactContent", "match": chunk.text, "metadata": meta})
     for thread in state.threads.values():
         name = project_name(thread.project_id)
         if "Thread" in kinds:
