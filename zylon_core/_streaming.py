@@ -2,23 +2,29 @@
 
 One :class:`StreamAccumulator` serves every stream shape the server sends: events with
 or without ``index``/``block_id``, with or without ``content_block_start``/``stop``,
-``content_block_synthetic``, ``ping``/``done``, usage in ``message_start``,
-``message_delta.delta.usage`` or ``message_delta.usage``. It works on the decoded JSON
-dicts (no model validation per delta) and validates the final message once.
+``content_block_synthetic``, ``ping``/``done``, usage in ``message_start`` (zeros there
+are placeholders), ``message_delta.delta.usage`` or ``message_delta.usage``. It works on
+the decoded JSON dicts (no model validation per delta) and validates the final message
+once. Blocks of any type are kept; server tools (``server_tool_use``) are reported with
+their own delta kinds so that no adapter takes them for calls the caller must run.
 
-An ``error`` event raises at once (even if ``message_stop`` follows); a stream that ends
-without ``message_stop`` raises in :meth:`StreamAccumulator.finish`.
+An ``error`` event raises :class:`ServerStreamError` at once (even if ``message_stop``
+follows); a stream that ends without ``message_stop``, a second ``message_start`` and an
+event whose fields have the wrong JSON types are a :class:`StreamError`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from pydantic import ValidationError
+
 from .errors import ServerStreamError, StreamError
-from .models import MessageOutput
+from .models import MessageOutput, TextBlock
 
 logger = logging.getLogger("zylon_core")
 
@@ -50,10 +56,22 @@ def normalize_stop_reason(raw: str | None) -> str | None:
 class StreamDelta:
     """One incremental piece of the answer, ready for a framework chunk.
 
-    ``kind`` is ``text``, ``thinking``, ``input_json`` (``text`` holds the JSON piece),
-    ``tool_use`` (a tool call began: ``block`` has ``id``/``name``/``input``),
-    ``source`` (``block`` is a ``source`` block holding the new sources) or ``block``
-    (a whole block that arrived at once: tldr, tool_result, synthetic blocks...).
+    ``kind`` is one of:
+
+    * ``text``: ``text`` is the new text (raw: citation markup included), ``citations``
+      the citations this piece carries;
+    * ``thinking``: ``text`` is the new reasoning; ``block`` is ``{"signature": ...}``
+      when the block's signature arrives (on its start, or a ``signature_delta``);
+    * ``tool_use``: a client tool call began; ``block`` has ``id``, ``name``, ``input``;
+    * ``input_json``: a piece of a client tool call's arguments; ``text`` is the JSON
+      piece (``""`` when only an object came), ``block`` the call, whose ``input`` is
+      the latest complete object the server sent (``partial_json_obj``);
+    * ``server_tool_use`` / ``server_input_json``: the same for a tool the server runs
+      itself (built-in search, ``document_preprocessing``): never a call to run;
+    * ``source``: ``block`` is a ``source`` block holding the new sources;
+    * ``block``: a whole block that arrived at once (``server_tool_result``,
+      ``document``, ``tool_result``, tldr pieces, synthetic blocks, unknown types).
+
     ``index`` is the block's position in the final message.
     """
 
@@ -66,12 +84,15 @@ class StreamDelta:
 
 _DELTA_BLOCK_TYPE = {
     "text_delta": "text",
+    "citations_delta": "text",
     "thinking_delta": "thinking",
+    "signature_delta": "thinking",
     "input_json_delta": "tool_use",
     "source_delta": "source",
     "tldr_delta": "tldr",
 }
-
+_TOOL_BLOCKS = ("tool_use", "server_tool_use")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 # Pieces kept as separate strings before they are appended to the block's one string.
 _JOIN_EVERY = 256
@@ -83,6 +104,8 @@ class _OpenBlock:
     parts: list[str] = field(default_factory=list)  # the latest text / thinking / partial JSON pieces
     held: str = ""  # text held back while it may be the start of a stop sequence
     joined: str = ""  # every earlier piece, as one string
+    surrogate: str = ""  # the first half of a UTF-16 pair whose second half is in the next piece
+    obj: dict[str, Any] | None = None  # a tool's latest complete input object (partial_json_obj)
 
     def add(self, piece: str) -> None:
         parts = self.parts
@@ -106,6 +129,14 @@ class _OpenBlock:
             self._join()
         return self.joined
 
+    def paired(self, text: str) -> str:
+        """``text`` with a held first half of a surrogate pair in front, and its own
+        trailing first half held back (servers that count UTF-16 units split pairs)."""
+        text, self.surrogate = self.surrogate + text, ""
+        if text and "\ud800" <= text[-1] <= "\udbff":
+            text, self.surrogate = text[:-1], text[-1]
+        return _no_lone_surrogates(text)
+
 
 class StreamAccumulator:
     """Feed decoded events with :meth:`feed`; read the final message from :meth:`finish`."""
@@ -114,83 +145,96 @@ class StreamAccumulator:
         self.message: dict[str, Any] = {}
         self.blocks: list[_OpenBlock] = []
         self._keys: dict[Any, int] = {}
-        self.usage: dict[str, Any] = {}
+        self._start_usage: dict[str, Any] = {}  # message_start's, zeros dropped (placeholders)
+        self._delta_usage: dict[str, Any] = {}  # message_delta's, which win
         self.started = False
         self.stopped = False  # message_stop seen
         self.stop_sequence_hit: str | None = None
         self._stops = [s for s in (stop or ()) if s]
         self._hold = max((len(s) for s in self._stops), default=1) - 1
+        self._unknown_deltas: set[Any] = set()
+
+    @property
+    def usage(self) -> dict[str, Any]:
+        """The usage known so far: real ``message_start`` values, ``message_delta``'s over them."""
+        return {**self._start_usage, **self._delta_usage}
 
     # -- feeding ---------------------------------------------------------------------
 
     def feed(self, event: dict[str, Any]) -> StreamDelta | None:
-        kind = event.get("type")
-        if kind == "content_block_delta":
-            # Most events of a stream: plain text for a block already open, with no stop
-            # sequences to watch. The same result as _on_delta gives, with fewer calls.
-            delta = event.get("delta")
-            if delta and delta.get("type") == "text_delta" and not self._stops and not delta.get("citations"):
-                key = event.get("block_id")
-                if key is None and event.get("index") is not None:
-                    key = ("index", event["index"])
-                position = self._keys.get(key) if key is not None else None
-                if position is not None and self.stop_sequence_hit is None:
-                    text = delta.get("text")
-                    if not text:
-                        return None
-                    self.blocks[position].add(text)
-                    return StreamDelta("text", position, text)
-            return self._on_delta(event)
-        if kind == "content_block_start":
-            return self._on_start(event, event.get("content_block") or {})
-        if kind == "content_block_synthetic":
-            return self._on_start(event, event.get("block") or {}, whole=True)
-        if kind == "content_block_stop":
-            return self._on_block_stop(event)
-        if kind == "message_start":
-            self._on_message_start(event.get("message") or {})
-        elif kind == "message_delta":
-            self._on_message_delta(event)
-        elif kind == "message_stop":
-            self.stopped = True
-        elif kind == "error":
-            error = event.get("error") or {}
-            raise ServerStreamError(
-                f"Zylon stream error ({error.get('type') or 'error'}): "
-                f"{error.get('message') or 'no message'}",
-                error_type=error.get("type"),
-                body=event,
-            )
-        elif kind not in ("ping", "done"):
-            logger.warning("ignoring unknown Zylon stream event type %r", kind)
-        return None
+        """The delta ``event`` adds, if any. Raises :class:`ServerStreamError` for an
+        ``error`` event and :class:`StreamError` for a malformed one."""
+        try:
+            kind = event.get("type")
+            if kind == "content_block_delta":
+                # Most events of a stream: plain text for a block already open, with no stop
+                # sequences to watch. The same result as _on_delta gives, with fewer calls.
+                delta = event.get("delta")
+                if type(delta) is dict and delta.get("type") == "text_delta" and not self._stops and not delta.get("citations"):
+                    key = event.get("block_id")
+                    if key is None and event.get("index") is not None:
+                        key = ("index", event["index"])
+                    position = self._keys.get(key) if key is not None else None
+                    if position is not None and self.stop_sequence_hit is None:
+                        text = delta.get("text")
+                        if type(text) is str:
+                            if not text:
+                                return None
+                            opened = self.blocks[position]
+                            if not opened.surrogate and not "\ud800" <= text[-1] <= "\udbff":
+                                opened.add(text)
+                                return StreamDelta("text", position, text)
+                return self._on_delta(event)
+            if kind == "content_block_start":
+                return self._on_start(event, _block_of(event, "content_block"))
+            if kind == "content_block_synthetic":
+                return self._on_start(event, _block_of(event, "block"), whole=True)
+            if kind == "content_block_stop":
+                return self._on_block_stop(event)
+            if kind == "message_start":
+                self._on_message_start(event)
+            elif kind == "message_delta":
+                self._on_message_delta(event)
+            elif kind == "message_stop":
+                self.stopped = True
+            elif kind == "error":
+                raise ServerStreamError.from_event(event)
+            elif kind not in ("ping", "done"):
+                logger.warning("ignoring unknown Zylon stream event type %r", kind)
+            return None
+        except (AttributeError, TypeError, KeyError, IndexError) as exc:
+            # A field with the wrong JSON type ({"delta": "x"}, "index": [0], ...).
+            raise _malformed(event, f"{type(exc).__name__}: {exc}") from exc
 
-    def _on_message_start(self, message: dict[str, Any]) -> None:
+    def _on_message_start(self, event: dict[str, Any]) -> None:
+        if self.started:
+            raise _malformed(event, "a second message_start in one stream (two answers cannot be one)")
+        message = _object(event, "message")
         self.started = True
         for key, value in message.items():
             if key == "usage":
-                self._merge_usage(value)
+                # message_start's counts are placeholders (zeros) until message_delta.
+                self._start_usage = {k: v for k, v in _usage(event, value).items() if v != 0}
             elif key != "content":
                 self.message[key] = value
-        for block in message.get("content") or ():
-            self._open(_own(block), key=None)
+        for block in _list(event, message, "content"):
+            self._open(_own(_checked_block(event, block)), key=None)
 
     def _on_message_delta(self, event: dict[str, Any]) -> None:
-        delta = event.get("delta") or {}
+        delta = _object(event, "delta")
         for key, value in delta.items():
             if key == "usage":
-                self._merge_usage(value)
+                self._delta_usage.update(_usage(event, value))
             elif key == "content":
-                for block in value or ():
-                    self._open(_own(block), key=None)
+                for block in _list(event, delta, "content"):
+                    self._open(_own(_checked_block(event, block)), key=None)
             elif value is not None or key not in self.message:
                 self.message[key] = value
+        for key in ("stop_reason", "stop_sequence"):
+            if delta.get(key) is None and event.get(key) is not None:
+                self.message[key] = event[key]
         if "usage" in event:
-            self._merge_usage(event["usage"])
-
-    def _merge_usage(self, usage: Any) -> None:
-        if isinstance(usage, dict):
-            self.usage.update({k: v for k, v in usage.items() if v is not None})
+            self._delta_usage.update(_usage(event, event["usage"]))
 
     @staticmethod
     def _key(event: dict[str, Any]) -> Any:
@@ -209,7 +253,7 @@ class StreamAccumulator:
 
     def _on_start(self, event: dict[str, Any], block: dict[str, Any], whole: bool = False) -> StreamDelta | None:
         block = _own(block)
-        block_type = block.get("type")
+        block_type = block["type"]
         key = self._key(event)
         if whole and key in self._keys:
             # A synthetic block replaces the one streamed under the same id.
@@ -224,18 +268,24 @@ class StreamAccumulator:
             if block_type == "text":
                 return self._add_text(position, initial, None) if initial else None
             opened.joined = initial
-            return StreamDelta("thinking", position, text=initial) if initial else None
-        if block_type == "tool_use":
-            block.setdefault("input", {})
-            return StreamDelta("tool_use", position, block=block)
+            signature = block.get("signature")
+            if initial or signature:
+                return StreamDelta("thinking", position, text=initial, block={"signature": signature} if signature else None)
+            return None
+        if block_type in _TOOL_BLOCKS:
+            if not isinstance(block.get("input"), dict):
+                block["input"] = {}
+            return StreamDelta(block_type, position, block=block)
         return StreamDelta("block", position, block=block)
 
     def _target(self, event: dict[str, Any], block_type: str) -> int:
         key = self._key(event)
         if key is not None and key in self._keys:
             return self._keys[key]
-        if key is None and self.blocks and self.blocks[-1].block.get("type") == block_type:
-            return len(self.blocks) - 1
+        if key is None and self.blocks:
+            last = self.blocks[-1].block.get("type")
+            if last == block_type or (block_type == "tool_use" and last in _TOOL_BLOCKS):
+                return len(self.blocks) - 1
         # A delta with no preceding start (the Workspace's documented shape).
         block: dict[str, Any] = {"type": block_type}
         if block_type == "tool_use":
@@ -245,40 +295,78 @@ class StreamAccumulator:
         return self._open(block, key)
 
     def _on_delta(self, event: dict[str, Any]) -> StreamDelta | None:
-        delta = event.get("delta") or {}
+        delta = _object(event, "delta")
         delta_type = delta.get("type")
-        block_type = _DELTA_BLOCK_TYPE.get(delta_type)
+        block_type = _DELTA_BLOCK_TYPE.get(delta_type) if isinstance(delta_type, str) else None
         if block_type is None:
-            raise StreamError(f"unknown content_block_delta type {delta_type!r} in Zylon stream")
+            self._on_unknown_delta(event, delta)
+            return None
         position = self._target(event, block_type)
-        if delta_type == "text_delta":
-            return self._add_text(position, delta.get("text") or "", delta.get("citations"))
         opened = self.blocks[position]
+        if delta_type == "text_delta":
+            return self._add_text(position, _text(event, delta, "text"), _list(event, delta, "citations"))
+        if delta_type == "citations_delta":
+            citation = _object(event, "citation", delta)
+            return self._add_text(position, "", [citation]) if citation else None
         if delta_type == "thinking_delta":
-            text = delta.get("thinking") or ""
+            text = opened.paired(_text(event, delta, "thinking"))
             opened.add(text)
             return StreamDelta("thinking", position, text=text) if text else None
+        if delta_type == "signature_delta":
+            signature = _text(event, delta, "signature")
+            opened.block["signature"] = signature
+            return StreamDelta("thinking", position, block={"signature": signature})
         if delta_type == "input_json_delta":
-            if delta.get("partial_json_obj"):
-                opened.block.setdefault("input", {}).update(delta["partial_json_obj"])
-            text = delta.get("partial_json") or ""
-            opened.add(text)
-            return StreamDelta("input_json", position, text=text, block=opened.block)
+            return self._add_input(event, delta, position)
         if delta_type == "source_delta":
-            sources = list(delta.get("sources") or ())
-            opened.block.setdefault("sources", []).extend(sources)
+            sources = _list(event, delta, "sources")
+            _extend(opened.block, "sources", sources)
             return StreamDelta("source", position, block={"type": "source", "sources": sources})
         tldr = delta.get("tldr")
         if tldr is not None:
-            opened.block.setdefault("content", []).append(tldr)
+            _extend(opened.block, "content", [tldr])
         return StreamDelta("block", position, block={"type": "tldr", "content": [tldr]})
 
-    def _add_text(self, position: int, text: str, citations: Any) -> StreamDelta | None:
+    def _add_input(self, event: dict[str, Any], delta: dict[str, Any], position: int) -> StreamDelta | None:
+        opened = self.blocks[position]
+        obj = delta.get("partial_json_obj")
+        if obj is not None and not isinstance(obj, dict):
+            raise _malformed(event, "partial_json_obj is not an object")
+        text = _text(event, delta, "partial_json")
+        if obj:
+            # Each object is the whole input so far: it replaces the one before.
+            opened.obj = obj
+            opened.block["input"] = dict(obj)
+        if text:
+            opened.add(text)
+        elif not obj:
+            return None  # an empty piece says nothing
+        kind = "server_input_json" if opened.block.get("type") == "server_tool_use" else "input_json"
+        return StreamDelta(kind, position, text=text, block=opened.block)
+
+    def _on_unknown_delta(self, event: dict[str, Any], delta: dict[str, Any]) -> None:
+        """A delta type this client does not know: kept, raw, on its block."""
+        delta_type = delta.get("type")
+        key = self._key(event)
+        if key is not None:
+            position = self._keys.get(key)
+        else:
+            position = len(self.blocks) - 1 if self.blocks else None
+        if position is None:
+            position = self._open({"type": str(delta_type or "unknown_delta")}, key)
+        _extend(self.blocks[position].block, "unknown_deltas", [dict(delta)])
+        if delta_type not in self._unknown_deltas:
+            self._unknown_deltas.add(delta_type)
+            logger.warning("keeping Zylon stream deltas of unknown type %r raw, in the block's 'unknown_deltas'", delta_type)
+
+    def _add_text(self, position: int, text: str, citations: list[Any] | None) -> StreamDelta | None:
         opened = self.blocks[position]
         if citations:
-            opened.block.setdefault("citations", []).extend(citations)
+            _extend(opened.block, "citations", citations)
         if self.stop_sequence_hit is not None:
             return None  # everything after a stop sequence is discarded
+        if opened.surrogate or (text and "\ud800" <= text[-1] <= "\udfff"):
+            text = opened.paired(text)
         if self._stops:
             text = self._apply_stop(opened, text)
         if not text and not citations:
@@ -334,7 +422,9 @@ class StreamAccumulator:
         return self.stopped or self.stop_sequence_hit is not None
 
     def finish(self) -> MessageOutput:
-        """The final message. Raises :class:`StreamError` if the stream broke off."""
+        """The final message. Raises :class:`StreamError` if the stream broke off (or
+        its blocks do not make a valid message). ``usage`` is ``None`` when no real
+        count arrived (``message_start``'s zeros are placeholders)."""
         if not self.stopped and self.stop_sequence_hit is None:
             raise StreamError(
                 "Zylon stream ended before message_stop: the answer is incomplete"
@@ -345,19 +435,92 @@ class StreamAccumulator:
             block = opened.block
             block_type = block.get("type")
             if block_type in ("text", "thinking"):
-                text = opened.text()
-                block = {**block, block_type: text + opened.held if opened.held else text}
-            elif block_type == "tool_use":
-                block = {**block, "input": _tool_input(block, opened.text())}
+                # A first half of a surrogate pair that never got its second half.
+                text = opened.text() + opened.held + ("\ufffd" if opened.surrogate else "")
+                block = {**block, block_type: _no_lone_surrogates(text)}
+            elif block_type in _TOOL_BLOCKS:
+                block = {**block, "input": _tool_input(block, opened.obj, opened.text())}
             content.append(block)
         message = {**self.message, "content": content}
         message.setdefault("role", "assistant")
-        if self.usage:
-            message["usage"] = self.usage
+        usage = self.usage
+        if usage:
+            message["usage"] = usage
         if self.stop_sequence_hit is not None:
             message["stop_reason"] = "stop_sequence"
             message["stop_sequence"] = self.stop_sequence_hit
-        return MessageOutput.model_validate(message)
+        try:
+            return MessageOutput.model_validate(message)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_input=False)[:5]
+            )
+            raise StreamError(f"the streamed Zylon answer is not a valid message: {problems}") from exc
+
+
+# -- checking what the server sent ---------------------------------------------------------
+
+
+def _malformed(event: Any, problem: str) -> StreamError:
+    name = event.get("type") if isinstance(event, dict) else type(event).__name__
+    shown = json.dumps(event, default=repr)[:200] if isinstance(event, dict) else repr(event)[:200]
+    return StreamError(f"malformed Zylon stream event {name!r} ({problem}): {shown}")
+
+
+def _object(event: dict[str, Any], key: str, holder: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``holder[key]`` (``holder`` defaults to the event): an object, ``{}`` if absent or null."""
+    value = (event if holder is None else holder).get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _malformed(event, f"{key!r} is a {type(value).__name__}, not an object")
+    return value
+
+
+def _list(event: dict[str, Any], holder: dict[str, Any], key: str) -> list[Any]:
+    value = holder.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _malformed(event, f"{key!r} is a {type(value).__name__}, not a list")
+    return value
+
+
+def _text(event: dict[str, Any], holder: dict[str, Any], key: str) -> str:
+    value = holder.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _malformed(event, f"{key!r} is a {type(value).__name__}, not a string")
+    return value
+
+
+def _usage(event: dict[str, Any], usage: Any) -> dict[str, Any]:
+    if usage is None:
+        return {}
+    if not isinstance(usage, dict):
+        raise _malformed(event, f"'usage' is a {type(usage).__name__}, not an object")
+    return {k: v for k, v in usage.items() if v is not None}
+
+
+def _checked_block(event: dict[str, Any], block: Any) -> dict[str, Any]:
+    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+        raise _malformed(event, "a content block must be an object with a string 'type'")
+    for text_key in ("text", "thinking"):
+        if block.get("type") == text_key and not isinstance(block.get(text_key) or "", str):
+            raise _malformed(event, f"the {text_key} block's {text_key!r} is not a string")
+    return block
+
+
+def _block_of(event: dict[str, Any], key: str) -> dict[str, Any]:
+    return _checked_block(event, event.get(key))
+
+
+def _extend(block: dict[str, Any], key: str, items: list[Any]) -> None:
+    current = block.get(key)
+    if not isinstance(current, list):
+        block[key] = current = []
+    current.extend(items)
 
 
 def _own(block: dict[str, Any]) -> dict[str, Any]:
@@ -374,18 +537,31 @@ def _whole(block: dict[str, Any]) -> _OpenBlock:
     return _OpenBlock(block)
 
 
-def _tool_input(block: dict[str, Any], partial_json: str) -> dict[str, Any]:
+def _no_lone_surrogates(text: str) -> str:
+    """Surrogate pairs joined into their character; a lone half becomes U+FFFD."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _tool_input(block: dict[str, Any], obj: dict[str, Any] | None, partial_json: str) -> dict[str, Any]:
+    """The joined ``partial_json`` if there is any; else the latest object; else the
+    start block's input (complete there for ``document_preprocessing``)."""
     if not partial_json.strip():
-        return dict(block.get("input") or {})
+        return dict(obj if obj is not None else block.get("input") or {})
     try:
         value = json.loads(partial_json)
     except ValueError as exc:
+        if obj is not None:
+            return dict(obj)
         raise StreamError(
-            f"tool_use {block.get('name')!r} arguments are not valid JSON: {partial_json[:200]!r}"
+            f"{block.get('type')} {block.get('name')!r} arguments are not valid JSON: {partial_json[:200]!r}"
         ) from exc
     if not isinstance(value, dict):
-        raise StreamError(f"tool_use {block.get('name')!r} arguments are not a JSON object")
-    return {**(block.get("input") or {}), **value}
+        if obj is not None:
+            return dict(obj)
+        raise StreamError(f"{block.get('type')} {block.get('name')!r} arguments are not a JSON object")
+    return value
 
 
 def apply_stop_sequences(message: MessageOutput, stop: Iterable[str] | None) -> MessageOutput:
@@ -393,14 +569,14 @@ def apply_stop_sequences(message: MessageOutput, stop: Iterable[str] | None) -> 
     stops = [s for s in (stop or ()) if s]
     if not stops:
         return message
-    content = []
+    content: list[Any] = []
     hit: str | None = None
     for block in message.content:
         if hit is not None:
             if block.type != "text":
                 content.append(block)
             continue
-        if block.type == "text":
+        if isinstance(block, TextBlock):
             found = [(block.text.find(s), s) for s in stops if s in block.text]
             if found:
                 cut, hit = min(found)
