@@ -152,6 +152,8 @@ class StreamAccumulator:
         self.stop_sequence_hit: str | None = None
         self._stops = [s for s in (stop or ()) if s]
         self._hold = max((len(s) for s in self._stops), default=1) - 1
+        self._halves = 0  # blocks holding the first half of a surrogate pair
+        self._fast = not self._stops  # no stop sequence, no half held, no stop hit
         self._unknown_deltas: set[Any] = set()
 
     @property
@@ -168,22 +170,23 @@ class StreamAccumulator:
             kind = event.get("type")
             if kind == "content_block_delta":
                 # Most events of a stream: plain text for a block already open, with no stop
-                # sequences to watch. The same result as _on_delta gives, with fewer calls.
+                # sequences to watch and no surrogate half held. The same result as _on_delta
+                # gives, with fewer calls. A field of the wrong type fails here as an
+                # AttributeError / TypeError, which the except below names.
                 delta = event.get("delta")
-                if type(delta) is dict and delta.get("type") == "text_delta" and not self._stops and not delta.get("citations"):
+                if delta and delta.get("type") == "text_delta" and self._fast and not delta.get("citations"):
                     key = event.get("block_id")
                     if key is None and event.get("index") is not None:
                         key = ("index", event["index"])
                     position = self._keys.get(key) if key is not None else None
-                    if position is not None and self.stop_sequence_hit is None:
+                    if position is not None:
                         text = delta.get("text")
-                        if type(text) is str:
-                            if not text:
-                                return None
-                            opened = self.blocks[position]
-                            if not opened.surrogate and not "\ud800" <= text[-1] <= "\udbff":
-                                opened.add(text)
-                                return StreamDelta("text", position, text)
+                        # A string whose last character cannot be the first half of a
+                        # surrogate pair (isascii is a flag lookup); any other JSON value
+                        # raises AttributeError here.
+                        if text and (text.isascii() or text[-1] < "\ud800"):
+                            self.blocks[position].add(text)
+                            return StreamDelta("text", position, text)
                 return self._on_delta(event)
             if kind == "content_block_start":
                 return self._on_start(event, _block_of(event, "content_block"))
@@ -309,7 +312,7 @@ class StreamAccumulator:
             citation = _object(event, "citation", delta)
             return self._add_text(position, "", [citation]) if citation else None
         if delta_type == "thinking_delta":
-            text = opened.paired(_text(event, delta, "thinking"))
+            text = self._paired(opened, _text(event, delta, "thinking"))
             opened.add(text)
             return StreamDelta("thinking", position, text=text) if text else None
         if delta_type == "signature_delta":
@@ -365,14 +368,23 @@ class StreamAccumulator:
             _extend(opened.block, "citations", citations)
         if self.stop_sequence_hit is not None:
             return None  # everything after a stop sequence is discarded
-        if opened.surrogate or (text and "\ud800" <= text[-1] <= "\udfff"):
-            text = opened.paired(text)
+        if opened.surrogate or _SURROGATE.search(text):
+            text = self._paired(opened, text)
         if self._stops:
             text = self._apply_stop(opened, text)
         if not text and not citations:
             return None
         opened.add(text)
         return StreamDelta("text", position, text, None, citations)
+
+    def _paired(self, opened: _OpenBlock, text: str) -> str:
+        held = bool(opened.surrogate)
+        text = opened.paired(text)
+        if held != bool(opened.surrogate):
+            # The fast path in feed() cannot complete a pair: it stays off while a half waits.
+            self._halves += -1 if held else 1
+            self._fast = not self._stops and not self._halves
+        return text
 
     def _apply_stop(self, opened: _OpenBlock, text: str) -> str:
         """Client-side stop sequences (the API has none): emit what cannot start one."""
@@ -539,7 +551,7 @@ def _whole(block: dict[str, Any]) -> _OpenBlock:
 
 def _no_lone_surrogates(text: str) -> str:
     """Surrogate pairs joined into their character; a lone half becomes U+FFFD."""
-    if not _SURROGATE.search(text):
+    if text.isascii() or not _SURROGATE.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
