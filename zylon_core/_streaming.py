@@ -15,14 +15,28 @@ event whose fields have the wrong JSON types are a :class:`StreamError`.
 
 from __future__ import annotations
 
-import json
 import logging
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from pydantic import ValidationError
 
+from ._stream_parts import (
+    SURROGATE,
+    OpenBlock,
+    block_of,
+    checked_block,
+    extend,
+    field_list,
+    field_object,
+    field_text,
+    malformed,
+    no_lone_surrogates,
+    open_block,
+    own,
+    tool_input,
+    usage_of,
+)
 from .errors import ServerStreamError, StreamError
 from .models import MessageOutput, TextBlock
 
@@ -92,58 +106,13 @@ _DELTA_BLOCK_TYPE = {
     "tldr_delta": "tldr",
 }
 _TOOL_BLOCKS = ("tool_use", "server_tool_use")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-# Pieces kept as separate strings before they are appended to the block's one string.
-_JOIN_EVERY = 256
-
-
-@dataclass(slots=True)
-class _OpenBlock:
-    block: dict[str, Any]
-    parts: list[str] = field(default_factory=list)  # the latest text / thinking / partial JSON pieces
-    held: str = ""  # text held back while it may be the start of a stop sequence
-    joined: str = ""  # every earlier piece, as one string
-    surrogate: str = ""  # the first half of a UTF-16 pair whose second half is in the next piece
-    obj: dict[str, Any] | None = None  # a tool's latest complete input object (partial_json_obj)
-
-    def add(self, piece: str) -> None:
-        parts = self.parts
-        parts.append(piece)
-        if len(parts) >= _JOIN_EVERY:
-            self._join()
-
-    def _join(self) -> None:
-        # Thousands of small strings cost ~50 bytes each on top of their text, so they
-        # are folded into one string every _JOIN_EVERY pieces. The attribute lets go of
-        # the string first so that ``+=`` can grow it in place (CPython resizes a string
-        # nothing else refers to) instead of copying it every time.
-        joined, self.joined = self.joined, ""
-        joined += "".join(self.parts)
-        self.joined = joined
-        self.parts.clear()
-
-    def text(self) -> str:
-        """Everything added so far (held-back text excluded), as one string."""
-        if self.parts:
-            self._join()
-        return self.joined
-
-    def paired(self, text: str) -> str:
-        """``text`` with a held first half of a surrogate pair in front, and its own
-        trailing first half held back (servers that count UTF-16 units split pairs)."""
-        text, self.surrogate = self.surrogate + text, ""
-        if text and "\ud800" <= text[-1] <= "\udbff":
-            text, self.surrogate = text[:-1], text[-1]
-        return _no_lone_surrogates(text)
-
 
 class StreamAccumulator:
     """Feed decoded events with :meth:`feed`; read the final message from :meth:`finish`."""
 
     def __init__(self, stop: Iterable[str] | None = None) -> None:
         self.message: dict[str, Any] = {}
-        self.blocks: list[_OpenBlock] = []
+        self.blocks: list[OpenBlock] = []
         self._keys: dict[Any, int] = {}
         self._start_usage: dict[str, Any] = {}  # message_start's, zeros dropped (placeholders)
         self._delta_usage: dict[str, Any] = {}  # message_delta's, which win
@@ -189,9 +158,9 @@ class StreamAccumulator:
                             return StreamDelta("text", position, text)
                 return self._on_delta(event)
             if kind == "content_block_start":
-                return self._on_start(event, _block_of(event, "content_block"))
+                return self._on_start(event, block_of(event, "content_block"))
             if kind == "content_block_synthetic":
-                return self._on_start(event, _block_of(event, "block"), whole=True)
+                return self._on_start(event, block_of(event, "block"), whole=True)
             if kind == "content_block_stop":
                 return self._on_block_stop(event)
             if kind == "message_start":
@@ -207,37 +176,37 @@ class StreamAccumulator:
             return None
         except (AttributeError, TypeError, KeyError, IndexError) as exc:
             # A field with the wrong JSON type ({"delta": "x"}, "index": [0], ...).
-            raise _malformed(event, f"{type(exc).__name__}: {exc}") from exc
+            raise malformed(event, f"{type(exc).__name__}: {exc}") from exc
 
     def _on_message_start(self, event: dict[str, Any]) -> None:
         if self.started:
-            raise _malformed(event, "a second message_start in one stream (two answers cannot be one)")
-        message = _object(event, "message")
+            raise malformed(event, "a second message_start in one stream (two answers cannot be one)")
+        message = field_object(event, "message")
         self.started = True
         for key, value in message.items():
             if key == "usage":
                 # message_start's counts are placeholders (zeros) until message_delta.
-                self._start_usage = {k: v for k, v in _usage(event, value).items() if v != 0}
+                self._start_usage = {k: v for k, v in usage_of(event, value).items() if v != 0}
             elif key != "content":
                 self.message[key] = value
-        for block in _list(event, message, "content"):
-            self._open(_own(_checked_block(event, block)), key=None)
+        for block in field_list(event, message, "content"):
+            self._open(own(checked_block(event, block)), key=None)
 
     def _on_message_delta(self, event: dict[str, Any]) -> None:
-        delta = _object(event, "delta")
+        delta = field_object(event, "delta")
         for key, value in delta.items():
             if key == "usage":
-                self._delta_usage.update(_usage(event, value))
+                self._delta_usage.update(usage_of(event, value))
             elif key == "content":
-                for block in _list(event, delta, "content"):
-                    self._open(_own(_checked_block(event, block)), key=None)
+                for block in field_list(event, delta, "content"):
+                    self._open(own(checked_block(event, block)), key=None)
             elif value is not None or key not in self.message:
                 self.message[key] = value
         for key in ("stop_reason", "stop_sequence"):
             if delta.get(key) is None and event.get(key) is not None:
                 self.message[key] = event[key]
         if "usage" in event:
-            self._delta_usage.update(_usage(event, event["usage"]))
+            self._delta_usage.update(usage_of(event, event["usage"]))
 
     @staticmethod
     def _key(event: dict[str, Any]) -> Any:
@@ -249,19 +218,19 @@ class StreamAccumulator:
 
     def _open(self, block: dict[str, Any], key: Any) -> int:
         position = len(self.blocks)
-        self.blocks.append(_whole(block))
+        self.blocks.append(open_block(block))
         if key is not None:
             self._keys[key] = position
         return position
 
     def _on_start(self, event: dict[str, Any], block: dict[str, Any], whole: bool = False) -> StreamDelta | None:
-        block = _own(block)
+        block = own(block)
         block_type = block["type"]
         key = self._key(event)
         if whole and key in self._keys:
             # A synthetic block replaces the one streamed under the same id.
             position = self._keys[key]
-            self.blocks[position] = _whole(block)
+            self.blocks[position] = open_block(block)
             return StreamDelta("block", position, block=block)
         position = self._open(block, key)
         if block_type in ("text", "thinking"):
@@ -298,7 +267,7 @@ class StreamAccumulator:
         return self._open(block, key)
 
     def _on_delta(self, event: dict[str, Any]) -> StreamDelta | None:
-        delta = _object(event, "delta")
+        delta = field_object(event, "delta")
         delta_type = delta.get("type")
         block_type = _DELTA_BLOCK_TYPE.get(delta_type) if isinstance(delta_type, str) else None
         if block_type is None:
@@ -307,35 +276,35 @@ class StreamAccumulator:
         position = self._target(event, block_type)
         opened = self.blocks[position]
         if delta_type == "text_delta":
-            return self._add_text(position, _text(event, delta, "text"), _list(event, delta, "citations"))
+            return self._add_text(position, field_text(event, delta, "text"), field_list(event, delta, "citations"))
         if delta_type == "citations_delta":
-            citation = _object(event, "citation", delta)
+            citation = field_object(event, "citation", delta)
             return self._add_text(position, "", [citation]) if citation else None
         if delta_type == "thinking_delta":
-            text = self._paired(opened, _text(event, delta, "thinking"))
+            text = self._paired(opened, field_text(event, delta, "thinking"))
             opened.add(text)
             return StreamDelta("thinking", position, text=text) if text else None
         if delta_type == "signature_delta":
-            signature = _text(event, delta, "signature")
+            signature = field_text(event, delta, "signature")
             opened.block["signature"] = signature
             return StreamDelta("thinking", position, block={"signature": signature})
         if delta_type == "input_json_delta":
             return self._add_input(event, delta, position)
         if delta_type == "source_delta":
-            sources = _list(event, delta, "sources")
-            _extend(opened.block, "sources", sources)
+            sources = field_list(event, delta, "sources")
+            extend(opened.block, "sources", sources)
             return StreamDelta("source", position, block={"type": "source", "sources": sources})
         tldr = delta.get("tldr")
         if tldr is not None:
-            _extend(opened.block, "content", [tldr])
+            extend(opened.block, "content", [tldr])
         return StreamDelta("block", position, block={"type": "tldr", "content": [tldr]})
 
     def _add_input(self, event: dict[str, Any], delta: dict[str, Any], position: int) -> StreamDelta | None:
         opened = self.blocks[position]
         obj = delta.get("partial_json_obj")
         if obj is not None and not isinstance(obj, dict):
-            raise _malformed(event, "partial_json_obj is not an object")
-        text = _text(event, delta, "partial_json")
+            raise malformed(event, "partial_json_obj is not an object")
+        text = field_text(event, delta, "partial_json")
         if obj:
             # Each object is the whole input so far: it replaces the one before.
             opened.obj = obj
@@ -357,7 +326,7 @@ class StreamAccumulator:
             position = len(self.blocks) - 1 if self.blocks else None
         if position is None:
             position = self._open({"type": str(delta_type or "unknown_delta")}, key)
-        _extend(self.blocks[position].block, "unknown_deltas", [dict(delta)])
+        extend(self.blocks[position].block, "unknown_deltas", [dict(delta)])
         if delta_type not in self._unknown_deltas:
             self._unknown_deltas.add(delta_type)
             logger.warning("keeping Zylon stream deltas of unknown type %r raw, in the block's 'unknown_deltas'", delta_type)
@@ -365,10 +334,10 @@ class StreamAccumulator:
     def _add_text(self, position: int, text: str, citations: list[Any] | None) -> StreamDelta | None:
         opened = self.blocks[position]
         if citations:
-            _extend(opened.block, "citations", citations)
+            extend(opened.block, "citations", citations)
         if self.stop_sequence_hit is not None:
             return None  # everything after a stop sequence is discarded
-        if opened.surrogate or _SURROGATE.search(text):
+        if opened.surrogate or SURROGATE.search(text):
             text = self._paired(opened, text)
         if self._stops:
             text = self._apply_stop(opened, text)
@@ -377,7 +346,7 @@ class StreamAccumulator:
         opened.add(text)
         return StreamDelta("text", position, text, None, citations)
 
-    def _paired(self, opened: _OpenBlock, text: str) -> str:
+    def _paired(self, opened: OpenBlock, text: str) -> str:
         held = bool(opened.surrogate)
         text = opened.paired(text)
         if held != bool(opened.surrogate):
@@ -386,7 +355,7 @@ class StreamAccumulator:
             self._fast = not self._stops and not self._halves
         return text
 
-    def _apply_stop(self, opened: _OpenBlock, text: str) -> str:
+    def _apply_stop(self, opened: OpenBlock, text: str) -> str:
         """Client-side stop sequences (the API has none): emit what cannot start one."""
         combined = opened.held + text
         hits = [(combined.find(s), s) for s in self._stops if s in combined]
@@ -402,7 +371,7 @@ class StreamAccumulator:
         opened.held = combined[keep:]
         return combined[:keep]
 
-    def _flush_held(self, opened: _OpenBlock, position: int) -> StreamDelta | None:
+    def _flush_held(self, opened: OpenBlock, position: int) -> StreamDelta | None:
         if not opened.held:
             return None
         text, opened.held = opened.held, ""
@@ -449,9 +418,9 @@ class StreamAccumulator:
             if block_type in ("text", "thinking"):
                 # A first half of a surrogate pair that never got its second half.
                 text = opened.text() + opened.held + ("\ufffd" if opened.surrogate else "")
-                block = {**block, block_type: _no_lone_surrogates(text)}
+                block = {**block, block_type: no_lone_surrogates(text)}
             elif block_type in _TOOL_BLOCKS:
-                block = {**block, "input": _tool_input(block, opened.obj, opened.text())}
+                block = {**block, "input": tool_input(block, opened.obj, opened.text())}
             content.append(block)
         message = {**self.message, "content": content}
         message.setdefault("role", "assistant")
@@ -468,112 +437,6 @@ class StreamAccumulator:
                 f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors(include_input=False)[:5]
             )
             raise StreamError(f"the streamed Zylon answer is not a valid message: {problems}") from exc
-
-
-# -- checking what the server sent ---------------------------------------------------------
-
-
-def _malformed(event: Any, problem: str) -> StreamError:
-    name = event.get("type") if isinstance(event, dict) else type(event).__name__
-    shown = json.dumps(event, default=repr)[:200] if isinstance(event, dict) else repr(event)[:200]
-    return StreamError(f"malformed Zylon stream event {name!r} ({problem}): {shown}")
-
-
-def _object(event: dict[str, Any], key: str, holder: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``holder[key]`` (``holder`` defaults to the event): an object, ``{}`` if absent or null."""
-    value = (event if holder is None else holder).get(key)
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise _malformed(event, f"{key!r} is a {type(value).__name__}, not an object")
-    return value
-
-
-def _list(event: dict[str, Any], holder: dict[str, Any], key: str) -> list[Any]:
-    value = holder.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _malformed(event, f"{key!r} is a {type(value).__name__}, not a list")
-    return value
-
-
-def _text(event: dict[str, Any], holder: dict[str, Any], key: str) -> str:
-    value = holder.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _malformed(event, f"{key!r} is a {type(value).__name__}, not a string")
-    return value
-
-
-def _usage(event: dict[str, Any], usage: Any) -> dict[str, Any]:
-    if usage is None:
-        return {}
-    if not isinstance(usage, dict):
-        raise _malformed(event, f"'usage' is a {type(usage).__name__}, not an object")
-    return {k: v for k, v in usage.items() if v is not None}
-
-
-def _checked_block(event: dict[str, Any], block: Any) -> dict[str, Any]:
-    if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-        raise _malformed(event, "a content block must be an object with a string 'type'")
-    for text_key in ("text", "thinking"):
-        if block.get("type") == text_key and not isinstance(block.get(text_key) or "", str):
-            raise _malformed(event, f"the {text_key} block's {text_key!r} is not a string")
-    return block
-
-
-def _block_of(event: dict[str, Any], key: str) -> dict[str, Any]:
-    return _checked_block(event, event.get(key))
-
-
-def _extend(block: dict[str, Any], key: str, items: list[Any]) -> None:
-    current = block.get(key)
-    if not isinstance(current, list):
-        block[key] = current = []
-    current.extend(items)
-
-
-def _own(block: dict[str, Any]) -> dict[str, Any]:
-    """A copy the accumulator may grow (its lists too), leaving the caller's event intact."""
-    return {k: list(v) if isinstance(v, list) else v for k, v in block.items()}
-
-
-def _whole(block: dict[str, Any]) -> _OpenBlock:
-    """An open block; text and thinking move into ``parts``, where deltas append."""
-    kind = block.get("type")
-    if kind in ("text", "thinking"):
-        block = dict(block)
-        return _OpenBlock(block, [block.pop(kind, "") or ""])
-    return _OpenBlock(block)
-
-
-def _no_lone_surrogates(text: str) -> str:
-    """Surrogate pairs joined into their character; a lone half becomes U+FFFD."""
-    if text.isascii() or not _SURROGATE.search(text):
-        return text
-    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-
-
-def _tool_input(block: dict[str, Any], obj: dict[str, Any] | None, partial_json: str) -> dict[str, Any]:
-    """The joined ``partial_json`` if there is any; else the latest object; else the
-    start block's input (complete there for ``document_preprocessing``)."""
-    if not partial_json.strip():
-        return dict(obj if obj is not None else block.get("input") or {})
-    try:
-        value = json.loads(partial_json)
-    except ValueError as exc:
-        if obj is not None:
-            return dict(obj)
-        raise StreamError(
-            f"{block.get('type')} {block.get('name')!r} arguments are not valid JSON: {partial_json[:200]!r}"
-        ) from exc
-    if not isinstance(value, dict):
-        if obj is not None:
-            return dict(obj)
-        raise StreamError(f"{block.get('type')} {block.get('name')!r} arguments are not a JSON object")
-    return value
 
 
 def apply_stop_sequences(message: MessageOutput, stop: Iterable[str] | None) -> MessageOutput:
