@@ -156,6 +156,7 @@ def test_the_wrong_input_type_names_input(shared_api):
         ([0, 1, 2], [[0.0], [1.0], [2.0]]),
         ([0, 0, 2], [[0.0], [1.0], [2.0]]),  # repeats: list order
         ([0, 1, 1], [[0.0], [1.0], [2.0]]),
+        ([0, 1, 0], [[0.0], [1.0], [2.0]]),  # inputs a, b, a: the third repeats the first's index
     ],
 )
 def test_vectors_follow_the_index_or_else_the_list(indexes, expected):
