@@ -107,6 +107,7 @@ _DELTA_BLOCK_TYPE = {
 }
 _TOOL_BLOCKS = ("tool_use", "server_tool_use")
 
+
 class StreamAccumulator:
     """Feed decoded events with :meth:`feed`; read the final message from :meth:`finish`."""
 
