@@ -236,7 +236,8 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 class ErrorInfo:
     """What an error body says. ``message`` is the server's explanation (validation
     items rendered as ``messages[1].content[0].thinking.signature: Field required``,
-    never with their ``input`` values), ``None`` when the body has none."""
+    never with their ``input`` values), ``None`` when the body has none; ``lines`` the
+    same one item per line."""
 
     message: str | None = None
     error_type: str | None = None
@@ -244,6 +245,7 @@ class ErrorInfo:
     request_id: str | None = None
     exception_type: str | None = None
     details: Any = None
+    lines: tuple[str, ...] = ()  # the explanation one item per line (a validate result's ``errors``)
 
 
 def parse_error_body(body: Any) -> ErrorInfo:
@@ -256,9 +258,10 @@ def parse_error_body(body: Any) -> ErrorInfo:
     if isinstance(body, (bytes, bytearray)):
         body = bytes(body).decode("utf-8", "replace")
     if isinstance(body, str):
-        return ErrorInfo(message=text_excerpt(body) or None)
+        text = text_excerpt(body)
+        return ErrorInfo(message=text or None, lines=(text,) if text else ())
     if isinstance(body, list):
-        return ErrorInfo(message=render_items(body), details=body)
+        return ErrorInfo(message=render_items(body), details=body, lines=tuple(item_lines(body)))
     if not isinstance(body, dict):
         return ErrorInfo()
     error, exception = body.get("error"), body.get("exception")
@@ -278,13 +281,16 @@ def parse_error_body(body: Any) -> ErrorInfo:
         (body.get("error") if isinstance(body.get("error"), str) else None, False),
         (body.get("title"), False),
     ]
-    message, details = None, None
+    message: str | None = None
+    details: Any = None
+    lines: tuple[str, ...] = ()
     for value, listed in candidates:
         if isinstance(value, str) and value.strip():
             message = text_excerpt(value, limit=2000)
+            lines = (message,)
             break
         if listed and isinstance(value, list) and value:
-            message, details = render_items(value), value
+            message, details, lines = render_items(value), value, tuple(item_lines(value))
             break
     if details is None:
         details = top_detail if isinstance(top_detail, list) else errors if isinstance(errors, list) else None
@@ -300,6 +306,7 @@ def parse_error_body(body: Any) -> ErrorInfo:
         request_id=_str_or_none(body.get("request_id")),
         exception_type=_str_or_none(exception.get("type")),
         details=details,
+        lines=lines,
     )
 
 
@@ -315,10 +322,19 @@ _MAX_ITEMS = 20
 
 
 def render_items(items: list[Any]) -> str:
-    """Validation items as one line: ``"<path>: <msg>; ..."``. ``loc`` may be a list or a
-    string holding a Python tuple; ``body`` and union-branch segments are left out, and
-    so are the items of union branches that plainly do not apply (a wrong ``type``
-    literal; a ``str`` branch beside the list branch that has the real problem)."""
+    """Validation items as one line: ``"<path>: <msg>; ..."`` (see :func:`item_lines`),
+    at most 20 of them."""
+    lines = item_lines(items)
+    more = f"; ... ({len(lines) - _MAX_ITEMS} more)" if len(lines) > _MAX_ITEMS else ""
+    return "; ".join(lines[:_MAX_ITEMS]) + more
+
+
+def item_lines(items: list[Any]) -> list[str]:
+    """Validation items as lines ``"<path>: <msg>"`` (``messages[1].content[0].thinking.signature:
+    Field required``), never with their ``input``. ``loc`` may be a list or a string
+    holding a Python tuple; ``body`` and union-branch segments are left out, and so are
+    the items of union branches that plainly do not apply (a wrong ``type`` literal; a
+    ``str`` branch beside the list branch that has the real problem). Repeats dropped."""
     parsed = [_item(item) for item in items]
     wrong = {p["branch"] for p in parsed if p["wrong_branch"]}
     kept = [p for p in parsed if p["branch"] not in wrong] or parsed
@@ -333,8 +349,7 @@ def render_items(items: list[Any]) -> str:
         line = f"{p['path']}: {p['msg']}" if p["path"] else p["msg"]
         if line not in lines:
             lines.append(line)
-    more = f"; ... ({len(lines) - _MAX_ITEMS} more)" if len(lines) > _MAX_ITEMS else ""
-    return "; ".join(lines[:_MAX_ITEMS]) + more
+    return lines
 
 
 def _item(item: Any) -> dict[str, Any]:

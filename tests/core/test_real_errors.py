@@ -246,3 +246,17 @@ def test_a_loc_string_is_parsed_as_a_tuple_not_as_characters():
     loc = "('body', 'messages', 1, 'content', 'list[tagged-union[TextBlock,ThinkingBlock]]', 0, 'thinking', 'signature')"
     assert ast.literal_eval(loc)[1] == "messages"
     assert parse_error_body({"detail": [{"loc": loc, "msg": "Field required"}]}).message == "messages[1].content[0].thinking.signature: Field required"
+
+
+@pytest.mark.parametrize(
+    "name, lines",
+    [
+        ("client_C_thinking_history_no_signature", ("messages[1].content[0].thinking.signature: Field required",)),
+        ("embeddings_wrong_type", ("input: Input should be a valid string", "input: Input should be a valid list")),
+        ("err_unknown_model", ("Model 'no-such-model' not found. Available: {'default', 'mock'}",)),
+        ("validate_image_unsupported", ("The message cannot be empty.",)),
+    ],
+)
+def test_the_explanation_one_item_per_line(name, lines, shared_api):
+    # What a validate result's ``errors`` hold for a 400 envelope.
+    assert parse_error_body(load(name)).lines == lines
