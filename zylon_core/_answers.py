@@ -2,37 +2,92 @@
 the server, where the sources are, the usage, and the ids to report.
 
 Both adapters build their framework's message from these; the rules live here once.
+Functions take the answer's blocks in wire form (dicts); ``collect_sources`` and
+``server_tool_calls`` take block models too.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from pydantic import BaseModel
+
 from ._streaming import normalize_stop_reason
 
 _NOISE = frozenset({"start_timestamp", "stop_timestamp", "_meta"})
+# Blocks whose ``content`` is a list of blocks (or, for tool results, a string).
+_NESTING = frozenset({"tldr", "tool_result", "server_tool_result", "search_result"})
 
 
 def clean_block(wire: Mapping[str, Any]) -> dict[str, Any]:
     """A wire block without server bookkeeping (timestamps, ``_meta``, nulls), recursively."""
     block = {k: v for k, v in wire.items() if k not in _NOISE and v is not None}
     inner = block.get("content")
-    if isinstance(inner, list) and block.get("type") in ("tldr", "tool_result"):
+    if isinstance(inner, list) and block.get("type") in _NESTING:
         block["content"] = [clean_block(b) if isinstance(b, Mapping) else b for b in inner]
     return block
 
 
+def result_blocks(content: Any) -> list[Any]:
+    """A tool result's ``content`` as a block list: a string (which the server sends for
+    failures, and callers may send) becomes one text block; ``None`` none."""
+    if content is None:
+        return []
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return list(content)
+
+
+def _wire(block: Any) -> Mapping[str, Any]:
+    if isinstance(block, BaseModel):
+        return block.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return block
+
+
 def server_tool_ids(blocks: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Ids of ``tool_use`` blocks that the same answer also holds a ``tool_result`` for:
-    the server ran those tools itself, so they are not pending calls."""
-    return {b["tool_use_id"] for b in blocks if b.get("type") == "tool_result" and b.get("tool_use_id")}
+    """Ids of tool calls the server ran itself, so none is a pending call: every
+    ``server_tool_use``, and every ``tool_use`` the same answer holds a ``tool_result``
+    or ``server_tool_result`` for (the Workspace's built-ins)."""
+    ids: set[str] = set()
+    for b in blocks:
+        kind = b.get("type")
+        if kind in ("tool_result", "server_tool_result") and b.get("tool_use_id"):
+            ids.add(b["tool_use_id"])
+        elif kind == "server_tool_use" and b.get("id"):
+            ids.add(b["id"])
+    return ids
+
+
+def server_tool_calls(blocks: Iterable[Any]) -> list[dict[str, Any]]:
+    """Each ``server_tool_use`` of an answer with its ``server_tool_result``, in order:
+    ``{"id", "name", "input", "result", "is_error"}``. ``result`` is the result's
+    ``content`` as sent (a string, or a list of wire blocks), ``None`` (and ``is_error``
+    ``None``) when the answer holds no result for the call."""
+    wire = [_wire(b) for b in blocks]
+    results = {b.get("tool_use_id"): b for b in wire if b.get("type") == "server_tool_result"}
+    calls = []
+    for b in wire:
+        if b.get("type") != "server_tool_use":
+            continue
+        result = results.get(b.get("id"))
+        calls.append(
+            {
+                "id": b.get("id"),
+                "name": b.get("name"),
+                "input": dict(b.get("input") or {}),
+                "result": None if result is None else result.get("content"),
+                "is_error": None if result is None else result.get("is_error"),
+            }
+        )
+    return calls
 
 
 def pending_tool_uses(
     blocks: list[Mapping[str, Any]], client_tools: frozenset[str] | None = None
 ) -> list[Mapping[str, Any]]:
     """The ``tool_use`` blocks the caller must run: not answered in the same output and,
-    when the bound custom tools are known, naming one of them."""
+    when the bound custom tools are known, naming one of them. A ``server_tool_use`` is
+    never one."""
     answered = server_tool_ids(blocks)
     return [
         b
@@ -44,8 +99,41 @@ def pending_tool_uses(
 
 
 def flat_sources(blocks: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Every source of every ``source`` block, in order."""
+    """Every source of every top-level ``source`` block, in order (the Workspace's own
+    answers). :func:`collect_sources` also finds the ones ZylonGPT nests in tool results."""
     return [dict(s) for b in blocks if b.get("type") == "source" for s in b.get("sources") or ()]
+
+
+def collect_sources(blocks: Iterable[Any]) -> list[dict[str, Any]]:
+    """Every source of an answer, in order, each id once (the first wins; sources
+    without an id are all kept): those of top-level ``source`` blocks and of the
+    ``source`` blocks ZylonGPT nests in ``server_tool_result.content`` (with
+    ``system.extensions: ["zylon"]``) or the Workspace in ``tool_result.content``.
+    Wire-form dicts, keyed ``type`` or ``object`` as they came."""
+    found: list[dict[str, Any]] = []
+    seen: set[Any] = set()
+
+    def take(block: Mapping[str, Any]) -> None:
+        for source in block.get("sources") or ():
+            if not isinstance(source, Mapping):
+                continue
+            key = source.get("id")
+            if key is not None:
+                if key in seen:
+                    continue
+                seen.add(key)
+            found.append(dict(source))
+
+    for block in blocks:
+        b = _wire(block)
+        kind = b.get("type")
+        if kind == "source":
+            take(b)
+        elif kind in ("server_tool_result", "tool_result") and isinstance(b.get("content"), list):
+            for inner in b["content"]:
+                if isinstance(inner, Mapping) and inner.get("type") == "source":
+                    take(inner)
+    return found
 
 
 def tldr_text(block: Mapping[str, Any]) -> str:

@@ -157,12 +157,13 @@ def embed_one(api: Endpoints, text: str) -> Plan[list[float]]:
 
 
 def checked_vectors(response: EmbeddingsResponse, expected: int) -> list[list[float]]:
-    """The vectors in input order, after checking there is exactly one per input."""
-    indexes = sorted(item.index for item in response.data)
-    if indexes != list(range(expected)):
+    """The vectors in input order, after checking there is exactly one per input
+    (``APIError`` naming both counts otherwise). Repeated indexes are no error: ZylonGPT
+    gives equal vectors the index of the first (see :meth:`EmbeddingsResponse.vectors`)."""
+    if len(response.data) != expected:
         raise APIError(
-            f"the embeddings response does not hold one vector per input: expected indexes 0..{expected - 1}, "
-            f"got {indexes[:10]}{'...' if len(indexes) > 10 else ''}"
+            f"the embeddings response does not hold one vector per input: {expected} input(s), "
+            f"{len(response.data)} vector(s)"
         )
     return response.vectors()
 

@@ -1,21 +1,39 @@
 """One exception tree for everything that can go wrong talking to Zylon.
 
 ``ZylonError`` is the root. HTTP statuses map to ``APIStatusError`` subclasses that keep
-the server's message and body; transport failures are ``APIConnectionError`` /
+the server's explanation (``str(error)``), its ``code``, ``error_type``, ``request_id``,
+``details`` (validation items) and body; transport failures are ``APIConnectionError`` /
 ``APITimeoutError``; a stream that reports an error or stops early is a ``StreamError``.
-No message ever contains the API token: the request's headers are never formatted.
+Every error body shape is read by one parser, :func:`parse_error_body`. No message ever
+contains the API token: the request's headers are never formatted, and :func:`redact`
+removes a token a server echoed back. Every class pickles.
 """
 
 from __future__ import annotations
 
-import json
+import ast
+import html
+import re
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import httpx
 
 
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
 class ZylonError(Exception):
     """Base class of every error raised by this package."""
+
+    def __reduce__(self) -> Any:
+        # Pickle by state: the default rebuilds with cls(*args), which keyword-only and
+        # formatted constructors (APIStatusError, UnsavedMessagesError...) do not take.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class ConfigurationError(ZylonError, ValueError):
@@ -40,7 +58,13 @@ class APITimeoutError(APIConnectionError):
 
 
 class APIStatusError(APIError):
-    """The server answered with a 4xx/5xx status."""
+    """The server answered with a 4xx/5xx status.
+
+    ``str(error)`` is ``"<status>: <METHOD> <path> failed: <the server's explanation>"``;
+    ``code`` (``INVALID_REQUEST_ERROR``...), ``error_type`` (``invalid_request_error``,
+    ``api_error``...), ``request_id``, ``details`` (the validation items as sent, with
+    their ``input`` values, which the message never shows) and ``body`` are kept.
+    """
 
     status_code: int = 0
 
@@ -51,12 +75,18 @@ class APIStatusError(APIError):
         response: httpx.Response,
         body: Any = None,
         details: Any = None,
+        code: str | None = None,
+        error_type: str | None = None,
+        request_id: str | None = None,
     ) -> None:
         super().__init__(message, request=response.request)
         self.response = response
         self.status_code = response.status_code
         self.body = body
         self.details = details
+        self.code = code
+        self.error_type = error_type
+        self.request_id = request_id
 
     def __str__(self) -> str:
         return f"{self.status_code}: {self.message}"
@@ -103,12 +133,42 @@ class StreamError(APIError):
 
 
 class ServerStreamError(StreamError):
-    """The server sent an ``error`` event in a stream (even if ``message_stop`` followed)."""
+    """The server sent an ``error`` event in a stream (even if ``message_stop`` followed).
 
-    def __init__(self, message: str, *, error_type: str | None = None, body: Any = None) -> None:
+    The message holds the server's explanation; ``error_type``, ``code``, ``request_id``,
+    ``details`` and the event (``body``) are kept, as on :class:`APIStatusError`.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error_type: str | None = None,
+        body: Any = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        details: Any = None,
+    ) -> None:
         super().__init__(message)
         self.error_type = error_type
         self.body = body
+        self.code = code
+        self.request_id = request_id
+        self.details = details
+
+    @classmethod
+    def from_event(cls, event: Any) -> ServerStreamError:
+        """The error an ``error`` event reports (any body shape :func:`parse_error_body` reads)."""
+        info = parse_error_body(event)
+        label = info.error_type or info.code or "error"
+        return cls(
+            f"Zylon stream error ({label}): {info.message or 'the server gave no explanation'}",
+            error_type=info.error_type,
+            body=event,
+            code=info.code,
+            request_id=info.request_id,
+            details=info.details,
+        )
 
 
 class InteractionFailedError(APIError):
@@ -157,7 +217,6 @@ class ThreadRewriteError(ZylonError, ValueError):
     """An attempt to change or remove stored turns by replacing the whole history."""
 
 
-
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,
@@ -170,30 +229,195 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
-def _message_from_body(body: Any) -> tuple[str | None, Any]:
-    """Pull a human message and validation details out of the many error shapes."""
+# -- reading error bodies --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    """What an error body says. ``message`` is the server's explanation (validation
+    items rendered as ``messages[1].content[0].thinking.signature: Field required``,
+    never with their ``input`` values), ``None`` when the body has none; ``lines`` the
+    same one item per line."""
+
+    message: str | None = None
+    error_type: str | None = None
+    code: str | None = None
+    request_id: str | None = None
+    exception_type: str | None = None
+    details: Any = None
+    lines: tuple[str, ...] = ()  # the explanation one item per line (a validate result's ``errors``)
+
+
+def parse_error_body(body: Any) -> ErrorInfo:
+    """Read any Zylon error body: the ZylonGPT envelope (``error.detail.explanation`` as a
+    string or a list of validation items, ``exception.message``, top-level ``detail``),
+    FastAPI's ``{"detail": str | [items]}``, ``{"errors": [...]}``, ``{"message": ...}``,
+    OAuth's ``error_description``, the Kotlin ``{"type", "status", "message"}``, the
+    validate answer ``{"valid": false, "errors": [...]}``, or text (an HTML page is cut
+    to a short excerpt of its text)."""
+    if isinstance(body, (bytes, bytearray)):
+        body = bytes(body).decode("utf-8", "replace")
     if isinstance(body, str):
-        return (body.strip() or None), None
+        text = text_excerpt(body)
+        return ErrorInfo(message=text or None, lines=(text,) if text else ())
+    if isinstance(body, list):
+        return ErrorInfo(message=render_items(body), details=body, lines=tuple(item_lines(body)))
     if not isinstance(body, dict):
-        return None, None
-    details = body.get("detail") if isinstance(body.get("detail"), list) else body.get("errors")
-    error = body.get("error")
-    if isinstance(error, dict) and error.get("message"):
-        return str(error["message"]), details
-    for key in ("message", "error", "detail", "title"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value, details
-    if isinstance(details, list) and details:
-        parts = []
-        for item in details:
-            if isinstance(item, dict):
-                loc = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
-                parts.append(f"{loc}: {item.get('msg')}" if loc else str(item.get("msg")))
-            else:
-                parts.append(str(item))
-        return "; ".join(parts), details
-    return None, details
+        return ErrorInfo()
+    error, exception = body.get("error"), body.get("exception")
+    error = error if isinstance(error, dict) else {}
+    exception = exception if isinstance(exception, dict) else {}
+    detail: dict[str, Any] = error["detail"] if isinstance(error.get("detail"), dict) else {}
+    top_detail, errors = body.get("detail"), body.get("errors")
+    candidates: list[tuple[Any, bool]] = [  # (value, is it an item list we keep as details)
+        (detail.get("explanation"), True),
+        (top_detail if isinstance(top_detail, list) else None, True),
+        (exception.get("message"), False),
+        (top_detail, False),
+        (error.get("message"), False),
+        (body.get("error_description"), False),
+        (body.get("message"), True),
+        (errors, True),
+        (body.get("error") if isinstance(body.get("error"), str) else None, False),
+        (body.get("title"), False),
+    ]
+    message: str | None = None
+    details: Any = None
+    lines: tuple[str, ...] = ()
+    for value, listed in candidates:
+        if isinstance(value, str) and value.strip():
+            message = text_excerpt(value, limit=2000)
+            lines = (message,)
+            break
+        if listed and isinstance(value, list) and value:
+            message, details, lines = render_items(value), value, tuple(item_lines(value))
+            break
+    if details is None:
+        details = top_detail if isinstance(top_detail, list) else errors if isinstance(errors, list) else None
+    error_type = error.get("type")
+    if error_type is None and isinstance(body.get("error"), str):
+        error_type = body["error"]  # OAuth: {"error": "invalid_grant", "error_description": ...}
+    if error_type is None and isinstance(body.get("type"), str) and body["type"] != "error":
+        error_type = body["type"]  # Kotlin: {"type": "BadRequest", "status": 400, "message": ...}
+    return ErrorInfo(
+        message=message,
+        error_type=_str_or_none(error_type),
+        code=_str_or_none(detail.get("code") or error.get("code") or body.get("code")),
+        request_id=_str_or_none(body.get("request_id")),
+        exception_type=_str_or_none(exception.get("type")),
+        details=details,
+        lines=lines,
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+# A union branch in a pydantic ``loc``: a type (``str``, ``list[...]``,
+# ``tagged-union[...]``) or a model class name (``SemanticSearch``).
+_BRANCH = re.compile(r"^(?:str|int|float|bool|bytes|none|dict|list|set|tuple)$|\[|^[A-Z]|^function-")
+_LOC_PART = re.compile(r"'((?:[^'\\]|\\.)*)'|(-?\d+)")
+_MAX_ITEMS = 20
+
+
+def render_items(items: list[Any]) -> str:
+    """Validation items as one line: ``"<path>: <msg>; ..."`` (see :func:`item_lines`),
+    at most 20 of them."""
+    lines = item_lines(items)
+    more = f"; ... ({len(lines) - _MAX_ITEMS} more)" if len(lines) > _MAX_ITEMS else ""
+    return "; ".join(lines[:_MAX_ITEMS]) + more
+
+
+def item_lines(items: list[Any]) -> list[str]:
+    """Validation items as lines ``"<path>: <msg>"`` (``messages[1].content[0].thinking.signature:
+    Field required``), never with their ``input``. ``loc`` may be a list or a string
+    holding a Python tuple; ``body`` and union-branch segments are left out, and so are
+    the items of union branches that plainly do not apply (a wrong ``type`` literal; a
+    ``str`` branch beside the list branch that has the real problem). Repeats dropped."""
+    parsed = [_item(item) for item in items]
+    wrong = {p["branch"] for p in parsed if p["wrong_branch"]}
+    kept = [p for p in parsed if p["branch"] not in wrong] or parsed
+    real = [p for p in kept if not p["trailing_branch"]]
+    kept = [
+        p
+        for p in kept
+        if not p["trailing_branch"] or not any(r["path"].startswith(p["path"]) and r["path"] != p["path"] for r in real)
+    ] or kept
+    lines: list[str] = []
+    for p in kept:
+        line = f"{p['path']}: {p['msg']}" if p["path"] else p["msg"]
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
+def _item(item: Any) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        text = str(item)
+        return {"path": "", "msg": text, "branch": None, "wrong_branch": False, "trailing_branch": False}
+    msg = item.get("msg") or item.get("message") or item.get("detail") or item.get("type") or "invalid"
+    parts = _loc_parts(item.get("loc", item.get("field", item.get("path"))))
+    if parts[:1] == ["body"]:
+        parts = parts[1:]
+    branches = [i for i, part in enumerate(parts) if isinstance(part, str) and _BRANCH.search(part)]
+    branch = tuple(parts[: branches[0] + 1]) if branches else None
+    wrong = bool(
+        branches
+        and item.get("type") == "literal_error"
+        and parts[branches[-1] + 1 :] == ["type"]
+    )
+    shown = [part for i, part in enumerate(parts) if i not in branches]
+    path = ""
+    for part in shown:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    if path.startswith("["):
+        path = "body" + path  # ('body', 14): malformed JSON at character 14
+    return {
+        "path": path,
+        "msg": str(msg),
+        "branch": branch,
+        "wrong_branch": wrong,
+        "trailing_branch": bool(branches) and branches[-1] == len(parts) - 1,
+    }
+
+
+def _loc_parts(loc: Any) -> list[Any]:
+    if isinstance(loc, (list, tuple)):
+        return list(loc)
+    if not isinstance(loc, str) or not loc.strip():
+        return []
+    text = loc.strip()
+    if text.startswith("("):
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            return [q if q or not n else int(n) for q, n in _LOC_PART.findall(text)]
+        return list(value) if isinstance(value, tuple) else [value]
+    return [int(p) if p.isdigit() else p for p in text.split(".")]
+
+
+_HTML = re.compile(r"<\s*(?:!doctype|html|head|body)\b", re.IGNORECASE)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPTS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def text_excerpt(text: str, limit: int = 300) -> str:
+    """A short one-line excerpt of an error text: an HTML page's title and text without
+    markup; cut at a space (a token, which holds none, is never cut in half) to at most
+    ``limit`` characters."""
+    if _HTML.search(text):
+        title = _TITLE.search(text)
+        text = _TAG.sub(" ", _SCRIPTS.sub(" ", text))
+        if title and title.group(1).strip() not in text[:200]:
+            text = f"{title.group(1)} {text}"
+        text = html.unescape(text)
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return (text[:cut] if cut > 0 else text[:limit]) + " ..."
 
 
 def error_from_response(response: httpx.Response) -> APIStatusError:
@@ -201,20 +425,51 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
     try:
         body: Any = response.json()
     except ValueError:
-        body = response.text
-    message, details = _message_from_body(body)
+        body = response.text[:20000]
+    info = parse_error_body(body)
     status = response.status_code
     cls = _STATUS_ERRORS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
-    text = message or response.reason_phrase or "error"
+    text = info.message or response.reason_phrase or "error"
     return cls(
         f"{response.request.method} {response.request.url.path} failed: {text}",
         response=response,
         body=body,
-        details=details,
+        details=info.details,
+        code=info.code,
+        error_type=info.error_type,
+        request_id=info.request_id,
     )
 
 
+# -- keeping the token out -------------------------------------------------------------
+
 REDACTED = "[redacted]"
+# A token at least this long is removed wherever it (or a start of it this long, as an
+# excerpt cut through it leaves) appears; a shorter one only where it stands alone, so
+# that a one-letter "token" does not replace every such letter of a message.
+MIN_SUBSTRING_SECRET = 8
+_TOKEN_CHARS = r"A-Za-z0-9._~+/=-"
+
+
+def _scrubber(secret: str) -> Callable[[str], str]:
+    if len(secret) < MIN_SUBSTRING_SECRET:
+        alone = re.compile(rf"(?<![{_TOKEN_CHARS}]){re.escape(secret)}(?![{_TOKEN_CHARS}])")
+        return lambda text: alone.sub(REDACTED, text)
+    head = secret[:MIN_SUBSTRING_SECRET]
+
+    def scrub(text: str) -> str:
+        if head not in text:
+            return text
+        out, start = [], 0
+        while (found := text.find(head, start)) >= 0:
+            end, k = found + len(head), len(head)
+            while end < len(text) and k < len(secret) and text[end] == secret[k]:
+                end, k = end + 1, k + 1
+            out += [text[start:found], REDACTED]
+            start = end
+        return "".join(out) + text[start:]
+
+    return scrub
 
 
 def redact(error: ZylonError, secret: str) -> ZylonError:
@@ -222,13 +477,17 @@ def redact(error: ZylonError, secret: str) -> ZylonError:
     error body or a stream's error event: message, args, kept body and details."""
     if not secret:
         return error
-    escaped = json.dumps(secret)[1:-1]
+    scrub = _scrubber(secret)
 
     def clean(value: Any) -> Any:
         if isinstance(value, str):
-            return value.replace(secret, REDACTED)
-        if isinstance(value, (list, dict)) and escaped in json.dumps(value):
-            return json.loads(json.dumps(value).replace(escaped, REDACTED))
+            return scrub(value)
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(clean(v) for v in value)
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
         return value
 
     error.args = tuple(clean(a) for a in error.args)

@@ -104,7 +104,7 @@ def test_non_retryable_statuses_fail_at_once_with_the_server_message(status, err
 def test_validation_details_are_kept():
     body = {"detail": [{"loc": ["body", "messages", 0, "role"], "msg": "field required", "type": "missing"}]}
     client = make_client(lambda r: httpx.Response(422, json=body))
-    with pytest.raises(UnprocessableEntityError, match="messages.0.role: field required") as caught:
+    with pytest.raises(UnprocessableEntityError, match=r"messages\[0\]\.role: field required") as caught:
         client.chat.create(hello_request())
     assert caught.value.details == body["detail"]
 

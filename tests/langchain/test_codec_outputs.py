@@ -171,7 +171,8 @@ def test_citations_keep_blocks_and_become_annotations():
         model_name="m",
     )
     assert isinstance(ai.content, list)
-    assert ai.content[1]["citations"] == [{"id": "src1", "index": "1", "source_id": "src1", "artifact_id": "a1"}]
+    # A digit-string index (the Workspace schema's type) reads as the int ZylonGPT sends.
+    assert ai.content[1]["citations"] == [{"id": "src1", "index": 1, "source_id": "src1", "artifact_id": "a1"}]
     text_block = ai.content_blocks[1]
     assert text_block["annotations"] == [
         {
@@ -179,7 +180,7 @@ def test_citations_keep_blocks_and_become_annotations():
             "id": "src1",
             "title": "report.pdf",
             "cited_text": "Backlog fell 8%",
-            "extras": {"index": "1", "source_id": "src1", "artifact_id": "a1"},
+            "extras": {"index": 1, "source_id": "src1", "artifact_id": "a1"},
         }
     ]
     assert ai.response_metadata["sources"][0]["id"] == "src1"

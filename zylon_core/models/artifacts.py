@@ -13,7 +13,7 @@ from typing import Any, Optional
 
 from pydantic import Field
 
-from .blocks import ZylonModel
+from .base import ZylonModel
 
 # ``ArtifactIngestStatus``: where ingestion of an artifact's content stands.
 INGEST_DONE = "Done"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Generic, Literal, TypeVar, Union
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from .blocks import ContentBlock, ZylonModel, check_block_type
+from .blocks import ContentBlock, ZylonModel
 
 Role = Literal["system", "user", "assistant", "tool"]
 AgentType = Literal["Default", "ProjectDeepResearch"]
@@ -25,19 +25,14 @@ BUILTIN_TOOL_TYPES = (
 
 
 class MessageInput(ZylonModel):
+    """One message of a request or of a stored history. Any block type parses (history
+    read back from a server can hold anything); what a server accepts as input is
+    checked before sending, by :func:`zylon_core.models.check_input_blocks`."""
+
     role: Role
     # ZylonGPT accepts a bare string; the Workspace always sends a block list.
     content: Union[str, list[ContentBlock]]
     meta: dict[str, Any] | None = Field(default=None, alias="_meta")
-
-    @field_validator("content", mode="before")
-    @classmethod
-    def _known_block_types(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            for item in value:
-                if isinstance(item, dict):
-                    check_block_type(item)
-        return value
 
 
 class ToolInputSchema(ZylonModel):

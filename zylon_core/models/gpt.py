@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Literal, Union
 
 from pydantic import Field
 
-from .blocks import ZylonModel
+from .base import ZylonModel
+
+logger = logging.getLogger("zylon_core")
 
 
 class EmbeddingsBody(ZylonModel):
@@ -25,8 +28,17 @@ class EmbeddingsResponse(ZylonModel):
     data: list[Embedding] = Field(default_factory=list)
 
     def vectors(self) -> list[list[float]]:
-        """Embeddings in input order (the server's ``index``, not its list order)."""
-        return [item.embedding for item in sorted(self.data, key=lambda e: e.index)]
+        """The embeddings in input order: by ``index`` when the indexes are exactly
+        ``0..n-1`` (in any order), else in list order. ZylonGPT gives equal vectors the
+        index of the first one (three equal vectors come as ``0, 0, 0``) and lists the
+        items in input order, so a repeated index is no error."""
+        indexes = [item.index for item in self.data]
+        if indexes == list(range(len(indexes))):
+            return [item.embedding for item in self.data]
+        if sorted(indexes) == list(range(len(indexes))):
+            return [item.embedding for item in sorted(self.data, key=lambda e: e.index)]
+        logger.debug("embeddings response repeats indexes %s; keeping its list order", indexes[:10])
+        return [item.embedding for item in self.data]
 
 
 class ContextFilter(ZylonModel):
