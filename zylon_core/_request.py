@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from ._checks import check_sampling, check_tool_blocks
 from ._tools import builtin_tool_names, client_tool_names
 from ._turns import ROUTE_FIELDS, Route
-from .models import ChatRequest, Citations, MessageInput, ResponseFormat, System, Thinking, Tool, ToolChoice
+from .models import ChatRequest, Citations, MessageInput, ResponseFormat, System, Thinking, Tool, ToolChoice, check_input_blocks
 
 SAMPLING_FIELDS = ("temperature", "max_tokens", "top_p", "top_k", "seed")
 OPTION_FIELDS = ("thinking", "citations", "use_default_prompt")
@@ -135,6 +135,8 @@ def build_turn(
 
     route = Route.for_call(configured, per_call)
     check_tool_blocks(messages, history_on_server=route.thread_id is not None)
+    # What this API takes as input (no ``file`` block: binary on the Workspace, document on ZylonGPT).
+    check_input_blocks(messages, "workspace")
     return Turn(
         route=route,
         request=ChatRequest(**fields),

@@ -179,10 +179,13 @@ def deltas_from_message(message: MessageOutput) -> list[StreamDelta]:
         if block.type == "text":
             deltas.append(StreamDelta("text", index, text=block.text, citations=wire.get("citations")))
         elif block.type == "thinking":
-            deltas.append(StreamDelta("thinking", index, text=block.thinking))
-        elif block.type == "tool_use":
-            deltas.append(StreamDelta("tool_use", index, block={**wire, "input": {}}))
-            deltas.append(StreamDelta("input_json", index, text=json.dumps(block.input), block=wire))
+            signature = wire.get("signature")
+            deltas.append(StreamDelta("thinking", index, text=block.thinking, block={"signature": signature} if signature else None))
+        elif block.type in ("tool_use", "server_tool_use"):
+            # The same kinds a stream gives: a server tool is never mistaken for a client call.
+            json_kind = "input_json" if block.type == "tool_use" else "server_input_json"
+            deltas.append(StreamDelta(block.type, index, block={**wire, "input": {}}))
+            deltas.append(StreamDelta(json_kind, index, text=json.dumps(wire.get("input") or {}), block=wire))
         elif block.type == "source":
             deltas.append(StreamDelta("source", index, block=wire))
         else:

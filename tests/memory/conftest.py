@@ -54,13 +54,16 @@ def turn_systems(emulator: Any, thread_id: str) -> list[Any]:
     ]
 
 
-def pages_read(emulator: Any, path: str) -> list[tuple[int, int]]:
-    """``(page, page_size)`` of every GET of ``path``, in order."""
-    return [
-        (int(r["query"].get("page", 0)), int(r["query"].get("page_size", 0)))
-        for r in emulator.requests
-        if r["method"] == "GET" and r["path"] == path
-    ]
+def pages_read(emulator: Any, path: str) -> list[tuple[str, int]]:
+    """How every GET of ``path`` asked for its page, in order: ``("page=N", page_size)``,
+    or ``("after", page_size)`` when it followed the previous page's ``next_cursor``."""
+    asked = []
+    for r in emulator.requests:
+        if r["method"] == "GET" and r["path"] == path:
+            query = r["query"]
+            how = "after" if "after" in query else f"page={query.get('page')}"
+            asked.append((how, int(query.get("page_size", 0))))
+    return asked
 
 
 def user_text(text: str) -> list[dict[str, Any]]:

@@ -85,7 +85,7 @@ def test_messages_rebuild_every_page_in_order(config: dict[str, Any], emulator: 
     history = ZylonChatMessageHistory(thread_id, page_size=2, **config)
     emulator.clear_requests()
     messages = history.messages
-    assert pages_read(emulator, f"/api/v1/app/thread/{thread_id}/interaction") == [(1, 2), (2, 2), (3, 2)]
+    assert pages_read(emulator, f"/api/v1/app/thread/{thread_id}/interaction") == [("page=1", 2), ("after", 2), ("after", 2)]  # the server pages by cursor
     assert kinds(messages) == ["HumanMessage", "AIMessage"] * 5
     assert [m.text for m in messages[::2]] == [f"message {n}" for n in range(5)]
     assert [m.text for m in messages[1::2]] == [f'You said: "message {n}". This is turn {n + 1} of this thread.' for n in range(5)]

@@ -101,7 +101,7 @@ def test_get_messages_reads_every_page_in_order(config: dict[str, Any], emulator
     store = ZylonChatStore(page_size=2, **config)
     emulator.clear_requests()
     messages = store.get_messages(thread_id)
-    assert pages_read(emulator, f"/api/v1/app/thread/{thread_id}/interaction") == [(1, 2), (2, 2), (3, 2)]
+    assert pages_read(emulator, f"/api/v1/app/thread/{thread_id}/interaction") == [("page=1", 2), ("after", 2), ("after", 2)]  # the server pages by cursor
     assert roles(messages) == ["user", "assistant"] * 5
     assert [m.content for m in messages[::2]] == [f"message {n}" for n in range(5)]
     assert messages[-1].content == 'You said: "message 4". This is turn 5 of this thread.'
@@ -116,7 +116,7 @@ async def test_aget_messages_and_keys_across_pages(config: dict[str, Any], emula
     await llm.acomplete("again")
     emulator.clear_requests()
     assert await store.aget_keys() == keys == store.get_keys()
-    assert pages_read(emulator, f"/api/v1/app/project/{project_id}/thread")[:3] == [(1, 1), (2, 1), (3, 1)]
+    assert pages_read(emulator, f"/api/v1/app/project/{project_id}/thread")[:3] == [("page=1", 1), ("after", 1), ("after", 1)]
     messages = await store.aget_messages(keys[1])
     assert [m.content for m in messages[::2]] == ["hello", "again"]
     assert await store.aget_messages(keys[0]) == []

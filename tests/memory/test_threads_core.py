@@ -159,7 +159,7 @@ def test_thread_lifecycle_sync(client: ZylonClient, project_id: str, emulator: A
     emulator.clear_requests()
     listed = client.run(project_threads(api, project_id, page_size=2))
     assert [t.id for t in listed] == [t.id for t in created] + [default.id]
-    assert pages_read(emulator, f"/api/v1/app/project/{project_id}/thread") == [(1, 2), (2, 2), (3, 2)]
+    assert pages_read(emulator, f"/api/v1/app/project/{project_id}/thread") == [("page=1", 2), ("after", 2), ("after", 2)]  # the server pages by cursor
     renamed = client.threads.update(created[0].id, name="renamed")
     assert renamed.name == "renamed" == client.threads.get(created[0].id).name
     client.run(thread_delete(api, created[0].id))

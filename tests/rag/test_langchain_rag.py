@@ -46,9 +46,10 @@ def test_retriever_document_layout(emulator, corpus_project):
     guide = artifacts["Security policy"]
     assert doc.id == doc.metadata["chunk_id"]
     assert doc.page_content == "Access tokens are rotated every 90 days."
+    # What a real server's chunk holds: the file name, artifact and collection (the
+    # document's other metadata is not echoed back).
     assert doc.metadata == {
         "file_name": "Security policy.txt",
-        "title": "Security policy",
         "artifact_id": guide.id,
         "collection": project,
         "source": "Security policy.txt",
