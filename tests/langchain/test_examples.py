@@ -21,6 +21,12 @@ EXPECTED = {
         "Tool returns: Order A-1001: shipped on 2026-02-03.",
         "Agent answers:",
         "[calling order_status]",
+        # HumanInTheLoopMiddleware: the agent pauses before cancel_order, and goes on as decided
+        "Approval needed: cancel_order({'order_id': 'A-1002'}) -> approve\nTool returns: Order A-1002 is cancelled.",
+        "Approval needed: cancel_order({'order_id': 'A-1001'}) -> reject\n"
+        "Tool returns: User rejected the tool call for `cancel_order` with reason: Order A-1001 has already shipped.\n"
+        "Agent answers: The tool cancel_order reported an error:",
+        "Orders still open: A-1001\n",
     ],
 }
 

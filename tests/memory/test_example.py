@@ -15,11 +15,17 @@ from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "thread_memory.py"
 EXPECTED = [
+    # LangGraph: one thread id for the checkpointer and for Zylon
     "Zylon: Your name is Ada. This is turn 2 of this thread.",
+    "  the checkpoint holds 4 messages (the graph's state)",
     "  stored HumanMessage: My name is Ada.",
     "  stored AIMessage: Your name is Ada. This is turn 2 of this thread.",
+    # a new checkpointer has no state, the Zylon thread still has the conversation
+    "With a new checkpointer, same thread id:\nYou: Who am I?\nZylon: Your name is Ada. This is turn 3 of this thread.",
+    # LlamaIndex: Memory over ZylonMemoryStore
     "Zylon: Your city is Paris. This is turn 2 of this thread.",
     "  stored user: What is my city?",
+    "  stored assistant: Your city is Paris. This is turn 2 of this thread.",
     "Deleted project",
 ]
 
@@ -43,4 +49,5 @@ def test_example_uses_the_configured_instance(zylon_env: Any, capsys: pytest.Cap
     for line in EXPECTED:
         assert line in out
     creates = [r for r in zylon_env.requests if r["method"] == "POST" and r["path"].endswith("/interaction")]
-    assert len(creates) == 4 and all(len(r["json"]["pgpt"]["messages"]) == 1 for r in creates)
+    # Every turn, in both frameworks, sent only its new message: the thread holds the rest.
+    assert len(creates) == 5 and all(len(r["json"]["pgpt"]["messages"]) == 1 for r in creates)

@@ -18,7 +18,7 @@ EXPECTED = [
     # (a) ChatZylon with all_artifacts and citations, and its sources
     "Answer: According to Q1 support summary: Q1 support summary. Billing issues drove 38%",
     "  [1] Q1 support summary.txt: Q1 support summary. Billing issues drove 38%",
-    # (b) the LangGraph agent calls the retriever tool and answers from what it returned
+    # (b) the agent (create_agent) calls the retriever tool and answers from what it returned
     "Agent calls: search_project_documents(",
     "  retrieved Onboarding guide.txt (score ",
     "Agent answers: The result of search_project_documents is [Onboarding guide.txt] Onboarding guide. New customers finish onboarding in 3 days",
