@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.deprecations import no_deprecations_from
 
 EXAMPLE = ROOT / "examples" / "thread_memory.py"
 EXPECTED = [
@@ -43,7 +44,8 @@ def test_example_starts_its_own_emulator() -> None:
 
 def test_example_uses_the_configured_instance(zylon_env: Any, capsys: pytest.CaptureFixture[str]) -> None:
     zylon_env.clear_requests()
-    runpy.run_path(str(EXAMPLE), run_name="__main__")
+    with no_deprecations_from(str(EXAMPLE)):
+        runpy.run_path(str(EXAMPLE), run_name="__main__")
     out = capsys.readouterr().out
     assert f"Zylon instance: {zylon_env.base_url}" in out
     for line in EXPECTED:

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.deprecations import no_deprecations_from
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "rag_agent.py"
 
@@ -39,7 +41,8 @@ def check(out: str) -> None:
 
 def test_example_uses_the_configured_instance(zylon_env: Any, capsys: Any) -> None:
     zylon_env.clear_requests()
-    runpy.run_path(str(EXAMPLE), run_name="__main__")
+    with no_deprecations_from(str(EXAMPLE)):
+        runpy.run_path(str(EXAMPLE), run_name="__main__")
     out = capsys.readouterr().out
     assert f"Zylon instance: {zylon_env.base_url}" in out
     check(out)
