@@ -2,9 +2,10 @@
 
 Each block runs alone, in a fresh namespace, as a script (``__name__ == "__main__"``) with
 ``ZYLON_BASE_URL`` / ``ZYLON_API_TOKEN`` pointing at the session's ``run_emulator()``, in
-a folder holding the files blocks name. The README's placeholders are filled in: a
-quoted ``"proj_..."`` becomes a project holding one ingested document, a quoted
-``"thread_..."`` a thread of that project. A block must send at least one request (it
+a folder holding the files blocks name. The README's placeholders (a quoted id prefix
+followed by ``...``) are filled in: ``"proj_..."`` becomes a project holding one ingested
+document, ``"thread_..."`` a thread of that project, and ``"019c..."`` (a ZylonGPT
+collection) the collection the emulator files that project's chunks in. A block must send at least one request (it
 talks to Zylon), raise nothing, and use no deprecated API (:mod:`tests.deprecations`).
 
 A block may opt out only with an HTML comment on the line right before its fence that
@@ -27,7 +28,7 @@ from zylon_core import ZylonClient
 
 README = ROOT / "README.md"
 OPT_OUT = re.compile(r"^<!--\s*not run by tests:\s*(?P<reason>\S.*?)\s*-->$")
-PLACEHOLDER = re.compile(r"""(["'])(?P<kind>[a-z]+)_\.\.\.\1""")
+PLACEHOLDER = re.compile(r"""(["'])(?P<kind>[A-Za-z0-9]+_?)\.\.\.\1""")
 
 # (first code line, reason) of every block that opts out; keep in step with README.md.
 OPTED_OUT: list[tuple[str, str]] = []
@@ -91,7 +92,7 @@ def readme_env(zylon_env: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     for name, text in FILES.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    return {"proj": project_id, "thread": thread_id}
+    return {"proj_": project_id, "thread_": thread_id, "019c": project_id}
 
 
 def fill(code: str, values: dict[str, str]) -> str:
@@ -134,8 +135,9 @@ def test_the_parser_reads_fences_and_opt_outs() -> None:
 
 
 def test_placeholders_are_filled_or_refused() -> None:
-    assert fill('ChatZylon(project_id="proj_...", thread_id="thread_...")', {"proj": "p1", "thread": "t1"}) == (
+    assert fill('ChatZylon(project_id="proj_...", thread_id=\'thread_...\')', {"proj_": "p1", "thread_": "t1"}) == (
         'ChatZylon(project_id="p1", thread_id="t1")'
     )
+    assert fill('ZylonRetriever(collection="019c...")', {"019c": "c1"}) == 'ZylonRetriever(collection="c1")'
     with pytest.raises(KeyError, match="artifact_"):
-        fill('x = "artifact_..."', {"proj": "p1"})
+        fill('x = "artifact_..."', {"proj_": "p1"})
