@@ -42,7 +42,10 @@ class ThreadKeyedStore(ZylonConnection):
     thread lifecycle."""
 
     model: Optional[str] = Field(default=None, description="Model name (env ZYLON_MODEL).")
-    project_id: Optional[str] = Field(default=None, description="Project whose threads get_keys lists and create_thread uses.")
+    project_id: Optional[str] = Field(
+        default=None,
+        description="Project whose threads get_keys lists and create_thread uses (also reaches threads on servers before Zylon 1.50).",
+    )
     page_size: int = Field(default=HISTORY_PAGE_SIZE, ge=1, description="Items fetched per page when reading.")
 
     _model_field: ClassVar[Optional[str]] = "model"

@@ -32,7 +32,8 @@ class ZylonMemoryStore(ThreadKeyedStore, AsyncDBChatStore):
     Configuration as for ``Zylon`` (``base_url``, ``api_token`` alias ``api_key``, ``org``,
     ``timeout``, ``max_retries``, ``verify``, with the ``ZYLON_*`` environment
     fallbacks), plus ``project_id`` for :meth:`get_keys` and :meth:`create_thread`
-    (``ConfigurationError`` without it) and ``page_size`` (items per page when reading).
+    (``ConfigurationError`` without it; it also reaches the threads of servers before
+    Zylon 1.50) and ``page_size`` (items per page when reading).
 
     ```python
     from llama_index.core.memory import Memory
