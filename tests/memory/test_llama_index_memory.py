@@ -231,7 +231,7 @@ async def test_threads_and_keys_across_pages(config: dict[str, Any], emulator: A
     keys = [await store.acreate_thread(f"t{n}") for n in range(2)] + [store.create_thread("t2")]
     emulator.clear_requests()
     assert await store.get_keys() == keys
-    assert pages_read(emulator, f"/api/v1/app/project/{project_id}/thread")[:3] == [(1, 1), (2, 1), (3, 1)]
+    assert pages_read(emulator, f"/api/v1/app/project/{project_id}/thread")[:3] == [("page=1", 1), ("after", 1), ("after", 1)]
     store.delete_thread(keys[0])
     assert await store.get_keys() == keys[1:]
 
