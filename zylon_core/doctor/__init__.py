@@ -121,7 +121,10 @@ def _run(
         skip(report, "not reached" if not found.reachable else "no token: set ZYLON_API_TOKEN")
         return
     report.add(identity(session, settings, found))
-    report.add(zylongpt(session, settings, found, require_gpt))
+    if found.token_refused:  # a Gateway token reaches the Workspace too: this one is not valid
+        report.add(CheckResult("zylongpt", "skipped", "the token is refused (see identity)", critical=False))
+    else:
+        report.add(zylongpt(session, settings, found, require_gpt))
     refused = None if found.workspace else "the Workspace API refused the token (see identity)"
     workspace_shapes, validate_missing = shapes(session, "workspace", refused)
     if found.workspace:

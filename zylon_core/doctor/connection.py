@@ -39,6 +39,7 @@ class Found:
     reachable: bool = False
     workspace: bool = False  # the Workspace API accepted the token
     gpt: bool = False  # ZylonGPT accepted the token
+    token_refused: bool = False  # a 401 from the Workspace API: the token is not valid at all
     user_id: str | None = None
     model_ids: list[str] = field(default_factory=list)
     # (what was read, the client's model error or None), for the payloads check.
@@ -163,6 +164,7 @@ def identity(session: Session, settings: ZylonSettings, found: Found) -> CheckRe
     try:
         body = session.send_raw(session.client.api.me())
     except (AuthenticationError, PermissionDeniedError) as exc:
+        found.token_refused = isinstance(exc, AuthenticationError)
         what = "the token" if isinstance(exc, AuthenticationError) else f"the token for org {settings.org!r}"
         hint = "check ZYLON_API_TOKEN" if isinstance(exc, AuthenticationError) else "check ZYLON_ORG (the organization slug or id) and the token"
         return CheckResult("identity", "failed", f"the Workspace API refused {what}: {describe(exc)} ({hint})", {"status": status_of(exc)})

@@ -83,7 +83,8 @@ def tls_of(response: httpx.Response) -> dict[str, Any] | None:
     connection ``response`` came on (None over plain HTTP)."""
     stream = response.extensions.get("network_stream")
     ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
-    if not isinstance(ssl_object, ssl.SSLObject):
+    # An ssl.SSLObject, or the _ssl socket under httpcore's sync backend: both have these.
+    if not (callable(getattr(ssl_object, "version", None)) and callable(getattr(ssl_object, "getpeercert", None))):
         return None
     cert: dict[str, Any] = dict(ssl_object.getpeercert() or {})
 
@@ -107,8 +108,10 @@ def tls_failure(error: BaseException) -> str | None:
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return f"certificate verify failed: {current.verify_message}"
         if isinstance(current, ssl.SSLError):
-            return getattr(current, "verify_message", None) or current.reason or str(current)
+            return str(current.reason or current)
         current = current.__cause__ or current.__context__
     text = str(error)
     return text if "[SSL" in text or "CERTIFICATE_VERIFY" in text else None
