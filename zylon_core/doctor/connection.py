@@ -113,13 +113,13 @@ def reachability_and_health(session: Session, settings: ZylonSettings, given: st
         reach = _reached(settings, session, used)
         hint = " (is ZYLON_BASE_URL the instance root?)" if status_of(exc) == 404 else ""
         return [reach, CheckResult("health", "failed", f"{describe(exc)}{hint}", {"status": status_of(exc)})]
-    found.reachable = True
-    if 300 <= status < 400:
+    if 300 <= status < 400:  # nothing else is asked: every request would be redirected too
         summary = (
             f"GET /api/health answered {status}, a redirect to {location}: the integrations do not follow "
             "redirects; set ZYLON_BASE_URL to the address it redirects to"
         )
         return [CheckResult("reachability", "failed", summary, {**used, "status": status, "location": location}), CheckResult("health", "skipped", "redirected")]
+    found.reachable = True
     return [_reached(settings, session, used), _health(body, found)]
 
 
