@@ -308,22 +308,27 @@ def run_command(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[
     return subprocess.run([sys.executable, "-m", "zylon_core.doctor", *args], capture_output=True, text=True, env=full_env, cwd=ROOT, timeout=120)
 
 
-def test_end_to_end_in_a_subprocess():
+def test_end_to_end_in_a_subprocess(monkeypatch, capsys):
     with run_emulator(token_kind="workspace") as server:
         seed(server.base_url)
         env = {"ZYLON_BASE_URL": server.base_url, "ZYLON_API_TOKEN": TOKEN}
         text = run_command(env=env)
         as_json = run_command("--json", env=env)
-        failing = run_command("--require-gpt", env={**env, "ZYLON_ORG": "acme"})
+        monkeypatch.setenv("ZYLON_BASE_URL", server.base_url)
+        monkeypatch.setenv("ZYLON_API_TOKEN", TOKEN)
+        monkeypatch.setenv("ZYLON_ORG", "acme")
+        failing = main(["--require-gpt"])
     assert text.returncode == 0 and as_json.returncode == 0, text.stderr + as_json.stderr
     lines = text.stdout.strip().splitlines()
     assert lines[0].startswith("zylon-doctor ") and server.base_url in lines[0] and "org 'default'" in lines[0]
     rows = {line.split()[1]: line.split()[0] for line in lines[1:-1]}
-    assert rows == {name: json_verdict for name, json_verdict in verdicts(json.loads(as_json.stdout)).items()}
+    assert rows == verdicts(json.loads(as_json.stdout))
     assert rows["zylongpt"] == "differs" and lines[-1].endswith("exit status 0")
-    assert failing.returncode == 1 and "org 'acme'" in failing.stdout
-    for result in (text, as_json, failing):
-        assert TOKEN not in result.stdout + result.stderr
+    failing_text = capsys.readouterr().out
+    assert failing == 1 and "org 'acme'" in failing_text and failing_text.splitlines()[-1].endswith("exit status 1")
+    assert any(line.startswith("failed   zylongpt") for line in failing_text.splitlines())
+    for output in (text.stdout + text.stderr, as_json.stdout + as_json.stderr, failing_text):
+        assert TOKEN not in output
 
 
 # -- network failures ------------------------------------------------------------------------------
@@ -425,19 +430,22 @@ def echo_app(seen: list[tuple[str, str]]) -> Starlette:
     return Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST"])])
 
 
-def test_the_token_a_server_echoes_is_never_printed():
+def test_the_token_a_server_echoes_is_never_printed(monkeypatch, capsys):
     seen: list[tuple[str, str]] = []
     with serve(echo_app(seen)) as url:
-        env = {"ZYLON_BASE_URL": url, "ZYLON_API_TOKEN": TOKEN}
-        text, as_json = run_command(env=env), run_command("--json", env=env)
+        as_json = run_command("--json", env={"ZYLON_BASE_URL": url, "ZYLON_API_TOKEN": TOKEN})
+        monkeypatch.setenv("ZYLON_BASE_URL", url)
+        monkeypatch.setenv("ZYLON_API_TOKEN", TOKEN)
+        code = main([])
+    text = capsys.readouterr().out
     assert seen and all(auth == f"Bearer {TOKEN}" for path, auth in seen if path != "/api/health")
     assert [auth for path, auth in seen if path == "/api/health"] == ["", ""]  # health is asked without the token
-    for result in (text, as_json):
-        assert TOKEN not in result.stdout + result.stderr and TOKEN[:12] not in result.stdout
-        assert "[redacted]" in result.stdout
+    for output in (as_json.stdout + as_json.stderr, text):
+        assert TOKEN not in output and TOKEN[:12] not in output
+        assert "[redacted]" in output
     document = json.loads(as_json.stdout)
     assert check(document, "identity")["details"]["name"] == "Bearer [redacted]"
     assert "refused for Bearer [redacted]" in check(document, "workspace.tool_choice")["summary"]
     assert check(document, "paths")["verdict"] == "differs"  # what the echo server answers: the legacy layout
-    assert text.returncode == as_json.returncode == document["exit_code"]
+    assert code == as_json.returncode == document["exit_code"]
 

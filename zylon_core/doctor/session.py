@@ -82,7 +82,7 @@ def tls_of(response: httpx.Response) -> dict[str, Any] | None:
     """The TLS version and the server certificate's subject, issuer and expiry of the
     connection ``response`` came on (None over plain HTTP)."""
     stream = response.extensions.get("network_stream")
-    ssl_object = stream.get_extra_info("ssl_object") if stream is not None else None
+    ssl_object: Any = stream.get_extra_info("ssl_object") if stream is not None else None
     # An ssl.SSLObject, or the _ssl socket under httpcore's sync backend: both have these.
     if not (callable(getattr(ssl_object, "version", None)) and callable(getattr(ssl_object, "getpeercert", None))):
         return None
