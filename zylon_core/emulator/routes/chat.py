@@ -25,9 +25,9 @@ from starlette.responses import JSONResponse, Response
 
 from .. import interactions
 from ..answers import (
-    NO_SCOPE,
     Scope,
     engine_input,
+    gpt_scope,
     message_events,
     problem_stream,
     runtime_problem,
@@ -60,7 +60,9 @@ def answer(ctx: Context, request: ChatBody, raw: dict[str, Any], scope: Scope, s
 
 async def chat(ctx: Context) -> Any:
     request = parse_chat(ctx.body)
-    return answer(ctx, request, ctx.body, NO_SCOPE, request.stream)
+    # The Workspace forwards the body to ZylonGPT: built-in tools search what their
+    # ``context`` (or the request's ``tool_context``) names, as on /api/gpt/v1/messages.
+    return answer(ctx, request, ctx.body, gpt_scope(ctx.state, request), request.stream)
 
 
 async def chat_validate(ctx: Context) -> Any:
