@@ -40,6 +40,22 @@ def _first_doc(response: Any) -> IngestedDoc:
     return data[0]
 
 
+def _metadata_index(response: Any) -> dict[str, dict[str, Any]]:
+    # The list can hold thousands of artifacts and every search with hits reads it: read
+    # only what a search needs (artifact id → metadata), without a model per item.
+    data = response.json().get("data")
+    if not isinstance(data, list):
+        raise ValueError("the list answer has no 'data' list")
+    index: dict[str, dict[str, Any]] = {}
+    for item in data:
+        if not isinstance(item, dict):
+            raise ValueError(f"a listed artifact is not an object: {item!r:.80}")
+        artifact, metadata = item.get("artifact"), item.get("doc_metadata")
+        if isinstance(artifact, str) and artifact:
+            index[artifact] = metadata if isinstance(metadata, dict) else {}
+    return index
+
+
 def context_filter(
     collection: str, artifacts: Optional[Sequence[str]] = None, metadata_filter: Optional[list[dict[str, Any]]] = None
 ) -> ContextFilter:
@@ -71,6 +87,12 @@ class GptArtifactEndpoints:
         """``GET /artifacts/list?collection=``: every artifact of the collection."""
         return Call(
             "GET", self._gpt + "/artifacts/list", params={"collection": check_collection(collection)}, parse=_ingest_response
+        )
+
+    def ingested_metadata(self, collection: str) -> Call[dict[str, dict[str, Any]]]:
+        """``GET /artifacts/list?collection=`` read as artifact id → its doc metadata."""
+        return Call(
+            "GET", self._gpt + "/artifacts/list", params={"collection": check_collection(collection)}, parse=_metadata_index
         )
 
     def ingested_delete(self, collection: str, artifact_id: str) -> Call[None]:

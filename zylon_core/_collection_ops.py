@@ -28,7 +28,6 @@ from ._collections import (
 )
 from ._plans import Plan
 from .errors import APIError
-from .models import IngestedDoc
 
 
 @dataclass(frozen=True)
@@ -49,11 +48,6 @@ def add(api: Endpoints, collection: str, documents: Sequence[NewDocument]) -> Pl
     for body in bodies:
         yield api.ingest(body)
     return ids
-
-
-def metadata_index(docs: Sequence[IngestedDoc]) -> dict[str, dict[str, Any]]:
-    """Artifact id → its doc metadata, from a list answer."""
-    return {d.artifact: dict(d.doc_metadata or {}) for d in docs if d.artifact}
 
 
 def search(
@@ -92,8 +86,7 @@ def search(
     chunks = response.data[:k]
     stored = None
     if with_metadata and any(c.text for c in chunks):
-        listed = yield api.ingested_list(collection)
-        stored = metadata_index(listed.data)
+        stored = yield api.ingested_metadata(collection)
     return collection_hits(chunks, stored)
 
 
@@ -103,8 +96,7 @@ def get(api: Endpoints, collection: str, ids: Sequence[str]) -> Plan[list[Stored
     wanted = [check_artifact_id(i) for i in ids]
     if not wanted:
         return []
-    listed = yield api.ingested_list(collection)
-    stored = metadata_index(listed.data)
+    stored = yield api.ingested_metadata(collection)
     present = list(dict.fromkeys(i for i in wanted if i in stored))
     if not present:
         return []
@@ -147,8 +139,7 @@ def refresh(api: Endpoints, collection: str, documents: Sequence[NewDocument]) -
     check_collection(collection)
     ids = artifact_ids([d.id for d in documents], len(documents))
     bodies = [ingest_body(collection, i, d.text, d.metadata) for i, d in zip(ids, documents, strict=True)]
-    listed = yield api.ingested_list(collection)
-    stored = metadata_index(listed.data)
+    stored = yield api.ingested_metadata(collection)
     sent = []
     for artifact_id, document, body in zip(ids, documents, bodies, strict=True):
         current = stored.get(artifact_id)
