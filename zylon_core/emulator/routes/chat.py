@@ -9,6 +9,9 @@ request, which the Workspace forwards: its problems get ZylonGPT's 400 envelope.
 ``/chat/validate`` answers ``204 No Content`` for a valid request (chat.mdx) and the 400
 envelope otherwise.
 
+Built-in search tools on ``/chat`` search what their ``context`` (or the request's
+``tool_context``) names, as ZylonGPT does with the forwarded body.
+
 Project chat takes ``{all_artifacts, artifact_ids, pgpt}`` and answers, by default, the
 documented interaction (``{"id": "inter_...", "state": "Completed", "assistant_output":
 ...}``; ``Processing`` with ``pgpt.stream`` or ``always_processing``, its answer then read
