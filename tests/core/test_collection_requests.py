@@ -6,7 +6,7 @@ the calls they should and nothing twice, and bad input fails before any request.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -20,13 +20,28 @@ def _replay(server: ReplayServer) -> ZylonClient:
     return ZylonClient(base_url=server.base_url, api_token="replay-token", max_retries=0)
 
 
+@pytest.fixture(scope="module")
+def _server() -> Iterator[ReplayServer]:
+    with ReplayServer() as server:
+        yield server
+
+
+@pytest.fixture
+def replay(_server: ReplayServer) -> ReplayServer:
+    """The module's replay server, with nothing queued or recorded yet."""
+    _server.queue.clear()
+    _server.requests.clear()
+    return _server
+
+
 def _captured(shared_api: Any, name: str) -> Any:
     return json.loads((shared_api / "captures" / f"{name}.request.json").read_text())
 
 
-def test_ingest_list_delete_send_the_captured_requests(shared_api):
+def test_ingest_list_delete_send_the_captured_requests(shared_api, replay):
     alpha = _captured(shared_api, "ingest_text_a")
-    with ReplayServer() as server, _replay(server) as client:
+    server = replay
+    with _replay(server) as client:
         server.play("ingest_text_a", "ingest_file_b", "artifacts_list_capture", "artifacts_delete_gamma_with_collection")
         doc = client.collections.ingest("capture", "doc_alpha", text=alpha["input"]["value"], metadata=alpha["metadata"])
         beta = client.collections.ingest(
@@ -49,8 +64,9 @@ def test_ingest_list_delete_send_the_captured_requests(shared_api):
     assert [d.artifact for d in listed] == ["doc_beta", "doc_alpha"]
 
 
-def test_content_and_chunked_content_send_and_read_the_captured_shapes(shared_api):
-    with ReplayServer() as server, _replay(server) as client:
+def test_content_and_chunked_content_send_and_read_the_captured_shapes(shared_api, replay):
+    server = replay
+    with _replay(server) as client:
         server.play("artifacts_content_markdown", "artifacts_content_object", "artifacts_chunked_content")
         (markdown,) = client.collections.content("capture", ["doc_alpha"])
         (tree,) = client.collections.content("capture", ["doc_alpha"], format="object")
@@ -68,8 +84,9 @@ def test_content_and_chunked_content_send_and_read_the_captured_shapes(shared_ap
     assert chunked[1].content[1]["text"].startswith("Citation identifier [IK3U]")
 
 
-def test_search_with_a_metadata_filter_reads_the_artifacts_metadata(shared_api):
-    with ReplayServer() as server, _replay(server) as client:
+def test_search_with_a_metadata_filter_reads_the_artifacts_metadata(shared_api, replay):
+    server = replay
+    with _replay(server) as client:
         server.play("search_semantic_metadata", "artifacts_list_capture")
         hits = client.collections.search(
             "capture", "anything", k=5, metadata_filter=[{"key": "team", "operator": "==", "value": "sales"}]
@@ -88,8 +105,9 @@ def test_search_with_a_metadata_filter_reads_the_artifacts_metadata(shared_api):
     assert hits[0].score == pytest.approx(0.99999996, abs=1e-6)
 
 
-def test_search_sends_the_client_shape_and_may_skip_the_list(shared_api):
-    with ReplayServer() as server, _replay(server) as client:
+def test_search_sends_the_client_shape_and_may_skip_the_list(shared_api, replay):
+    server = replay
+    with _replay(server) as client:
         server.play("search_semantic_client_shape")
         hits = client.collections.search("capture", "revenue growth", k=2, score_threshold=0.5, expand=True, with_metadata=False)
     assert server.bodies() == [_captured(shared_api, "search_semantic_client_shape")]
@@ -98,8 +116,9 @@ def test_search_sends_the_client_shape_and_may_skip_the_list(shared_api):
     assert hits[0].metadata == {"file_name": "beta.txt"}
 
 
-def test_get_reads_the_list_then_the_content_of_those_present(shared_api):
-    with ReplayServer() as server, _replay(server) as client:
+def test_get_reads_the_list_then_the_content_of_those_present(shared_api, replay):
+    server = replay
+    with _replay(server) as client:
         server.play("artifacts_list_capture", "artifacts_content_markdown")
         (doc,) = client.collections.get("capture", ["nope", "doc_alpha"])
     assert server.bodies()[1] == _captured(shared_api, "artifacts_content_markdown")
@@ -107,8 +126,9 @@ def test_get_reads_the_list_then_the_content_of_those_present(shared_api):
     assert doc.text.startswith("# Alpha report")
 
 
-def test_server_errors_carry_the_servers_explanation(shared_api):
-    with ReplayServer() as server, _replay(server) as client:
+def test_server_errors_carry_the_servers_explanation(shared_api, replay):
+    server = replay
+    with _replay(server) as client:
         server.play("ingest_invalid_base64", "artifacts_chunked_content_unknown")
         with pytest.raises(BadRequestError, match="File input requires valid base64 encoded content"):
             client.collections.ingest("capture", "bad", text="x")
@@ -132,8 +152,9 @@ def test_server_errors_carry_the_servers_explanation(shared_api):
         (lambda c: c.collections.chunked_content("c", max_tokens=0), "max_tokens"),
     ],
 )
-def test_bad_input_fails_before_any_request(call, problem):
-    with ReplayServer() as server, _replay(server) as client:
+def test_bad_input_fails_before_any_request(replay, call, problem):
+    server = replay
+    with _replay(server) as client:
         with pytest.raises(ValueError, match=problem):
             call(client)
     assert server.requests == []
