@@ -47,6 +47,7 @@ from typing import Any, Awaitable, Callable, Iterable, Iterator
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import vector_store  # noqa: E402
 from floors import langchain_floor, llama_index_floor  # noqa: E402
 
 TOKEN = "bench-token"
@@ -450,6 +451,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"), help="where to write the results")
     parser.add_argument("--no-memory", action="store_true", help="skip the 100,000-delta memory section")
     parser.add_argument(
+        "--only", choices=("chat", "vector-store"), default=None,
+        help="run one scenario: the chat sections, or the vector store (add and search against raw httpx); prints only",
+    )
+    parser.add_argument(
         "--no-freeze", action="store_true",
         help="do not gc.freeze() the heap built before measuring (see the README: full collections then rescan every imported library)",
     )
@@ -464,6 +469,12 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.time()
     load_before = load()
+    if args.only == "vector-store":
+        with emulator_process() as base:
+            out(f"# Vector store benchmark ({rounds} interleaved rounds, medians; load average before {load_before})")
+            vector_store.section(base, TOKEN, HEADERS, rounds, interleaved, out)
+        out(f"\nLoad average after: {load()}; took {time.time() - started:.0f} s.")
+        return 0
     with emulator_process() as base:
         probe = Raw(base)
         call_prompt, stream_prompt, long_prompt = "/deltas 20", "/deltas 2000", "/deltas 100000"
@@ -605,6 +616,9 @@ def main(argv: list[str] | None = None) -> int:
                 own_ratio = own / max(size, 1)
                 target = verdict(own_ratio <= 2.0, "own <= 2x") if name.startswith(("ChatZylon", "Zylon")) else ""
                 out(f"| {name} | {peak / 1024:.0f} | {size / 1024:.0f} | {ratio:.2f}x | {own / 1024:.0f} | {own_ratio:.2f}x | {target} |")
+
+        if args.only != "chat":
+            vector_store.section(base, TOKEN, HEADERS, rounds, interleaved, out)
 
     out(f"\nLoad average after: {load()}; took {time.time() - started:.0f} s.")
     if not args.quick:

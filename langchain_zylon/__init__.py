@@ -4,6 +4,8 @@
 thread chat, streaming, tool calling (custom and Zylon built-in tools), structured
 output, thinking and citations. ``ZylonChatMessageHistory`` is a thread's conversation
 as chat message history; embeddings and retrieval come in their own modules.
+``ZylonVectorStore`` is a ZylonGPT collection as a ``VectorStore`` (the server embeds), and
+:mod:`langchain_zylon.tools` makes Zylon's built-in tools for ``bind_tools``.
 """
 
 try:
@@ -15,11 +17,13 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
 
 from zylon_core import __version__
 
+from . import tools
 from .chat_history import ZylonChatMessageHistory
 from .chat_models import ChatZylon
 from .documents import ZylonProjectLoader
 from .embeddings import ZylonEmbeddings
 from .retrievers import ZylonRetriever
+from .vectorstores import ZylonVectorStore
 
 __all__ = [
     "ChatZylon",
@@ -27,5 +31,7 @@ __all__ = [
     "ZylonEmbeddings",
     "ZylonProjectLoader",
     "ZylonRetriever",
+    "ZylonVectorStore",
     "__version__",
+    "tools",
 ]

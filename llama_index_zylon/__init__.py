@@ -7,6 +7,10 @@
 * :class:`ZylonEmbedding` - a ``BaseEmbedding`` over the ZylonGPT embeddings endpoint.
 * :class:`ZylonRetriever` - a ``BaseRetriever`` over ZylonGPT chunk search.
 * :class:`ZylonProjectReader` - a project's documents in and out.
+* :class:`ZylonIndex` - a ``BaseManagedIndex`` over a ZylonGPT collection (the server
+  chunks, embeds and searches).
+* :mod:`llama_index_zylon.tools` - Zylon's built-in tools (semantic search, web search,
+  database query...) for ``chat_with_tools`` and agents.
 
 Built on :mod:`zylon_core`; this package never imports LangChain.
 """
@@ -20,8 +24,10 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
 
 from zylon_core import ConfigurationError, ZylonError
 
+from . import tools
 from .chat_store import ZylonChatStore
 from .embeddings import ZylonEmbedding
+from .indices import ZylonIndex, ZylonIndexRetriever
 from .llms import Zylon
 from .memory_store import ZylonMemoryStore
 from .readers import ZylonProjectReader
@@ -33,7 +39,10 @@ __all__ = [
     "ZylonChatStore",
     "ZylonEmbedding",
     "ZylonError",
+    "ZylonIndex",
+    "ZylonIndexRetriever",
     "ZylonMemoryStore",
     "ZylonProjectReader",
     "ZylonRetriever",
+    "tools",
 ]

@@ -7,6 +7,8 @@ internal. It imports neither framework.
 """
 
 from ._client import AsyncTurnStream, AsyncZylonClient, BaseClient, TurnStream, ZylonClient
+from ._collection_ops import NewDocument
+from ._collections import CollectionHit, StoredDocument
 from ._retries import RetryPolicy
 from ._settings import ZylonSettings
 from ._sse import EventParser, decode_event
@@ -48,6 +50,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BaseClient",
+    "CollectionHit",
     "ConfigurationError",
     "ConflictError",
     "EventParser",
@@ -55,6 +58,7 @@ __all__ = [
     "IngestionTimeoutError",
     "InteractionFailedError",
     "InternalServerError",
+    "NewDocument",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -64,6 +68,7 @@ __all__ = [
     "ServerStreamError",
     "StreamAccumulator",
     "StreamDelta",
+    "StoredDocument",
     "StreamError",
     "ThreadRewriteError",
     "TurnResult",

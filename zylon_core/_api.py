@@ -3,7 +3,7 @@
 :class:`Endpoints` knows the URLs (from the settings), the request bodies and how each
 answer is read; it sends nothing. The clients send these calls, and the plans of
 :mod:`._operations`, :mod:`._turns` and :mod:`._memory` compose them. The artifact
-endpoints are in :mod:`._api_artifacts`; the answers that come in several shapes are read
+endpoints are in :mod:`._api_artifacts` (Workspace) and :mod:`._api_gpt` (ZylonGPT); the answers that come in several shapes are read
 by :mod:`._readers`.
 
 Thread and interaction paths depend on the server's version (``settings.paths``): Zylon
@@ -23,6 +23,7 @@ import httpx
 from pydantic import BaseModel
 
 from ._api_artifacts import ArtifactEndpoints, FileInput, query_params, read_file, text_file_name
+from ._api_gpt import GptArtifactEndpoints
 from ._readers import ProjectChatAnswer, read_project_answer, read_search_results, read_validation
 from ._settings import HEALTH_PATH, ZylonSettings
 from ._system import Health, User
@@ -111,7 +112,7 @@ class PageQuery:
         return params
 
 
-class Endpoints(ArtifactEndpoints):
+class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
     """The calls of the Workspace API (``{base}/api/v1/app``) and ZylonGPT (``{base}/api/gpt/v1``)."""
 
     def __init__(self, settings: ZylonSettings) -> None:

@@ -32,6 +32,7 @@ from ._resources import (
     WorkspaceSearch,
 )
 from ._resources_artifacts import Artifacts, AsyncArtifacts
+from ._resources_collections import AsyncCollections, Collections
 from ._settings import ZylonSettings
 from ._streaming import StreamDelta
 from ._system import Health, User
@@ -57,7 +58,8 @@ class ZylonClient(BaseClient):
     """A Zylon instance, synchronously.
 
     Resources: ``chat``, ``threads``, ``interactions``, ``projects``, ``artifacts``,
-    ``search`` (Workspace API) and ``messages``, ``embeddings``, ``chunks`` (ZylonGPT);
+    ``search`` (Workspace API) and ``messages``, ``embeddings``, ``chunks``, ``collections``
+    (ZylonGPT);
     :meth:`me` (who the token is) and :meth:`health`. A turn routed the way the adapters
     route it: :meth:`run_turn` / :meth:`stream_turn`. Settings come from ``settings`` or
     keyword overrides of :meth:`ZylonSettings.resolve` (with the ``ZYLON_*`` environment
@@ -78,6 +80,7 @@ class ZylonClient(BaseClient):
         self.messages = Messages(self.api, transport)
         self.embeddings = Embeddings(self.api, transport)
         self.chunks = ChunkSearch(self.api, transport)
+        self.collections = Collections(self.api, transport)
 
     def me(self) -> User:
         """Who the token belongs to (``GET /api/v1/app/me``)."""
@@ -130,6 +133,7 @@ class AsyncZylonClient(BaseClient):
         self.messages = AsyncMessages(self.api, transport)
         self.embeddings = AsyncEmbeddings(self.api, transport)
         self.chunks = AsyncChunkSearch(self.api, transport)
+        self.collections = AsyncCollections(self.api, transport)
 
     async def me(self) -> User:
         return await self._transport.execute(self.api.me())

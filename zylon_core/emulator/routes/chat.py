@@ -9,6 +9,9 @@ request, which the Workspace forwards: its problems get ZylonGPT's 400 envelope.
 ``/chat/validate`` answers ``204 No Content`` for a valid request (chat.mdx) and the 400
 envelope otherwise.
 
+Built-in search tools on ``/chat`` search what their ``context`` (or the request's
+``tool_context``) names, as ZylonGPT does with the forwarded body.
+
 Project chat takes ``{all_artifacts, artifact_ids, pgpt}`` and answers, by default, the
 documented interaction (``{"id": "inter_...", "state": "Completed", "assistant_output":
 ...}``; ``Processing`` with ``pgpt.stream`` or ``always_processing``, its answer then read
@@ -25,9 +28,9 @@ from starlette.responses import JSONResponse, Response
 
 from .. import interactions
 from ..answers import (
-    NO_SCOPE,
     Scope,
     engine_input,
+    gpt_scope,
     message_events,
     problem_stream,
     runtime_problem,
@@ -60,7 +63,9 @@ def answer(ctx: Context, request: ChatBody, raw: dict[str, Any], scope: Scope, s
 
 async def chat(ctx: Context) -> Any:
     request = parse_chat(ctx.body)
-    return answer(ctx, request, ctx.body, NO_SCOPE, request.stream)
+    # The Workspace forwards the body to ZylonGPT: built-in tools search what their
+    # ``context`` (or the request's ``tool_context``) names, as on /api/gpt/v1/messages.
+    return answer(ctx, request, ctx.body, gpt_scope(ctx.state, request), request.stream)
 
 
 async def chat_validate(ctx: Context) -> Any:
