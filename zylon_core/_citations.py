@@ -26,7 +26,7 @@ from typing import Any, Iterable, Literal, Mapping
 from pydantic import BaseModel
 
 from ._answers import collect_sources, result_blocks
-from .models import Citation
+from .models import ChatRequest, Citation, System
 
 __all__ = [
     "CitationMark",
@@ -35,7 +35,10 @@ __all__ = [
     "CitedSource",
     "citation_sections",
     "parse_citations",
+    "with_sources_extension",
 ]
+
+SOURCES_EXTENSION = "zylon"
 
 _ATTR = r"""\s+[A-Za-z_][\w-]*\s*=\s*(?:'[^']*'|"[^"]*")"""
 _MARKUP = re.compile(rf"<citation((?:{_ATTR})*)\s*(?:/>|>\s*</citation\s*>)")
@@ -231,3 +234,23 @@ def _title(source: Mapping[str, Any]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+# -- asking for the sources ------------------------------------------------------------------
+
+
+def with_sources_extension(request: ChatRequest, *, searches: bool = False) -> ChatRequest:
+    """``request`` asking for the sources of its answer (``system.extensions: ["zylon"]``)
+    when the answer may cite or search: citations are enabled, or ``searches`` (a
+    built-in search tool is bound). Without the extension ZylonGPT's search result holds
+    only its text, so a citation points at a ``Citation identifier`` section and no
+    chunk, artifact or file name comes back (captures C_msg_rag_zylon vs
+    C_msg_rag_anthropic). Otherwise, or when the extension is there, ``request`` itself."""
+    system = request.system
+    cites = bool(system and system.citations and system.citations.enabled)
+    if not (cites or searches) or (system and SOURCES_EXTENSION in (system.extensions or ())):
+        return request
+    extensions = [*((system.extensions or []) if system else []), SOURCES_EXTENSION]
+    updated = system.model_copy(update={"extensions": extensions}) if system else System(extensions=extensions)
+    updated.__pydantic_fields_set__.add("extensions")
+    return request.model_copy(update={"system": updated})
