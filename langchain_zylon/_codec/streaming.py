@@ -104,11 +104,12 @@ class ChunkBuilder:
         if marks:
             state.marked.extend(m.citation for m in marks)
             annotations = mark_annotations(marks, self._resolve())
-            if not state.diverged:
-                state.diverged = True
-                raw_text = "".join(state.raw)  # everything so far, at once
-        elif state.diverged:
+        if state.diverged:
             raw_text = text
+        elif marks:
+            state.diverged = True
+            raw_text = "".join(state.raw)  # everything so far, at once
+            state.raw.clear()  # not needed any more
         if not clean and not annotations and raw_text is None:
             return None
         if not self.blocks and not annotations and raw_text is None:
