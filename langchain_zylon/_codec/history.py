@@ -21,7 +21,7 @@ already stored, and LangGraph's ``add_messages`` reducer deduplicates a reloaded
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 from langchain_core.messages import (
     AIMessage,
@@ -111,7 +111,7 @@ def _tool_message(block: dict[str, Any]) -> ToolMessage:
     else:
         content = inner
     return ToolMessage(
-        content=content,  # type: ignore[arg-type]
+        content=content,
         tool_call_id=block.get("tool_use_id") or "",
         status="error" if block.get("is_error") else "success",
     )
@@ -163,6 +163,7 @@ def _lc_block(block: dict[str, Any]) -> dict[str, Any]:
 
 def mark_of(message: BaseMessage) -> MessageMark:
     """What the thread's adding rules need to know about a LangChain message."""
+    role: Literal["system", "user", "assistant"]
     if isinstance(message, SystemMessage) or (isinstance(message, ChatMessage) and message.role == "system"):
         role = "system"
     elif isinstance(message, (AIMessage, AIMessageChunk)) or (
@@ -173,7 +174,7 @@ def mark_of(message: BaseMessage) -> MessageMark:
         role = "user"
     metadata = message.response_metadata or {}
     return MessageMark(
-        role=role,  # type: ignore[arg-type]
+        role=role,
         thread_id=metadata.get("thread_id"),
         interaction_id=metadata.get("interaction_id"),
         text=message.text,

@@ -150,6 +150,7 @@ class _Context:
     """What converting one message's blocks needs besides the blocks."""
 
     __slots__ = ("where", "api", "assistant", "tool_calls", "unsigned")
+    api: Api
 
     def __init__(self, where: str, api: Api, *, assistant: bool = False, tool_calls: dict[str, Any] | None = None) -> None:
         self.where = where
@@ -241,8 +242,8 @@ def _thinking(item: dict[str, Any], ctx: _Context) -> list[dict[str, Any]]:
     if item["type"] == "thinking":
         text, signature = item.get("thinking"), item.get("signature")
     else:
-        extras = item.get("extras") if isinstance(item.get("extras"), dict) else {}
-        text, signature = item.get("reasoning"), item.get("signature") or extras.get("signature")
+        extras = item.get("extras")
+        text, signature = item.get("reasoning"), item.get("signature") or (extras.get("signature") if isinstance(extras, dict) else None)
     if not text and not signature:
         return []
     if not signature:
@@ -337,7 +338,9 @@ def _required(item: dict[str, Any], key: str, where: str) -> Any:
 def _assistant_blocks(message: BaseMessage, where: str, api: Api, warn_unsigned: bool) -> list[dict[str, Any]]:
     pending: dict[str, Any] = {}
     if isinstance(message, AIMessage):
-        pending = {call["id"]: call for call in message.tool_calls if call.get("id")}
+        for call in message.tool_calls:
+            if call.get("id"):
+                pending[call["id"] or ""] = call
         for bad in message.invalid_tool_calls:
             bad_id, bad_name = bad.get("id"), bad.get("name")
             if bad_id and bad_name:

@@ -43,7 +43,7 @@ blocks through the translator in :mod:`.standard`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import AIMessage
 from langchain_core.messages.ai import UsageMetadata
@@ -65,7 +65,8 @@ def usage_metadata(usage: Any) -> UsageMetadata | None:
     counts = usage_counts(usage)
     if counts is None:
         return None
-    return {"input_tokens": counts[0], "output_tokens": counts[1], "total_tokens": counts[2]}
+    # A cast: both type checkers read the NotRequired token details as required here.
+    return cast(UsageMetadata, {"input_tokens": counts[0], "output_tokens": counts[1], "total_tokens": counts[2]})
 
 
 def response_metadata(

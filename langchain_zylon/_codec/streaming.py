@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import AIMessageChunk
+from langchain_core.messages.tool import ToolCallChunk, tool_call_chunk
 
 from zylon_core._answers import collect_sources
 from zylon_core._citations import CitationResolver, CitationStripper
@@ -146,8 +147,8 @@ class ChunkBuilder:
         self._args.add(index)
         piece = {"type": "input_json_delta", "partial_json": delta.text, "index": index}
         if index in self._calls:
-            call_chunk = {"type": "tool_call_chunk", "name": None, "args": delta.text, "id": None, "index": index}
-            return AIMessageChunk(content=[piece], tool_call_chunks=[call_chunk], response_metadata=dict(_META))  # type: ignore[list-item]
+            call_chunk = tool_call_chunk(name=None, args=delta.text, id=None, index=index)
+            return AIMessageChunk(content=[piece], tool_call_chunks=[call_chunk], response_metadata=dict(_META))
         self.blocks = True
         return self._content(piece)
 
@@ -163,8 +164,8 @@ class ChunkBuilder:
             content["partial_json"] = args
         if self.client_tools is None or name in self.client_tools:
             self._calls.add(index)
-            call_chunk = {"type": "tool_call_chunk", "name": name, "args": args, "id": block.get("id"), "index": index}
-            return AIMessageChunk(content=[content], tool_call_chunks=[call_chunk], response_metadata=dict(_META))  # type: ignore[list-item]
+            call_chunk = tool_call_chunk(name=name, args=args, id=block.get("id"), index=index)
+            return AIMessageChunk(content=[content], tool_call_chunks=[call_chunk], response_metadata=dict(_META))
         return self._content(content)
 
     def _server_tool_use(self, block: dict[str, Any], index: int) -> AIMessageChunk:
@@ -243,7 +244,7 @@ class ChunkBuilder:
                 block["annotations"] = annotations
             content.append(block)
         blocks = message.content
-        calls = []
+        calls: list[ToolCallChunk] = []
         for index in sorted(self._empty):
             final = getattr(blocks[index], "input", None) if index < len(blocks) else None
             if not final:
@@ -252,7 +253,7 @@ class ChunkBuilder:
             # would read as a second block in the standard translation.
             content.append({"index": index, "input": dict(final)})
             if index in self._calls and index not in self._args:
-                calls.append({"type": "tool_call_chunk", "name": None, "args": json.dumps(final), "id": None, "index": index})
+                calls.append(tool_call_chunk(name=None, args=json.dumps(final), id=None, index=index))
         additional = {"sources": sources} if sources else {}
         if content and not self.blocks:
             self.blocks = True
@@ -261,7 +262,7 @@ class ChunkBuilder:
         return AIMessageChunk(
             content=content if self.blocks else text,
             additional_kwargs=additional,
-            tool_call_chunks=calls,  # type: ignore[arg-type]
+            tool_call_chunks=calls,
             usage_metadata=usage_metadata(message.usage),
             response_metadata=response_metadata(
                 message,
