@@ -27,7 +27,7 @@ import base64
 import mimetypes
 from typing import Any, Literal
 
-from zylon_core._checks import check_base64, is_text_mime, parse_data_uri
+from zylon_core._checks import check_base64, is_text_mime, parse_data_uri, utf8_text
 
 Api = Literal["workspace", "gpt"]
 APIS = ("workspace", "gpt")
@@ -214,6 +214,7 @@ def document(
         elif text is not None:
             source = {"type": "text", "media_type": mime or "text/plain", "data": text}
         else:  # bytes stay bytes, whatever their type (ZylonGPT takes base64 text/plain too)
+            _check_text(data, mime, filename)
             source = {"type": "base64", "media_type": mime or _OCTET, "data": data or ""}
         block: dict[str, Any] = {"type": "document", "source": source}
         if filename:
@@ -225,11 +226,19 @@ def document(
         payload = base64.b64encode(text.encode("utf-8")).decode("ascii")
         mime = mime or "text/plain"
     else:
+        _check_text(data, mime, filename)
         payload = data or ""
     block = {"type": "binary", "data": payload, "mime_type": mime or _OCTET}
     if filename:
         block["filename"] = filename
     return block
+
+
+def _check_text(data: str | None, mime: str | None, filename: str | None) -> None:
+    """Bytes declared as text must be UTF-8 text: the server reads them as such, and a
+    mislabelled file would reach the model garbled."""
+    if data and is_text_mime(mime):
+        utf8_text(base64.b64decode(data), f"file {filename!r}" if filename else "file")
 
 
 def _url_file(url: str, mime: str | None, filename: str | None, where: str, api: Api) -> dict[str, Any]:

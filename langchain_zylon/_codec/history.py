@@ -21,6 +21,8 @@ already stored, and LangGraph's ``add_messages`` reducer deduplicates a reloaded
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any, Iterable, Literal
 
 from langchain_core.messages import (
@@ -134,6 +136,16 @@ def _named(block: dict[str, Any], name: Any) -> dict[str, Any]:
     return block
 
 
+def _text_of(data: str, mime: str | None) -> str | None:
+    """The text of base64 ``data`` of a text type, or None (a link, not base64, not UTF-8)."""
+    if not is_text_mime(mime) or data.startswith(_LINKS):
+        return None
+    try:
+        return base64.b64decode(data, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+
+
 def _lc_block(block: dict[str, Any]) -> dict[str, Any]:
     """A Zylon input block as LangChain content: standard blocks where one fits, which
     the codec sends back as the same Zylon blocks (files as ``binary``)."""
@@ -143,6 +155,9 @@ def _lc_block(block: dict[str, Any]) -> dict[str, Any]:
     if kind in ("image", "audio") and isinstance(block.get("data"), str):
         return _media(kind, block["data"], block.get("mime_type"))
     if kind == "binary" and isinstance(block.get("data"), str):
+        text = _text_of(block["data"], block.get("mime_type"))
+        if text is not None:  # a text file: its text, which goes back as the same bytes
+            return _named({"type": "text-plain", "text": text, "mime_type": block["mime_type"]}, block.get("filename"))
         return _named(_media("file", block["data"], block.get("mime_type")), block.get("filename"))
     if kind == "file" and isinstance(block.get("content"), str):  # the Workspace's older shape
         mime = block.get("content_type")

@@ -454,3 +454,11 @@ def test_thinking_history_is_the_refused_request_plus_the_signature(shared_api, 
     _, resent = wire([HumanMessage(first["content"][0]["text"]), AIMessage([thinking, text]), HumanMessage(second["content"][0]["text"])])
     assert resent[1]["content"] == [text]
     assert "without a signature" in caplog.text
+
+
+def test_bytes_declared_as_text_must_be_utf8():
+    for api in ("workspace", "gpt"):
+        with pytest.raises(ValueError, match=r"file 'a.txt'.*not UTF-8"):
+            user_blocks({"type": "file", "base64": "/////w==", "mime_type": "text/plain", "filename": "a.txt"}, api=api)
+    # Other types are bytes: anything goes.
+    assert user_blocks({"type": "file", "base64": "/////w==", "mime_type": "application/octet-stream"})[0]["data"] == "/////w=="

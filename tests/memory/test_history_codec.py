@@ -33,7 +33,9 @@ def test_user_input_blocks_survive_a_round_trip() -> None:
     stored = MessageInput.model_validate({"role": "user", "content": BLOCKS})
     (human,) = from_zylon_input(stored)
     assert isinstance(human, HumanMessage)
-    assert [b["type"] for b in human.content] == ["text", "image", "image", "audio", "file", "file", "file"]  # type: ignore[index]
+    # A text file (UTF-8 bytes of a text type) comes back as its text.
+    assert [b["type"] for b in human.content] == ["text", "image", "image", "audio", "file", "file", "text-plain"]  # type: ignore[index]
+    assert human.content[-1] == {"type": "text-plain", "text": "hello binary", "mime_type": "text/plain", "filename": "b.txt"}
     assert wire([human]) == [{"role": "user", "content": BLOCKS}]
 
 
