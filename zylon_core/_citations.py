@@ -47,6 +47,7 @@ _OPENING = "<citation"
 # An unfinished element longer than this is not markup after all: emitted as it came.
 _MAX_MARKUP = 2000
 _BLANK = " \t"  # what may stand between the cited text and its markup, dropped with it
+_WINDOW = 4000  # how far back a cited sentence's start is looked for
 _BOUNDARY = re.compile(r"""[.!?]["')\]]*\s+|\n""")
 _SECTION = re.compile(
     r"Citation identifier \[(?P<id>[^\]\n]+)\][ \t]*\n-{3,}[ \t]*\nContent:[ \t]*\n(?P<text>.*?)(?=\n===[^\n]*(?:\n|\Z)|\Z)",
@@ -77,28 +78,51 @@ class CitationStripper:
     Offsets in the marks count from the start of the whole clean text.
     """
 
-    __slots__ = ("_pending", "_clean")
+    __slots__ = ("_pending", "_parts", "_length")
 
     def __init__(self) -> None:
         self._pending = ""  # raw text not emitted yet
-        self._clean = ""  # the clean text so far (sentence starts are looked up in it)
+        # The clean text so far, as the pieces emitted (one string grown piece by piece
+        # would be copied every time: quadratic on a long answer).
+        self._parts: list[str] = []
+        self._length = 0
 
     @property
     def text(self) -> str:
         """The clean text emitted so far."""
-        return self._clean
+        joined = "".join(self._parts)
+        self._parts = [joined] if joined else []
+        return joined
 
     def feed(self, piece: str) -> tuple[str, list[CitationMark]]:
         buffer = self._pending + piece
-        if "<" not in buffer and not buffer.endswith(tuple(_BLANK)):
-            self._pending = ""
-            self._clean += buffer
-            return buffer, []
+        if "<" not in buffer:
+            # No markup can be here; blanks at the end wait, they may precede one.
+            shown = buffer.rstrip(_BLANK)
+            self._pending = buffer[len(shown) :]
+            self._emit(shown)
+            return shown, []
         return self._scan(buffer, final=False)
 
     def flush(self) -> tuple[str, list[CitationMark]]:
         buffer, self._pending = self._pending, ""
         return self._scan(buffer, final=True) if buffer else ("", [])
+
+    def _emit(self, piece: str) -> None:
+        if piece:
+            self._parts.append(piece)
+            self._length += len(piece)
+
+    def _recent(self) -> str:
+        """The end of the clean text, as much as a sentence start is looked for in."""
+        recent: list[str] = []
+        size = 0
+        for part in reversed(self._parts):
+            recent.append(part)
+            size += len(part)
+            if size >= _WINDOW:
+                break
+        return "".join(reversed(recent))
 
     def _scan(self, buffer: str, final: bool) -> tuple[str, list[CitationMark]]:
         out: list[str] = []
@@ -106,14 +130,16 @@ class CitationStripper:
         at = 0
         for match in _MARKUP.finditer(buffer):
             out.append(buffer[at : match.start()].rstrip(_BLANK))
-            self._clean += out[-1]
-            end = len(self._clean)
-            marks.append(CitationMark(_citation(match.group(1)), _sentence_start(self._clean, end), end, match.group(0)))
+            self._emit(out[-1])
+            end = self._length
+            recent = self._recent()
+            start = end - len(recent) + _sentence_start(recent, len(recent))
+            marks.append(CitationMark(_citation(match.group(1)), start, end, match.group(0)))
             at = match.end()
         tail = buffer[at:]
         hold = len(tail) if final else _hold_from(tail)
         out.append(tail[:hold])
-        self._clean += out[-1]
+        self._emit(out[-1])
         self._pending = tail[hold:]
         return "".join(out), marks
 
@@ -150,7 +176,7 @@ def _citation(attributes: str) -> Citation:
 
 
 def _sentence_start(text: str, end: int) -> int:
-    window = max(0, end - 4000)
+    window = max(0, end - _WINDOW)
     start = window
     for match in _BOUNDARY.finditer(text, window, end):
         start = match.end()
