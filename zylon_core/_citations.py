@@ -88,6 +88,11 @@ class CitationStripper:
         self._length = 0
 
     @property
+    def pending(self) -> bool:
+        """Whether text is held back (:meth:`flush` gives it)."""
+        return bool(self._pending)
+
+    @property
     def text(self) -> str:
         """The clean text emitted so far."""
         joined = "".join(self._parts)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.tool import ToolCallChunk, tool_call_chunk
@@ -94,34 +94,51 @@ class ChunkBuilder:
 
     def _text(self, index: int, text: str, citations: list[Any] | None) -> AIMessageChunk | None:
         state = self._texts.get(index)
+        if state is not None and not citations and not state.diverged:
+            # Most deltas: more text of the current block, no citation in it.
+            clean, marks = state.stripper.feed(text)
+            if not marks:
+                state.raw.append(text)
+                if not clean:
+                    return None
+                if not self.blocks:
+                    return AIMessageChunk(content=clean, response_metadata=dict(_META))
+                return AIMessageChunk(content=[{"type": "text", "text": clean, "index": index}], response_metadata=dict(_META))
+            return self._content(self._piece(index, state, clean, marks, text))
+        pieces: list[dict[str, Any]] = []
         if state is None:
+            # A new text block: what earlier ones held back (blanks that could have
+            # preceded markup) is theirs for good, and comes first.
+            for earlier, held in self._texts.items():
+                if held.stripper.pending:
+                    pieces.append(self._piece(earlier, held, *held.stripper.flush(), ""))
             state = self._texts[index] = _Text()
-        state.raw.append(text)
         if citations:
             state.listed.extend(citations)
-        clean, marks = state.stripper.feed(text)
-        annotations: list[dict[str, Any]] = []
-        raw_text = None
+        pieces.append(self._piece(index, state, *state.stripper.feed(text), text))
+        pieces = [p for p in pieces if len(p) > 3 or p["text"]]
+        if not pieces:
+            return None
+        if not self.blocks and all(len(p) == 3 for p in pieces):
+            return AIMessageChunk(content="".join(p["text"] for p in pieces), response_metadata=dict(_META))
+        self.blocks = True
+        return AIMessageChunk(content=cast("list[str | dict[Any, Any]]", pieces), response_metadata=dict(_META))
+
+    def _piece(self, index: int, state: _Text, clean: str, marks: list[Any], raw: str) -> dict[str, Any]:
+        """The content piece of one text block: its clean text, the annotations of the
+        citations found, and the raw text once it differs from the clean one."""
+        state.raw.append(raw)
+        block: dict[str, Any] = {"type": "text", "text": clean, "index": index}
         if marks:
             state.marked.extend(m.citation for m in marks)
-            annotations = mark_annotations(marks, self._resolve())
+            block["annotations"] = mark_annotations(marks, self._resolve())
         if state.diverged:
-            raw_text = text
+            block["raw_text"] = raw
         elif marks:
             state.diverged = True
-            raw_text = "".join(state.raw)  # everything so far, at once
+            block["raw_text"] = "".join(state.raw)  # everything so far, at once
             state.raw.clear()  # not needed any more
-        if not clean and not annotations and raw_text is None:
-            return None
-        if not self.blocks and not annotations and raw_text is None:
-            return AIMessageChunk(content=clean, response_metadata=dict(_META))
-        self.blocks = True
-        block: dict[str, Any] = {"type": "text", "text": clean, "index": index}
-        if annotations:
-            block["annotations"] = annotations
-        if raw_text is not None:
-            block["raw_text"] = raw_text
-        return self._content(block)
+        return block
 
     def _thinking(self, index: int, text: str, signature: str | None) -> AIMessageChunk:
         self.blocks = True

@@ -381,3 +381,18 @@ def test_summed_chunks_match_the_complete_answer(blocks, cuts, rich):
     assert [b["type"] for b in full.content_blocks if b["type"] != "text"] == [b["type"] for b in expected.content_blocks if b["type"] != "text"]
     if rich and isinstance(expected.content, list):
         assert comparable(full.content) == expected.content
+
+
+def test_a_new_text_block_releases_what_the_earlier_one_held():
+    events = envelope(
+        ev_start(0, {"type": "text", "text": ""}),
+        ev_delta(0, {"type": "text_delta", "text": "I will search. "}),
+        ev_start(1, {"type": "text", "text": ""}),
+        ev_delta(1, {"type": "text_delta", "text": "Found it."}),
+    )
+    chunks, message = run(events)
+    assert [c.content for c in chunks] == ["I will search.", " Found it.", ""]
+    assert total(chunks).content == to_ai_message(message, model_name="m").content == "I will search. Found it."
+    chunks, message = run(events, rich=True)
+    assert chunks[1].content == [{"type": "text", "text": " ", "index": 0}, {"type": "text", "text": "Found it.", "index": 1}]
+    assert comparable(total(chunks).content) == [{"type": "text", "text": "I will search. "}, {"type": "text", "text": "Found it."}]
