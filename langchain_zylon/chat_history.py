@@ -21,6 +21,7 @@ from zylon_core._memory import (
 )
 from zylon_core._plans import Plan
 from zylon_core._request import check_call_arguments
+from zylon_core.models.chat import ThreadVisibility
 
 from ._codec.history import describe, mark_of, thread_messages
 from ._config import ZylonConnection
@@ -102,14 +103,14 @@ class ZylonChatMessageHistory(ZylonConnection, BaseChatMessageHistory):
     def __init__(self, thread_id: str | None = None, **config: Any) -> None:
         if not thread_id:
             raise ValueError("thread_id is required (ZylonChatMessageHistory.create(project_id=...) makes a new thread)")
-        super().__init__(thread_id=thread_id, **config)
+        super().__init__(**{**config, "thread_id": thread_id})
         self._pending = PendingTurn(thread_id, mark_of, describe)
 
     # -- a new thread -----------------------------------------------------------------
 
     @classmethod
     def create(
-        cls, project_id: str, name: str | None = None, *, visibility: str = "Private", **config: Any
+        cls, project_id: str, name: str | None = None, *, visibility: ThreadVisibility = "Private", **config: Any
     ) -> ZylonChatMessageHistory:
         """Create a thread in ``project_id`` and return its (empty) history; the new id is
         ``history.thread_id``. ``config``: the constructor's keyword arguments."""
@@ -120,7 +121,7 @@ class ZylonChatMessageHistory(ZylonConnection, BaseChatMessageHistory):
 
     @classmethod
     async def acreate(
-        cls, project_id: str, name: str | None = None, *, visibility: str = "Private", **config: Any
+        cls, project_id: str, name: str | None = None, *, visibility: ThreadVisibility = "Private", **config: Any
     ) -> ZylonChatMessageHistory:
         """Async :meth:`create`."""
         cls._check_config(config)
@@ -145,7 +146,7 @@ class ZylonChatMessageHistory(ZylonConnection, BaseChatMessageHistory):
 
     # -- reading ----------------------------------------------------------------------
 
-    @property
+    @property  # type: ignore[no-redef]
     def messages(self) -> list[BaseMessage]:  # type: ignore[override]
         """The stored conversation (every page), then the pending messages."""
         turns = self._run(thread_turns(self._client.api, self.thread_id, self.page_size, project_id=self.project_id))

@@ -7,12 +7,14 @@ LangChain and Zylon lives in the pure :mod:`langchain_zylon._codec` (and tools i
 
 from __future__ import annotations
 
+from dataclasses import replace
 from operator import itemgetter
 from typing import Any, AsyncIterator, Callable, ClassVar, Iterator, Literal, Mapping, Optional, Sequence
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
-from langchain_core.language_models.chat_models import LangSmithParams, agenerate_from_stream, generate_from_stream
+from langchain_core.language_models.base import LangSmithParams
+from langchain_core.language_models.chat_models import agenerate_from_stream, generate_from_stream
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputParser, PydanticOutputParser, PydanticToolsParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
@@ -23,11 +25,11 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field
 
 from zylon_core import ConfigurationError, TurnResult
+from zylon_core._citations import with_sources_extension
 from zylon_core._request import TURN_FIELDS, Turn, build_turn, check_call_arguments
 from zylon_core.models import ChatRequest, ChatValidationResult
 
 from ._codec import ChunkBuilder, to_ai_message, to_zylon_messages
-from ._codec.outputs import sources_of
 from ._config import ZylonConnection
 from ._errors import mapped_errors
 from ._tools import convert_tool_choice, convert_tools
@@ -74,26 +76,41 @@ class ChatZylon(ZylonConnection, BaseChatModel):
 
     Where the answer lands on the ``AIMessage``:
 
-    * text: ``content`` (a string for a text-only answer, else Zylon-shaped blocks:
-      ``text``, ``thinking``, ``tool_use``, ``tool_result``, ``source``, ``tldr``);
+    * text: ``content`` (a string for a text-only answer, else Zylon-shaped blocks). The
+      text is clean: citation markup is removed, each citation becomes a standard
+      ``citation`` annotation on its ``text`` block (``cited_text``, ``title``,
+      ``start_index``/``end_index`` into the clean text, Zylon's ids in ``extras``), and
+      the server's own text stays in the block's ``raw_text``;
       ``message.content_blocks`` (or ``output_version="v1"``) gives LangChain's
       standard blocks: ``reasoning``, ``tool_call``, ``server_tool_call`` /
-      ``server_tool_result``, citations as ``text`` annotations;
-    * reasoning (``thinking=True``): ``thinking`` blocks and
-      ``additional_kwargs["reasoning_content"]``;
-    * client tool calls: ``tool_calls`` (a ``tool_use`` the same answer also holds a
-      ``tool_result`` for ran on the server and stays in ``content``);
-    * sources (``citations=True``, built-in search tools): every source, flat, in
-      ``response_metadata["sources"]`` and ``additional_kwargs["sources"]``; text
-      blocks keep Zylon's ``citations`` (``source_id`` points into the sources);
+      ``server_tool_result``, ``non_standard`` for the rest;
+    * reasoning (``thinking=True``): ``{"type": "thinking", "thinking", "signature"}``
+      blocks and ``additional_kwargs["reasoning_content"]``. Sent back as history, a
+      signed thinking block is replayed; unsigned reasoning (another model's) is left
+      out with a warning, as Zylon refuses it;
+    * client tool calls: ``tool_calls``. What the server ran itself (built-in search,
+      document conversion) stays in ``content`` as ``server_tool_use`` /
+      ``server_tool_result`` blocks (or a Workspace ``tool_use`` + ``tool_result``),
+      never a pending call;
+    * sources (``citations=True``, built-in search tools: the request then asks for
+      them with ``system.extensions: ["zylon"]``): every source, once, in
+      ``response_metadata["sources"]`` and ``additional_kwargs["sources"]``;
+    * unknown block types are kept as they came;
     * ``usage_metadata``; ``response_metadata``: ``id``, ``model_name``,
       ``model_provider="zylon"``, ``stop_reason`` (``end_turn``, ``tool_use``,
       ``max_tokens``, ``stop_sequence``...) and, in thread mode, ``interaction_id`` and
       ``thread_id``.
 
+    Input: files (LangChain ``file`` / ``text-plain`` blocks, OpenAI ``file``,
+    Anthropic ``document``) are sent as ``binary`` blocks, images and audio as
+    ``{"data", "mime_type"}``; whether the instance's model takes images or audio is
+    its own capability (the server answers 400, raised as ``BadRequestError`` with its
+    explanation).
+
     Streaming yields ``AIMessageChunk`` s (text, reasoning, ``tool_call_chunks`` whose
-    ``index`` is the Zylon block position); the last chunk has ``usage_metadata``,
-    ``response_metadata`` and ``chunk_position="last"``. Stop sequences are applied by
+    ``index`` is the Zylon block position, server tool blocks as content); summed, they
+    give what ``invoke`` gives. The last chunk has ``usage_metadata``,
+    ``response_metadata``, the sources and ``chunk_position="last"``. Stop sequences are applied by
     the client (the API has none). Errors are ``zylon_core`` errors that are also
     LangChain's standard model errors (``ModelRateLimitError``, ...).
     """
@@ -201,8 +218,10 @@ class ChatZylon(ZylonConnection, BaseChatModel):
             tool_choice = convert_tool_choice(tool_choice, tools or [])
         if stop is not None:
             kwargs["stop"] = stop
-        system_text, zylon_messages = to_zylon_messages(messages)
-        return build_turn(
+        # In thread mode earlier answers are not sent: no reason to warn about their reasoning.
+        thread = (kwargs["thread_id"] if "thread_id" in kwargs else self.thread_id) is not None
+        system_text, zylon_messages = to_zylon_messages(messages, warn_unsigned=not thread)
+        turn = build_turn(
             system_text,
             zylon_messages,
             configured={name: getattr(self, name) for name in TURN_FIELDS},
@@ -212,6 +231,8 @@ class ChatZylon(ZylonConnection, BaseChatModel):
             response_format=kwargs.get("response_format"),
             extra=self.model_kwargs,
         )
+        # Citations and built-in searches come with their sources (chunks, artifacts, files).
+        return replace(turn, request=with_sources_extension(turn.request, searches=bool(turn.server_tools)))
 
     def _model_name(self, kwargs: dict[str, Any]) -> str:
         return kwargs.get("model") or self.model or "default"
@@ -233,7 +254,6 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         message = builder.last(
             result.message,
             model_name=model_name,
-            sources=sources_of(result.message),
             interaction_id=result.interaction_id,
             thread_id=result.thread_id if result.route.thread_id else None,
         )
@@ -289,11 +309,14 @@ class ChatZylon(ZylonConnection, BaseChatModel):
                         continue
                     chunk = ChatGenerationChunk(message=message)
                     if run_manager is not None:
-                        run_manager.on_llm_new_token(delta.text if delta.kind == "text" else "", chunk=chunk)
+                        run_manager.on_llm_new_token(message.text, chunk=chunk)
                     yield chunk
         finally:
             stream.close()  # leaving early cancels the interaction
-        yield self._last_chunk(builder, stream.result, model_name)
+        last = self._last_chunk(builder, stream.result, model_name)
+        if run_manager is not None and last.text:
+            run_manager.on_llm_new_token(last.text, chunk=last)
+        yield last
 
     async def _astream(
         self,
@@ -315,11 +338,14 @@ class ChatZylon(ZylonConnection, BaseChatModel):
                         continue
                     chunk = ChatGenerationChunk(message=message)
                     if run_manager is not None:
-                        await run_manager.on_llm_new_token(delta.text if delta.kind == "text" else "", chunk=chunk)
+                        await run_manager.on_llm_new_token(message.text, chunk=chunk)
                     yield chunk
         finally:
             await stream.aclose()
-        yield self._last_chunk(builder, stream.result, model_name)
+        last = self._last_chunk(builder, stream.result, model_name)
+        if run_manager is not None and last.text:
+            await run_manager.on_llm_new_token(last.text, chunk=last)
+        yield last
 
     # -- checking a request without running it ----------------------------------------
 

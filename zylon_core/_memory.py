@@ -37,6 +37,7 @@ from datetime import datetime, timezone
 from typing import Callable, Generic, Iterable, Literal, Sequence, TypeVar
 
 from ._api import DEFAULT_PAGE_SIZE, Endpoints, PageQuery
+from ._citations import parse_citations
 from ._operations import on_thread_route, paged
 from ._plans import Plan
 from .errors import NotFoundError, ThreadRewriteError, UnsavedMessagesError
@@ -82,7 +83,8 @@ class StoredTurn:
         answer = self.answer
         if answer is None:
             return ""
-        return "".join(b.text for b in answer.content if b.type == "text")
+        # The clean text, as the adapters show it (citation markup removed).
+        return "".join(parse_citations(b.text)[0] for b in answer.content if b.type == "text")
 
 
 def stored_turns(interactions: Iterable[Interaction]) -> list[StoredTurn]:

@@ -3,14 +3,15 @@
 Each interaction gives, in order:
 
 * its ``user_input``: a ``ToolMessage`` per ``tool_result`` block (``tool_call_id``,
-  ``status="error"`` when ``is_error``) and a ``HumanMessage`` for the other blocks
-  (a plain string when the input is one text block; else content blocks: text,
-  LangChain standard ``image`` / ``audio`` / ``file`` / ``text-plain`` blocks for media,
-  Zylon's own shape for anything else, so that sending the message again gives the
-  same Zylon blocks);
+  ``status="error"`` when ``is_error``; its content a string or blocks) and a
+  ``HumanMessage`` for the other blocks (a plain string when the input is one text
+  block; else content blocks: text, LangChain standard ``image`` / ``audio`` / ``file``
+  / ``text-plain`` blocks for media, files and documents, Zylon's own shape for
+  anything else, so that sending the message again gives the same Zylon blocks: files
+  go back as ``binary``);
 * its answer (``assistant_output``, when it has content): the ``AIMessage``
-  :func:`~langchain_zylon._codec.outputs.to_ai_message` makes of any answer, with tool
-  calls, reasoning and sources.
+  :func:`~langchain_zylon._codec.outputs.to_ai_message` makes of any answer: clean
+  text with citations, tool calls, signed thinking, server tool blocks and sources.
 
 Every rebuilt message carries ``response_metadata["thread_id"]`` and
 ``["interaction_id"]`` and a stable ``id`` (``"<interaction id>:input"``,
@@ -20,7 +21,9 @@ already stored, and LangGraph's ``add_messages`` reducer deduplicates a reloaded
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+import base64
+import binascii
+from typing import Any, Iterable, Literal
 
 from langchain_core.messages import (
     AIMessage,
@@ -32,16 +35,17 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
-from zylon_core._answers import clean_block
+from zylon_core._answers import clean_block, result_blocks
+from zylon_core._checks import is_text_mime
 from zylon_core._memory import MessageMark, StoredTurn
 from zylon_core.models import MessageInput, MessageOutput
 
 from .outputs import to_ai_message
 
-_TEXT_TYPES = ("application/json", "application/xml", "application/x-yaml", "application/yaml", "text/csv")
+_LINKS = ("http://", "https://", "data:")
 
 
-def thread_messages(turns: Iterable[StoredTurn], *, thread_id: str, model_name: str = "default") -> list[BaseMessage]:
+def thread_messages(turns: Iterable[StoredTurn], *, thread_id: str, model_name: str | None = None) -> list[BaseMessage]:
     """The whole conversation of a thread's stored turns, in order."""
     messages: list[BaseMessage] = []
     for turn in turns:
@@ -49,7 +53,8 @@ def thread_messages(turns: Iterable[StoredTurn], *, thread_id: str, model_name: 
     return messages
 
 
-def turn_messages(turn: StoredTurn, *, thread_id: str, model_name: str = "default") -> list[BaseMessage]:
+def turn_messages(turn: StoredTurn, *, thread_id: str, model_name: str | None = None) -> list[BaseMessage]:
+    model_name = model_name or "default"
     iid = turn.interaction_id
     marks = {"thread_id": thread_id, "interaction_id": iid}
     out: list[BaseMessage] = []
@@ -101,13 +106,14 @@ def _content(blocks: list[dict[str, Any]]) -> str | list[Any]:
 
 
 def _tool_message(block: dict[str, Any]) -> ToolMessage:
-    inner = [_lc_block(b) for b in block.get("content") or () if isinstance(b, dict)]
+    # The content may be a string (ZylonGPT's form) or blocks (the Workspace's).
+    inner = [_lc_block(b) for b in result_blocks(block.get("content")) if isinstance(b, dict)]
     if all(b.get("type") == "text" and set(b) == {"type", "text"} for b in inner):
         content: str | list[Any] = "".join(b["text"] for b in inner)
     else:
         content = inner
     return ToolMessage(
-        content=content,  # type: ignore[arg-type]
+        content=content,
         tool_call_id=block.get("tool_use_id") or "",
         status="error" if block.get("is_error") else "success",
     )
@@ -115,7 +121,7 @@ def _tool_message(block: dict[str, Any]) -> ToolMessage:
 
 def _media(kind: str, data: str, mime: str | None) -> dict[str, Any]:
     block: dict[str, Any] = {"type": kind}
-    if data.startswith(("http://", "https://", "data:")):
+    if data.startswith(_LINKS):
         block["url"] = data
     else:
         block["base64"] = data
@@ -124,38 +130,55 @@ def _media(kind: str, data: str, mime: str | None) -> dict[str, Any]:
     return block
 
 
+def _named(block: dict[str, Any], name: Any) -> dict[str, Any]:
+    if isinstance(name, str) and name:
+        block["filename"] = name
+    return block
+
+
+def _text_of(data: str, mime: str | None) -> str | None:
+    """The text of base64 ``data`` of a text type, or None (a link, not base64, not UTF-8)."""
+    if not is_text_mime(mime) or data.startswith(_LINKS):
+        return None
+    try:
+        return base64.b64decode(data, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+
+
 def _lc_block(block: dict[str, Any]) -> dict[str, Any]:
-    """A Zylon input block as LangChain content (standard blocks where one fits)."""
+    """A Zylon input block as LangChain content: standard blocks where one fits, which
+    the codec sends back as the same Zylon blocks (files as ``binary``)."""
     kind = block.get("type")
     if kind == "text":
-        out: dict[str, Any] = {"type": "text", "text": block.get("text") or ""}
-        if block.get("citations"):
-            out["citations"] = block["citations"]
-        return out
-    if kind in ("image", "audio"):
-        return _media(kind, block.get("data") or "", block.get("mime_type"))
-    if kind == "file":
+        return {"type": "text", "text": block.get("text") or ""}
+    if kind in ("image", "audio") and isinstance(block.get("data"), str):
+        return _media(kind, block["data"], block.get("mime_type"))
+    if kind == "binary" and isinstance(block.get("data"), str):
+        text = _text_of(block["data"], block.get("mime_type"))
+        if text is not None:  # a text file: its text, which goes back as the same bytes
+            return _named({"type": "text-plain", "text": text, "mime_type": block["mime_type"]}, block.get("filename"))
+        return _named(_media("file", block["data"], block.get("mime_type")), block.get("filename"))
+    if kind == "file" and isinstance(block.get("content"), str):  # the Workspace's older shape
         mime = block.get("content_type")
         name = (block.get("doc_metadata") or {}).get("file_name")
-        if mime and (mime.startswith("text/") or mime in _TEXT_TYPES):
-            out = {"type": "text-plain", "text": block.get("content") or "", "mime_type": mime}
-        else:
-            out = {"type": "file", "base64": block.get("content") or ""}
-            if mime:
-                out["mime_type"] = mime
-        if name:
-            out["filename"] = name
-        return out
-    if kind == "binary" and (block.get("data") or "").startswith(("http://", "https://")):
-        out = {"type": "file", "url": block["data"], "mime_type": block.get("mime_type")}
-        if block.get("filename"):
-            out["filename"] = block["filename"]
-        return out
-    return block  # Zylon's own shape (binary, thinking, source, tldr, tool_use): sent back as is
+        if is_text_mime(mime):
+            return _named({"type": "text-plain", "text": block["content"], "mime_type": mime}, name)
+        return _named(_media("file", block["content"], mime), name)
+    if kind == "document" and isinstance(block.get("source"), dict):
+        source = block["source"]
+        if source.get("type") == "text":
+            return _named({"type": "text-plain", "text": source.get("data") or "", "mime_type": source.get("media_type") or "text/plain"}, block.get("title"))
+        if source.get("type") == "base64":
+            return _named(_media("file", source.get("data") or "", source.get("media_type")), block.get("title"))
+        if source.get("type") == "url":
+            return _named({"type": "file", "url": source.get("url") or ""}, block.get("title"))
+    return block  # Zylon's own shape (thinking, source, tldr, tool_use, ...): sent back as is
 
 
 def mark_of(message: BaseMessage) -> MessageMark:
     """What the thread's adding rules need to know about a LangChain message."""
+    role: Literal["system", "user", "assistant"]
     if isinstance(message, SystemMessage) or (isinstance(message, ChatMessage) and message.role == "system"):
         role = "system"
     elif isinstance(message, (AIMessage, AIMessageChunk)) or (
@@ -166,7 +189,7 @@ def mark_of(message: BaseMessage) -> MessageMark:
         role = "user"
     metadata = message.response_metadata or {}
     return MessageMark(
-        role=role,  # type: ignore[arg-type]
+        role=role,
         thread_id=metadata.get("thread_id"),
         interaction_id=metadata.get("interaction_id"),
         text=message.text,

@@ -7,84 +7,99 @@ Rules (the README's "LangChain ⇄ Zylon" table says the same):
 * ``HumanMessage`` → ``user``; ``AIMessage`` → ``assistant``; each ``ToolMessage`` → a
   ``tool_result`` block in a ``user`` message. Consecutive user-side messages (tool
   results and human turns) are merged into one ``user`` message, as the Workspace and
-  ZylonGPT APIs expect.
+  ZylonGPT APIs expect. A tool result's content is a block list for the Workspace (its
+  schema); with ``api="gpt"`` a string result stays a string.
 * ``AIMessage.tool_calls`` → ``tool_use`` blocks (the tool call's ``args`` win over a
   ``tool_use`` content block with the same id); ``invalid_tool_calls`` are sent too,
   with the arguments that parse, so the ``tool_result`` answering them has a partner.
-* Thinking in an ``AIMessage`` (a ``thinking`` or v1 ``reasoning`` block, or
-  ``additional_kwargs["reasoning_content"]``) is passed back as a ``thinking`` block.
+* What the server ran itself (``server_tool_use`` / ``server_tool_result`` blocks, or
+  v1 ``server_tool_call`` / ``server_tool_result``) goes back as those blocks, never as
+  a client tool call.
+* Text goes back clean: an answer's ``raw_text`` (with citation markup) and its
+  citations are not sent.
+* Reasoning goes back as a ``thinking`` block only with its ``signature`` (a
+  ``thinking`` block's, or a v1 ``reasoning`` block's ``extras.signature``): ZylonGPT
+  answers 400 for an unsigned one, so such reasoning (and a bare
+  ``additional_kwargs["reasoning_content"]``) is left out with a warning naming the
+  message. ``redacted_thinking`` blocks go back untouched.
+* Media and files: see :mod:`.files` (files become ``binary`` for the Workspace,
+  ``document`` with ``api="gpt"``).
 * ``name`` on a message is not sent: Zylon messages have no speaker field.
-* Multimodal data: LangChain v1 blocks (``image``/``audio``/``file`` with ``base64``
-  or ``url``, ``text-plain``), the older ``source_type`` form, OpenAI-style
-  ``image_url`` / ``input_audio`` / ``file.file_data``, Anthropic-style ``source``
-  dicts and ``document`` blocks, and Zylon's own block shapes.
-* Any block this module does not know is a ``ValueError`` naming its type, raised
-  before a request is sent.
+* A block of a type this module does not know goes as it came when it is an
+  ``AIMessage``'s (an answer a server produced) or one of ZylonGPT's input block types
+  (the request check then says whether the API accepts it); any other is a
+  ``ValueError`` naming it.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import mimetypes
-from typing import Any, Iterable, Sequence
+import logging
+from typing import Any, Sequence
 
-from langchain_core.messages import (
-    AIMessage,
-    BaseMessage,
-    ChatMessage,
-    HumanMessage,
-    SystemMessage,
-    ToolMessage,
+from langchain_core.messages import AIMessage, BaseMessage, ChatMessage, HumanMessage, SystemMessage, ToolMessage
+
+from zylon_core._checks import json_object
+from zylon_core.models import GPT_INPUT_BLOCK_TYPES, MessageInput
+
+from .files import (
+    Api,
+    anthropic_document,
+    binary_block,
+    check_api,
+    file_block,
+    image_url_block,
+    input_audio_block,
+    media_block,
+    text_plain_block,
+    workspace_file,
 )
 
-from zylon_core._checks import check_base64, is_text_mime, json_object, parse_data_uri, utf8_text
-from zylon_core.models import (
-    AudioBlock,
-    BinaryBlock,
-    DocMetadata,
-    FileBlock,
-    ImageBlock,
-    MessageInput,
-    SourceBlock,
-    TextBlock,
-    ThinkingBlock,
-    TldrBlock,
-    ToolResultBlock,
-    ToolUseBlock,
-)
-
-_AUDIO_FORMATS = {"mp3": "audio/mpeg", "wav": "audio/wav", "ogg": "audio/ogg", "flac": "audio/flac", "m4a": "audio/mp4"}
+logger = logging.getLogger("langchain_zylon")
 
 _ROLES = {"human": "user", "user": "user", "ai": "assistant", "assistant": "assistant"}
+_SUPPORTED = (
+    "text, image, image_url, audio, input_audio, file, text-plain, document, binary, thinking/reasoning "
+    "(signed), redacted_thinking, tool_use/tool_call, tool_result, server_tool_use/server_tool_call, "
+    "server_tool_result, source, tldr"
+)
 
 
-def to_zylon_messages(messages: Sequence[BaseMessage]) -> tuple[str | None, list[MessageInput]]:
-    """``(system_text, messages)`` for a ``ChatRequest``; raises ``ValueError`` early."""
+def to_zylon_messages(
+    messages: Sequence[BaseMessage], *, api: Api = "workspace", warn_unsigned: bool = True
+) -> tuple[str | None, list[MessageInput]]:
+    """``(system_text, messages)`` for a ``ChatRequest``; raises ``ValueError`` early.
+
+    ``api``: the API the request goes to (``"workspace"``, or ``"gpt"`` for ZylonGPT's
+    ``/v1/messages``); it decides how files and tool results are sent.
+    ``warn_unsigned``: log a warning for reasoning left out because it has no signature
+    (off in thread mode, where earlier answers are not sent at all).
+    """
+    api = check_api(api)
     system_parts: list[str] = []
-    converted: list[MessageInput] = []
-    for message in messages:
+    converted: list[dict[str, Any]] = []
+    for position, message in enumerate(messages):
         role = _role_of(message)
         if role == "system":
             text = _system_text(message)
             if text:
                 system_parts.append(text)
             continue
+        where = f"messages[{position}] ({type(message).__name__})"
         if role == "tool":
-            blocks: list[Any] = _tool_results(message)  # type: ignore[arg-type]
+            blocks = _tool_results(message, where, api)  # type: ignore[arg-type]
             role = "user"
         elif role == "assistant":
-            blocks = _assistant_blocks(message)
+            blocks = _assistant_blocks(message, where, api, warn_unsigned)
             if not blocks:
                 continue  # nothing to send (an empty AI turn)
         else:
-            blocks = _content_blocks(message.content, where="user message")
-        if role == "user" and converted and converted[-1].role == "user":
-            previous = converted[-1]
-            converted[-1] = MessageInput(role="user", content=[*previous.content, *blocks])
+            blocks = _content_blocks(message.content, where=where, api=api)
+        if role == "user" and converted and converted[-1]["role"] == "user":
+            converted[-1]["content"].extend(blocks)
         else:
-            converted.append(MessageInput(role=role, content=blocks))
-    return ("\n\n".join(system_parts) or None), converted
+            converted.append({"role": role, "content": blocks})
+    return ("\n\n".join(system_parts) or None), [MessageInput.model_validate(m) for m in converted]
 
 
 def _role_of(message: BaseMessage) -> str:
@@ -131,258 +146,140 @@ def _system_text(message: BaseMessage) -> str:
 # -- content blocks --------------------------------------------------------------------
 
 
-def _content_blocks(content: str | list[Any], *, where: str, tool_calls: dict[str, Any] | None = None) -> list[Any]:
+class _Context:
+    """What converting one message's blocks needs besides the blocks."""
+
+    __slots__ = ("where", "api", "assistant", "tool_calls", "unsigned")
+    api: Api
+
+    def __init__(self, where: str, api: Api, *, assistant: bool = False, tool_calls: dict[str, Any] | None = None) -> None:
+        self.where = where
+        self.api = api
+        self.assistant = assistant
+        self.tool_calls = tool_calls
+        self.unsigned = 0  # reasoning blocks left out for want of a signature
+
+
+def _content_blocks(content: str | list[Any], *, where: str, api: Api) -> list[dict[str, Any]]:
+    return _blocks_of(content, _Context(where, api))
+
+
+def _blocks_of(content: str | list[Any], ctx: _Context) -> list[dict[str, Any]]:
     if isinstance(content, str):
-        return [TextBlock(text=content)] if content else []
-    blocks: list[Any] = []
+        return [{"type": "text", "text": content}] if content else []
+    blocks: list[dict[str, Any]] = []
     for item in content:
-        blocks.extend(_block(item, where=where, tool_calls=tool_calls))
+        blocks.extend(_block(item, ctx))
     return blocks
 
 
-def _block(item: Any, *, where: str, tool_calls: dict[str, Any] | None = None) -> list[Any]:
-    """One LangChain content item → zero or more Zylon blocks."""
+def _block(item: Any, ctx: _Context) -> list[dict[str, Any]]:
+    """One LangChain content item → zero or more Zylon blocks (wire dicts)."""
+    where = ctx.where
     if isinstance(item, str):
-        return [TextBlock(text=item)] if item else []
+        return [{"type": "text", "text": item}] if item else []
     if not isinstance(item, dict):
         raise ValueError(f"{where}: content item of type {type(item).__name__} is not supported (expected str or dict)")
     kind = item.get("type")
     if kind == "text":
         if "source_type" in item:  # v0 plain-text data block
-            return [_text_file(item)]
+            return [text_plain_block(item, ctx.api)]
+        # Only the (clean) text: raw_text, citations and annotations describe an answer.
         text = item.get("text") or ""
-        return [TextBlock(text=text)] if text else []
+        return [{"type": "text", "text": text}] if text else []
     if kind == "image_url":
-        url = item["image_url"] if isinstance(item.get("image_url"), str) else (item.get("image_url") or {}).get("url")
-        if not url:
-            raise ValueError(f"{where}: image_url block without a url")
-        return [_media(ImageBlock, url=url, where=where)]
-    if kind == "image":
-        return [_media_block(ImageBlock, item, where)]
-    if kind == "audio":
-        return [_media_block(AudioBlock, item, where)]
+        return [image_url_block(item, where)]
+    if kind in ("image", "audio"):
+        return [media_block(item, where)]
     if kind == "input_audio":
-        audio = item.get("input_audio") or {}
-        if not audio.get("data"):
-            raise ValueError(f"{where}: input_audio block without data")
-        fmt = (audio.get("format") or "").lower()
-        return [AudioBlock(data=audio["data"], mime_type=_AUDIO_FORMATS.get(fmt, f"audio/{fmt}" if fmt else None))]
+        return [input_audio_block(item, where)]
     if kind == "file":
-        return [_file_block(item, where)]
+        if ctx.assistant and isinstance(item.get("content"), str):
+            return [workspace_file(item, ctx.api)]  # the server's own block: sent without re-checking
+        return [file_block(item, where, ctx.api)]
     if kind == "text-plain":
-        return [_text_file(item)]
+        return [text_plain_block(item, ctx.api)]
     if kind == "document":
-        return [_anthropic_document(item, where)]
+        if ctx.assistant:
+            return [_as_it_came(item)]  # a document the server's answer held
+        return [anthropic_document(item, where, ctx.api)]
     if kind == "binary":
-        return [BinaryBlock(**_known(item, ("data", "mime_type", "filename")))]
+        return [_as_it_came(item) if ctx.assistant else binary_block(item, where)]
     if kind in ("thinking", "reasoning"):
-        text = item.get("thinking") if kind == "thinking" else item.get("reasoning")
-        return [ThinkingBlock(thinking=text)] if text else []
-    if kind in ("tool_use", "tool_call", "server_tool_call", "tool_call_chunk", "invalid_tool_call"):
-        return [_tool_use(item, tool_calls)]
+        return _thinking(item, ctx)
+    if kind == "redacted_thinking":
+        return [_as_it_came(item)]
+    if kind in ("tool_use", "tool_call", "tool_call_chunk", "invalid_tool_call"):
+        return [_tool_use(item, ctx.tool_calls)]
+    if kind in ("server_tool_use", "server_tool_call", "server_tool_call_chunk"):
+        return [_server_tool_use(item, where)]
     if kind == "tool_result":
-        return [
-            ToolResultBlock(
-                tool_use_id=_required(item, "tool_use_id", where),
-                content=_result_content(item.get("content"), where),
-                **({"is_error": bool(item["is_error"])} if item.get("is_error") is not None else {}),
-            )
-        ]
+        return [_tool_result(item, ctx)]
     if kind == "server_tool_result":
-        return [
-            ToolResultBlock(
-                tool_use_id=_required(item, "tool_call_id", where),
-                content=_result_content(item.get("output"), where),
-                is_error=item.get("status") == "error",
-            )
-        ]
+        return [_server_tool_result(item, ctx)]
     if kind == "source":
-        return [SourceBlock(sources=list(item.get("sources") or ()))]
+        return [{"type": "source", "sources": list(item.get("sources") or ())}]
     if kind == "tldr":
-        return [TldrBlock(content=_content_blocks(item.get("content") or [], where=f"{where} tldr"))]
+        return [{"type": "tldr", "content": _blocks_of(item.get("content") or [], _Context(f"{where} tldr", ctx.api))}]
     if kind == "non_standard":
         value = item.get("value")
-        if isinstance(value, dict) and value.get("type") and value.get("type") != "non_standard":
-            return _block(value, where=where, tool_calls=tool_calls)
-        raise ValueError(f"{where}: non_standard block without a known inner type: {value!r:.200}")
-    raise ValueError(
-        f"{where}: content block type {kind!r} is not supported by Zylon (supported: text, image, "
-        "image_url, audio, input_audio, file, text-plain, document, binary, thinking/reasoning, "
-        "tool_use/tool_call, tool_result, source, tldr)"
-    )
+        if isinstance(value, dict) and isinstance(value.get("type"), str) and value["type"] != "non_standard":
+            return _block(value, ctx)
+        raise ValueError(f"{where}: non_standard block without a Zylon block inside: {value!r:.200}")
+    if isinstance(kind, str) and (ctx.assistant or kind in GPT_INPUT_BLOCK_TYPES):
+        # A block an answer held, or another Zylon input block: sent as it came (the
+        # request check then says whether the API takes it).
+        return [_as_it_came(item)]
+    raise ValueError(f"{where}: content block type {kind!r} is not supported by Zylon (supported: {_SUPPORTED})")
 
 
-def _base64(data: Any, where: str) -> Any:
-    """Base64 payloads are checked here, so a corrupt one fails before any request
-    (LangChain has already split data URIs into ``base64`` + ``mime_type``)."""
-    return check_base64(data, where) if data else data
+def _as_it_came(item: dict[str, Any]) -> dict[str, Any]:
+    """A block sent back unchanged, without LangChain's stream position."""
+    return {k: v for k, v in item.items() if k != "index"}
 
 
-def _known(item: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
-    return {key: item[key] for key in keys if item.get(key) is not None}
-
-
-def _required(item: dict[str, Any], key: str, where: str) -> Any:
-    value = item.get(key)
-    if value in (None, ""):
-        raise ValueError(f"{where}: {item.get('type')!r} block needs {key!r}")
-    return value
-
-
-def _media(cls: type, *, url: str | None = None, data: str | None = None, mime_type: str | None = None, where: str) -> Any:
-    """Image/audio: Zylon's ``data`` takes base64 or a URL; data URIs are split."""
-    if url is not None:
-        if url.startswith("data:"):
-            uri_mime, data = parse_data_uri(url, where)
-            mime_type = mime_type or uri_mime
-        elif url.startswith(("http://", "https://")):
-            data = url
-            mime_type = mime_type or mimetypes.guess_type(url.split("?", 1)[0])[0]
-        else:
-            raise ValueError(f"{where}: {cls.model_fields['type'].default} url must be http(s) or a base64 data URI")
-    if not data:
-        raise ValueError(f"{where}: {cls.model_fields['type'].default} block has no data")
-    return cls(data=data, mime_type=mime_type) if mime_type else cls(data=data)
-
-
-def _media_block(cls: type, item: dict[str, Any], where: str) -> Any:
-    kind = item["type"]
-    mime = item.get("mime_type")
-    if item.get("base64"):
-        return _media(cls, data=_base64(item["base64"], where), mime_type=mime, where=where)
-    source_type = item.get("source_type")
-    if source_type == "base64":
-        return _media(cls, data=_base64(item.get("data"), where), mime_type=mime, where=where)  # v0 form
-    if source_type is None and "data" in item and "source" not in item:
-        return _media(cls, data=item.get("data"), mime_type=mime, where=where)  # Zylon's own: base64 or a URL
-    if item.get("url") or source_type == "url":
-        return _media(cls, url=item.get("url"), mime_type=mime, where=where)
-    source = item.get("source")
-    if isinstance(source, dict):  # Anthropic style
-        if source.get("type") == "base64":
-            return _media(cls, data=_base64(source.get("data"), where), mime_type=source.get("media_type"), where=where)
-        if source.get("type") == "url":
-            return _media(cls, url=source.get("url"), where=where)
-    if item.get("file_id") or source_type == "id" or (isinstance(source, dict) and source.get("type") == "file"):
-        raise ValueError(
-            f"{where}: {kind} blocks that reference a provider file id are not supported by Zylon; "
-            "send the data as base64 or a URL"
-        )
-    raise ValueError(f"{where}: {kind} block needs 'base64' (with 'mime_type') or 'url'")
-
-
-def _doc_metadata(filename: str | None, mime: str | None) -> DocMetadata | None:
-    file_type = None
-    if filename and "." in filename:
-        file_type = filename.rsplit(".", 1)[1].lower()
-    elif mime:
-        guessed = mimetypes.guess_extension(mime)
-        file_type = guessed.lstrip(".") if guessed else None
-    if not filename and not file_type:
-        return None
-    return DocMetadata(**{k: v for k, v in (("file_name", filename), ("file_type", file_type)) if v})
-
-
-def _filename(item: dict[str, Any]) -> str | None:
-    for holder in (item, item.get("extras") or {}, item.get("metadata") or {}):
-        for key in ("filename", "file_name", "name", "title"):
-            value = holder.get(key)
-            if isinstance(value, str) and value:
-                return value
-    return None
-
-
-def _encoded_file(data: str, mime: str | None, filename: str | None, where: str) -> FileBlock:
-    """A file given as base64: a text type (``text/*``, JSON, ...) goes to Zylon as its
-    text, like a ``text-plain`` block; anything else as the base64 content."""
-    if is_text_mime(mime):
-        return _file(utf8_text(base64.b64decode(data), where), mime, filename)
-    return _file(data, mime, filename)
-
-
-def _file(content: str, mime: str | None, filename: str | None) -> FileBlock:
-    fields: dict[str, Any] = {"content": content}
-    if mime:
-        fields["content_type"] = mime
-    metadata = _doc_metadata(filename, mime)
-    if metadata is not None:
-        fields["doc_metadata"] = metadata
-    return FileBlock(**fields)
-
-
-def _file_block(item: dict[str, Any], where: str) -> Any:
-    if "content" in item and isinstance(item["content"], str):  # Zylon's own shape
-        metadata = item.get("doc_metadata") or {}
-        return _file(item["content"], item.get("content_type"), metadata.get("file_name") or _filename(item))
-    mime = item.get("mime_type")
-    filename = _filename(item)
-    if item.get("base64"):
-        return _encoded_file(_base64(item["base64"], where), mime, filename, where)
-    source_type = item.get("source_type")
-    if source_type == "base64" and item.get("data"):
-        return _encoded_file(_base64(item["data"], where), mime, filename, where)
-    if source_type == "text" and isinstance(item.get("text"), str):
-        return _file(item["text"], mime or "text/plain", filename)
-    openai_file = item.get("file")
-    if isinstance(openai_file, dict):  # OpenAI chat-completions form
-        if openai_file.get("file_data"):
-            file_data = openai_file["file_data"]
-            if not isinstance(file_data, str) or not file_data.startswith("data:"):
-                raise ValueError(f"{where}: file.file_data must be a base64 data URI")
-            uri_mime, data = parse_data_uri(file_data, f"{where} file.file_data")
-            return _encoded_file(data, uri_mime, openai_file.get("filename") or filename, where)
-        raise ValueError(f"{where}: file blocks that reference a provider file id are not supported by Zylon")
-    url = item.get("url")
-    if url:
-        if url.startswith("data:"):
-            uri_mime, data = parse_data_uri(url, where)
-            return _encoded_file(data, mime or uri_mime, filename, where)
-        if url.startswith(("http://", "https://")):
-            # Zylon's file block holds content, not a link; a binary block takes a URL.
-            mime = mime or mimetypes.guess_type(url.split("?", 1)[0])[0] or "application/octet-stream"
-            name = filename or url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1] or None
-            return BinaryBlock(data=url, mime_type=mime, **({"filename": name} if name else {}))
-    if item.get("file_id") or source_type == "id":
-        raise ValueError(
-            f"{where}: file blocks that reference a provider file id are not supported by Zylon; "
-            "send the file as base64 (or upload it as a project artifact)"
-        )
-    raise ValueError(f"{where}: file block needs 'base64' (with 'mime_type'), 'url' or text content")
-
-
-def _text_file(item: dict[str, Any]) -> FileBlock:
-    return _file(item.get("text") or "", item.get("mime_type") or "text/plain", _filename(item))
-
-
-def _anthropic_document(item: dict[str, Any], where: str) -> Any:
-    source = item.get("source") or {}
-    filename = _filename(item)
-    kind = source.get("type")
-    if kind == "base64":
-        data = _base64(source.get("data"), where)
-        return _encoded_file(data, source.get("media_type"), filename, where) if data else _file("", source.get("media_type"), filename)
-    if kind == "text":
-        return _file(source.get("data") or "", source.get("media_type") or "text/plain", filename)
-    if kind == "url":
-        return _file_block({"type": "file", "url": source.get("url"), "filename": filename}, where)
-    raise ValueError(f"{where}: document block with source type {kind!r} is not supported by Zylon")
+def _thinking(item: dict[str, Any], ctx: _Context) -> list[dict[str, Any]]:
+    if item["type"] == "thinking":
+        text, signature = item.get("thinking"), item.get("signature")
+    else:
+        extras = item.get("extras")
+        text, signature = item.get("reasoning"), item.get("signature") or (extras.get("signature") if isinstance(extras, dict) else None)
+    if not text and not signature:
+        return []
+    if not signature:
+        ctx.unsigned += 1
+        return []
+    return [{"type": "thinking", "thinking": text or "", "signature": signature}]
 
 
 # -- tools -----------------------------------------------------------------------------
 
 
-def _tool_use(item: dict[str, Any], tool_calls: dict[str, Any] | None) -> ToolUseBlock:
+def _tool_use(item: dict[str, Any], tool_calls: dict[str, Any] | None) -> dict[str, Any]:
     call_id = item.get("id")
     if tool_calls and call_id in tool_calls:
         call = tool_calls.pop(call_id)
-        return ToolUseBlock(id=call_id, name=call["name"], input=_tool_input(call.get("args"), call_id))
+        return {"type": "tool_use", "id": call_id, "name": call["name"], "input": _tool_input(call.get("args"), call_id)}
     name = item.get("name")
     if not call_id or not name:
         raise ValueError(f"a {item.get('type')!r} block needs an 'id' and a 'name'")
-    args = item.get("input") if item.get("type") == "tool_use" else item.get("args")
+    return {"type": "tool_use", "id": call_id, "name": name, "input": _tool_input(_arguments(item), call_id)}
+
+
+def _server_tool_use(item: dict[str, Any], where: str) -> dict[str, Any]:
+    call_id, name = item.get("id"), item.get("name")
+    if not call_id or not name:
+        raise ValueError(f"{where}: a {item.get('type')!r} block needs an 'id' and a 'name'")
+    return {"type": "server_tool_use", "id": call_id, "name": name, "input": _tool_input(_arguments(item), call_id)}
+
+
+def _arguments(item: dict[str, Any]) -> Any:
+    """A call's arguments: ``input`` (Zylon/Anthropic), ``args`` (LangChain), or the
+    JSON text a stream left in ``partial_json``."""
+    args = item.get("input") if item.get("type") in ("tool_use", "server_tool_use") else item.get("args")
     if isinstance(args, str) or (not args and item.get("partial_json")):
         args = _parse_args(args if isinstance(args, str) else item.get("partial_json"))
-    return ToolUseBlock(id=call_id, name=name, input=_tool_input(args, call_id))
+    return args
 
 
 def _tool_input(args: Any, call_id: str) -> dict[str, Any]:
@@ -398,51 +295,108 @@ def _parse_args(text: str | None) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _assistant_blocks(message: BaseMessage) -> list[Any]:
+def _tool_result(item: dict[str, Any], ctx: _Context) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "tool_result",
+        "tool_use_id": _required(item, "tool_use_id", ctx.where),
+        "content": _result_content(item.get("content"), ctx),
+    }
+    if item.get("is_error") is not None:
+        block["is_error"] = bool(item["is_error"])
+    return block
+
+
+def _server_tool_result(item: dict[str, Any], ctx: _Context) -> dict[str, Any]:
+    if "tool_call_id" in item:  # LangChain's standard block
+        return {
+            "type": "server_tool_result",
+            "tool_use_id": _required(item, "tool_call_id", ctx.where),
+            "content": _wire_result(item.get("output")),
+            "is_error": item.get("status") == "error",
+        }
+    block = _as_it_came(item)  # Zylon's own, as the answer held it
+    _required(item, "tool_use_id", ctx.where)
+    return block
+
+
+def _wire_result(output: Any) -> Any:
+    """A standard ``server_tool_result.output`` as Zylon result content (a string or blocks)."""
+    if output is None:
+        return []
+    if isinstance(output, (str, list)):
+        return output
+    return json.dumps(output) if not isinstance(output, dict) or not output.get("type") else [output]
+
+
+def _required(item: dict[str, Any], key: str, where: str) -> Any:
+    value = item.get(key)
+    if value in (None, ""):
+        raise ValueError(f"{where}: {item.get('type')!r} block needs {key!r}")
+    return value
+
+
+def _assistant_blocks(message: BaseMessage, where: str, api: Api, warn_unsigned: bool) -> list[dict[str, Any]]:
     pending: dict[str, Any] = {}
     if isinstance(message, AIMessage):
-        pending = {call["id"]: call for call in message.tool_calls if call.get("id")}
+        for call in message.tool_calls:
+            if call.get("id"):
+                pending[call["id"] or ""] = call
         for bad in message.invalid_tool_calls:
-            if bad.get("id") and bad.get("name"):
-                pending.setdefault(bad["id"], {"name": bad["name"], "args": _parse_args(bad.get("args"))})
-    blocks = _content_blocks(message.content, where="assistant message", tool_calls=pending)
+            bad_id, bad_name = bad.get("id"), bad.get("name")
+            if bad_id and bad_name:
+                pending.setdefault(bad_id, {"name": bad_name, "args": _parse_args(bad.get("args"))})
+    ctx = _Context(where, api, assistant=True, tool_calls=pending)
+    blocks = _blocks_of(message.content, ctx)
     if isinstance(message.content, str):
-        blocks = [b for b in blocks if b.text.strip()]
+        blocks = [b for b in blocks if b["text"].strip()]
     # Tool calls not mirrored in the content (OpenAI-style string content).
     for call_id, call in pending.items():
-        blocks.append(ToolUseBlock(id=call_id, name=call["name"], input=_tool_input(call.get("args"), call_id)))
+        blocks.append({"type": "tool_use", "id": call_id, "name": call["name"], "input": _tool_input(call.get("args"), call_id)})
     reasoning = message.additional_kwargs.get("reasoning_content")
-    if isinstance(reasoning, str) and reasoning and not any(b.type == "thinking" for b in blocks):
-        blocks.insert(0, ThinkingBlock(thinking=reasoning))
-    return [b for b in blocks if not (b.type == "text" and not b.text)]
+    if isinstance(reasoning, str) and reasoning.strip() and not _has_reasoning(message.content):
+        ctx.unsigned += 1  # reasoning text alone carries no signature
+    if ctx.unsigned and warn_unsigned:
+        logger.warning(
+            "%s: %d reasoning/thinking block(s) without a signature left out of the request: Zylon "
+            "replays only signed thinking (the server answers 400 otherwise)",
+            where,
+            ctx.unsigned,
+        )
+    return [b for b in blocks if not (b["type"] == "text" and not b["text"])]
 
 
-def _result_content(content: Any, where: str) -> list[Any]:
+def _has_reasoning(content: str | list[Any]) -> bool:
+    return not isinstance(content, str) and any(
+        isinstance(b, dict) and b.get("type") in ("thinking", "reasoning", "redacted_thinking") for b in content
+    )
+
+
+def _result_content(content: Any, ctx: _Context) -> Any:
+    """A tool result's content: blocks (the Workspace's schema), or a string as given
+    with ``api="gpt"`` (ZylonGPT takes either)."""
+    where = f"{ctx.where} tool result"
+    inner = _Context(where, ctx.api)
     if content is None:
         return []
     if isinstance(content, str):
-        return [TextBlock(text=content)]
+        return content if ctx.api == "gpt" else [{"type": "text", "text": content}]
     if isinstance(content, dict):
-        return _block(content, where=f"{where} tool result") if content.get("type") else [TextBlock(text=json.dumps(content))]
+        return _block(content, inner) if content.get("type") else [{"type": "text", "text": json.dumps(content)}]
     if isinstance(content, list):
-        blocks: list[Any] = []
-        for item in content:
-            blocks.extend(_block(item, where=f"{where} tool result"))
-        return blocks
-    return [TextBlock(text=str(content))]
+        return _blocks_of(content, inner)
+    return [{"type": "text", "text": str(content)}]
 
 
-def _tool_results(message: ToolMessage) -> list[ToolResultBlock]:
+def _tool_results(message: ToolMessage, where: str, api: Api) -> list[dict[str, Any]]:
     content = message.content
-    if isinstance(content, list) and content and all(
-        isinstance(b, dict) and b.get("type") == "tool_result" for b in content
-    ):
+    ctx = _Context(where, api)
+    if isinstance(content, list) and content and all(isinstance(b, dict) and b.get("type") == "tool_result" for b in content):
         # Already tool_result blocks (Anthropic/Zylon style): send them as they are.
-        return [block for item in content for block in _block(item, where="tool message")]
+        return [block for item in content for block in _block(item, ctx)]
     if not message.tool_call_id:
         raise ValueError("a ToolMessage needs a tool_call_id (the id of the tool call it answers)")
-    blocks = _result_content(content, "tool message")
-    fields: dict[str, Any] = {"tool_use_id": message.tool_call_id, "content": blocks}
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": message.tool_call_id, "content": _result_content(content, ctx)}
     if message.status == "error":
-        fields["is_error"] = True
-    return [ToolResultBlock(**fields)]
+        block["is_error"] = True
+    return [block]
+

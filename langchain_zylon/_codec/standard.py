@@ -3,12 +3,18 @@
 Registered for ``model_provider="zylon"`` so that ``message.content_blocks`` and
 ``output_version="v1"`` give standard blocks:
 
-* ``text`` → ``text`` (Zylon ``citations`` → ``citation`` annotations, filled with the
-  cited source's url/title/text when the message carries that source);
-* ``thinking`` → ``reasoning``;
+* ``text`` → ``text`` with its ``annotations`` (``raw_text`` in ``extras``); Zylon
+  ``citations`` on older content → ``citation`` annotations, filled from the message's
+  sources;
+* ``thinking`` → ``reasoning`` (``extras.signature``);
 * client ``tool_use`` → ``tool_call`` (``tool_call_chunk`` while streaming);
-* server ``tool_use`` → ``server_tool_call``; ``tool_result`` → ``server_tool_result``;
-* ``source`` and ``tldr`` (no standard equivalent) → ``non_standard`` with the block.
+* ``server_tool_use`` → ``server_tool_call`` (``server_tool_call_chunk`` while
+  streaming); ``server_tool_result`` → ``server_tool_result`` (``status`` ``"error"``
+  when ``is_error``); a Workspace ``tool_use`` answered in the same message →
+  ``server_tool_call`` and its ``tool_result`` → ``server_tool_result``;
+* ``image`` / ``audio`` / ``binary`` → ``image`` / ``audio`` / ``file``;
+* ``source``, ``tldr``, ``redacted_thinking``, ``document`` and any other type →
+  ``non_standard`` with the block as it came.
 """
 
 from __future__ import annotations
@@ -20,34 +26,13 @@ from langchain_core.messages import AIMessage, AIMessageChunk
 from langchain_core.messages import content as types
 from langchain_core.messages.block_translators import register_translator
 
+from zylon_core._answers import result_blocks
+from zylon_core._citations import CitationResolver
+
+from .cited import annotation
 from .outputs import PROVIDER
 
-
-def _sources_by_id(message: AIMessage) -> dict[str, dict[str, Any]]:
-    sources = message.response_metadata.get("sources") or message.additional_kwargs.get("sources") or ()
-    return {s["id"]: s for s in sources if isinstance(s, dict) and s.get("id")}
-
-
-def citation_annotation(citation: dict[str, Any], sources: dict[str, dict[str, Any]]) -> types.Citation:
-    annotation: dict[str, Any] = {"type": "citation"}
-    if citation.get("id"):
-        annotation["id"] = str(citation["id"])
-    source = sources.get(citation.get("source_id") or "") or sources.get(citation.get("id") or "")
-    if source:
-        if source.get("url"):
-            annotation["url"] = source["url"]
-        title = source.get("title") or ((source.get("metadata") or {}).get("title") if isinstance(source.get("metadata"), dict) else None)
-        if not title:
-            doc = ((source.get("document") or {}).get("doc_metadata") or {}) if isinstance(source.get("document"), dict) else {}
-            title = doc.get("file_name")
-        if title:
-            annotation["title"] = title
-        if source.get("text"):
-            annotation["cited_text"] = source["text"]
-    extras = {k: v for k, v in citation.items() if k != "id" and v is not None}
-    if extras:
-        annotation["extras"] = extras
-    return cast("types.Citation", annotation)
+_HTTP = ("http://", "https://")
 
 
 def _parse(text: str | None) -> dict[str, Any]:
@@ -67,9 +52,38 @@ def _with_index(out: dict[str, Any], block: dict[str, Any]) -> Any:
 def _media(kind: str, data: str, mime: str | None) -> dict[str, Any]:
     """Zylon's ``data`` holds base64 or a URL."""
     out: dict[str, Any] = {"type": kind}
-    out["url" if data.startswith(("http://", "https://")) else "base64"] = data
+    out["url" if data.startswith(_HTTP) else "base64"] = data
     if mime:
         out["mime_type"] = mime
+    return out
+
+
+def _resolver(message: AIMessage) -> CitationResolver:
+    sources = message.response_metadata.get("sources") or message.additional_kwargs.get("sources") or ()
+    return CitationResolver([{"type": "source", "sources": list(sources)}])
+
+
+def _text(block: dict[str, Any], message: AIMessage) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "text", "text": block.get("text", "")}
+    if block.get("annotations"):
+        out["annotations"] = block["annotations"]
+    elif block.get("citations"):  # Zylon's citations on content made by an older version
+        resolver = _resolver(message)
+        out["annotations"] = [annotation(c, resolver) for c in block["citations"] if isinstance(c, dict)]
+    if block.get("raw_text"):
+        out["extras"] = {"raw_text": block["raw_text"]}
+    return out
+
+
+def _server_result(block: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "type": "server_tool_result",
+        "tool_call_id": block.get("tool_use_id", ""),
+        "status": "error" if block.get("is_error") else "success",
+    }
+    content = block.get("content")
+    if content:
+        out["output"] = content
     return out
 
 
@@ -87,23 +101,34 @@ def _iter(message: AIMessage) -> Iterator[Any]:
     streaming = is_chunk and cast(AIMessageChunk, message).chunk_position != "last"
     chunks_by_index = {c.get("index"): c for c in cast(AIMessageChunk, message).tool_call_chunks} if is_chunk else {}
     calls = {c["id"]: c for c in message.tool_calls if c.get("id")}
-    sources = _sources_by_id(message)
     emitted: set[Any] = set()
     for block in content:
         if isinstance(block, str):
             if block:
                 yield {"type": "text", "text": block}
             continue
-        if not isinstance(block, dict):
-            continue
+        if not isinstance(block, dict) or "type" not in block:
+            continue  # a piece a stream's last chunk merges into an earlier block (its input)
         kind = block.get("type")
         if kind == "text":
-            out: dict[str, Any] = {"type": "text", "text": block.get("text", "")}
-            if block.get("citations"):
-                out["annotations"] = [citation_annotation(c, sources) for c in block["citations"] if isinstance(c, dict)]
-            yield _with_index(out, block)
+            yield _with_index(_text(block, message), block)
         elif kind == "thinking":
-            yield _with_index({"type": "reasoning", "reasoning": block.get("thinking", "")}, block)
+            out: dict[str, Any] = {"type": "reasoning", "reasoning": block.get("thinking", "")}
+            if block.get("signature"):
+                out["extras"] = {"signature": block["signature"]}
+            yield _with_index(out, block)
+        elif kind == "server_tool_use":
+            if streaming:
+                args = block.get("partial_json") or (json.dumps(block["input"]) if block.get("input") else "")
+                out = {"type": "server_tool_call_chunk", "args": args}
+                if block.get("id"):
+                    out.update(id=block["id"], name=block.get("name"))
+                yield _with_index(out, block)
+            else:
+                args = block.get("input") or _parse(block.get("partial_json"))
+                yield _with_index({"type": "server_tool_call", "id": block.get("id", ""), "name": block.get("name", ""), "args": args}, block)
+        elif kind == "server_tool_result":
+            yield _with_index(_server_result(block), block)
         elif kind in ("tool_use", "input_json_delta"):
             call_chunk = chunks_by_index.get(block.get("index")) if "index" in block else None
             if streaming and call_chunk is not None:
@@ -128,16 +153,15 @@ def _iter(message: AIMessage) -> Iterator[Any]:
                     {"type": "server_tool_call", "id": block.get("id", ""), "name": block.get("name", ""), "args": args}, block
                 )
         elif kind == "tool_result":
-            out = {
-                "type": "server_tool_result",
-                "tool_call_id": block.get("tool_use_id", ""),
-                "status": "error" if block.get("is_error") else "success",
-            }
-            if block.get("content"):
-                out["output"] = block["content"]
+            out = _server_result({**block, "content": result_blocks(block.get("content"))})
             yield _with_index(out, block)
         elif kind in ("image", "audio") and block.get("data"):
             yield _with_index(_media(kind, block["data"], block.get("mime_type")), block)
+        elif kind == "binary" and block.get("data"):
+            out = _media("file", block["data"], block.get("mime_type"))
+            if block.get("filename"):
+                out["extras"] = {"filename": block["filename"]}
+            yield _with_index(out, block)
         elif kind == "file" and isinstance(block.get("content"), str):
             mime = block.get("content_type")
             if mime and mime.startswith("text/"):

@@ -102,6 +102,22 @@ def test_markup_cut_anywhere_is_held_back_until_it_closes():
         assert [(m.citation, m.start, m.end) for m in found + new] == [(m.citation, m.start, m.end) for m in marks]
 
 
+def test_a_long_text_fed_word_by_word_keeps_its_offsets():
+    """The stripper keeps the clean text as pieces (growing one string would copy it on
+    every piece); offsets still count from the start of the whole text."""
+    text = "".join(f"Fact {i} is true. " for i in range(2000)) + "The last fact <citation id='Z9' index='4'></citation>. More words."
+    clean, marks = parse_citations(text)
+    stripper, shown, found = CitationStripper(), [], []
+    for word in text.split(" "):
+        piece, new = stripper.feed(word + " ")
+        shown.append(piece)
+        found += new
+    rest, new = stripper.flush()
+    assert "".join(shown) + rest == clean + " " == stripper.text
+    (mark,) = found + new
+    assert (mark.start, mark.end) == (marks[0].start, marks[0].end) and clean[mark.start : mark.end] == "The last fact"
+
+
 def test_an_element_that_never_closes_is_given_back_at_the_end():
     stripper = CitationStripper()
     assert stripper.feed("Done <citation id='X' ind") == ("Done", [])

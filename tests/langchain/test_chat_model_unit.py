@@ -142,7 +142,8 @@ def test_project_route_and_per_call_overrides(clean_env):
             "messages": [USER_HI],
             "temperature": 0.9,
             "seed": 3,
-            "system": {"use_default_prompt": True, "citations": {"enabled": True}},
+            # Citations ask for their sources (the zylon extension).
+            "system": {"use_default_prompt": True, "citations": {"enabled": True}, "extensions": ["zylon"]},
             "thinking": {"enabled": True},
         },
     }

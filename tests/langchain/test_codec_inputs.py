@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 
 import pytest
 from langchain_core.messages import AIMessage, ChatMessage, FunctionMessage, HumanMessage, SystemMessage, ToolMessage
 
 from langchain_zylon._codec import to_zylon_messages
+from tests.conftest import SHARED_API
 
 PNG_B64 = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
 PDF_B64 = base64.b64encode(b"%PDF-1.4 fake").decode()
 
 
-def wire(messages):
-    system, converted = to_zylon_messages(messages)
+def wire(messages, api="workspace"):
+    system, converted = to_zylon_messages(messages, api=api)
     return system, [m.to_json_dict() for m in converted]
 
 
-def user_blocks(*content_items):
-    _, messages = wire([HumanMessage(list(content_items))])
+def user_blocks(*content_items, api="workspace"):
+    _, messages = wire([HumanMessage(list(content_items))], api=api)
     assert len(messages) == 1 and messages[0]["role"] == "user"
     return messages[0]["content"]
+
+
+def gpt_blocks(*content_items):
+    return user_blocks(*content_items, api="gpt")
 
 
 # -- text and system ------------------------------------------------------------------
@@ -115,58 +121,74 @@ def test_audio_blocks():
     ]
 
 
-def test_pdf_as_v1_file_block_with_doc_metadata():
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def test_pdf_as_v1_file_block_becomes_binary_on_the_workspace_and_a_document_on_zylongpt():
     block = {"type": "file", "base64": PDF_B64, "mime_type": "application/pdf", "extras": {"filename": "contract.pdf"}}
-    assert user_blocks(block) == [
-        {
-            "type": "file",
-            "content": PDF_B64,
-            "content_type": "application/pdf",
-            "doc_metadata": {"file_name": "contract.pdf", "file_type": "pdf"},
-        }
+    assert user_blocks(block) == [{"type": "binary", "data": PDF_B64, "mime_type": "application/pdf", "filename": "contract.pdf"}]
+    assert gpt_blocks(block) == [
+        {"type": "document", "source": {"type": "base64", "media_type": "application/pdf", "data": PDF_B64}, "title": "contract.pdf"}
     ]
 
 
-def test_pdf_without_a_name_gets_its_type_from_the_mime_type():
+def test_a_file_without_a_name_or_a_type():
     assert user_blocks({"type": "file", "base64": PDF_B64, "mime_type": "application/pdf"}) == [
-        {"type": "file", "content": PDF_B64, "content_type": "application/pdf", "doc_metadata": {"file_type": "pdf"}}
+        {"type": "binary", "data": PDF_B64, "mime_type": "application/pdf"}
     ]
+    assert user_blocks({"type": "file", "base64": PDF_B64}) == [{"type": "binary", "data": PDF_B64, "mime_type": "application/octet-stream"}]
 
 
 def test_openai_file_data_and_v0_file():
     openai = {"type": "file", "file": {"filename": "test_file.pdf", "file_data": f"data:application/pdf;base64,{PDF_B64}"}}
     v0 = {"type": "file", "source_type": "base64", "data": PDF_B64, "mime_type": "application/pdf", "filename": "test_file.pdf"}
-    expected = [
-        {
-            "type": "file",
-            "content": PDF_B64,
-            "content_type": "application/pdf",
-            "doc_metadata": {"file_name": "test_file.pdf", "file_type": "pdf"},
-        }
-    ]
+    expected = [{"type": "binary", "data": PDF_B64, "mime_type": "application/pdf", "filename": "test_file.pdf"}]
     assert user_blocks(openai) == expected
     assert user_blocks(v0) == expected
 
 
 def test_plain_text_documents():
-    expected = [
-        {"type": "file", "content": "hello", "content_type": "text/plain", "doc_metadata": {"file_name": "notes.txt", "file_type": "txt"}}
+    forms = [
+        {"type": "text-plain", "text": "hello", "mime_type": "text/plain", "filename": "notes.txt"},
+        {"type": "document", "source": {"type": "text", "data": "hello", "media_type": "text/plain"}, "title": "notes.txt"},
+        {"type": "file", "source_type": "text", "text": "hello", "filename": "notes.txt"},
+        # The Workspace's older file block, which ZylonGPT refuses: sent as binary instead.
+        {"type": "file", "content": "hello", "content_type": "text/plain", "doc_metadata": {"file_name": "notes.txt"}},
     ]
-    assert user_blocks({"type": "text-plain", "text": "hello", "mime_type": "text/plain", "filename": "notes.txt"}) == expected
-    assert user_blocks({"type": "document", "source": {"type": "text", "data": "hello", "media_type": "text/plain"}, "title": "notes.txt"}) == expected
-    assert user_blocks({"type": "file", "source_type": "text", "text": "hello", "filename": "notes.txt"}) == expected
+    for form in forms:
+        assert user_blocks(form) == [{"type": "binary", "data": b64("hello"), "mime_type": "text/plain", "filename": "notes.txt"}], form
+        assert gpt_blocks(form) == [
+            {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "hello"}, "title": "notes.txt"}
+        ], form
 
 
-def test_file_url_becomes_a_binary_block():
-    assert user_blocks({"type": "file", "url": "https://example.com/docs/report.pdf"}) == [
-        {"type": "binary", "data": "https://example.com/docs/report.pdf", "mime_type": "application/pdf", "filename": "report.pdf"}
-    ]
+def test_file_url_goes_as_a_link():
+    url = "https://example.com/docs/report.pdf"
+    assert user_blocks({"type": "file", "url": url}) == [{"type": "binary", "data": url, "mime_type": "application/pdf", "filename": "report.pdf"}]
+    assert gpt_blocks({"type": "file", "url": url}) == [{"type": "document", "source": {"type": "url", "url": url}, "title": "report.pdf"}]
+    anthropic = {"type": "document", "source": {"type": "url", "url": url}}
+    assert gpt_blocks(anthropic) == gpt_blocks({"type": "file", "url": url})
+
+
+def test_anthropic_content_document():
+    block = {"type": "document", "source": {"type": "content", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]}, "title": "t"}
+    assert user_blocks(block) == [{"type": "binary", "data": b64("a\nb"), "mime_type": "text/plain", "filename": "t"}]
+    assert gpt_blocks(block) == [block]
 
 
 def test_zylon_native_blocks_pass_through():
-    file_block = {"type": "file", "content": "abc", "content_type": "text/csv", "doc_metadata": {"file_name": "a.csv", "file_type": "csv"}}
     binary = {"type": "binary", "data": PNG_B64, "mime_type": "application/octet-stream", "filename": "blob.bin"}
-    assert user_blocks(file_block, binary) == [file_block, binary]
+    linked = {"type": "binary", "data": "https://example.com/blob.bin", "mime_type": "application/octet-stream"}
+    assert user_blocks(binary, linked) == [binary, linked]
+    assert gpt_blocks(binary) == [binary]
+    with pytest.raises(ValueError, match="'binary' block needs 'data'"):
+        user_blocks({"type": "binary", "data": PNG_B64})
+
+
+def test_the_api_must_be_known():
+    with pytest.raises(ValueError, match="unknown Zylon API 'v2'"):
+        to_zylon_messages([HumanMessage("x")], api="v2")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -176,7 +198,7 @@ def test_zylon_native_blocks_pass_through():
         ({"type": "file", "file_id": "file-123"}, "file id"),
         ({"type": "file", "file": {"file_id": "file-123"}}, "file id"),
         ({"type": "video", "base64": "AAAA", "mime_type": "video/mp4"}, "'video'"),
-        ({"type": "redacted_thinking", "data": "xx"}, "'redacted_thinking'"),
+        ({"type": "container", "data": "xx"}, "'container'"),
         ({"type": "weird_block"}, "'weird_block'"),
         ({"text": "no type"}, "None"),
         ({"type": "image"}, "base64"),
@@ -284,36 +306,72 @@ def test_streamed_tool_use_with_partial_json_and_invalid_calls():
 def test_v1_standard_blocks_from_an_ai_message():
     ai = AIMessage(
         [
-            {"type": "reasoning", "reasoning": "think"},
-            {"type": "text", "text": "answer", "annotations": [{"type": "citation", "url": "https://x"}]},
+            {"type": "reasoning", "reasoning": "think", "extras": {"signature": "sig_1"}},
+            {"type": "text", "text": "answer", "annotations": [{"type": "citation", "url": "https://x"}], "extras": {"raw_text": "answer <citation/>"}},
             {"type": "tool_call", "id": "c9", "name": "f", "args": {"x": 1}},
             {"type": "server_tool_call", "id": "s1", "name": "semantic_search", "args": {"query": "q"}},
             {"type": "server_tool_result", "tool_call_id": "s1", "status": "success", "output": "found"},
             {"type": "non_standard", "value": {"type": "tldr", "content": [{"type": "text", "text": "short"}]}},
+            {"type": "non_standard", "value": {"type": "web_fetch_result", "url": "https://x"}},
         ],
         response_metadata={"output_version": "v1"},
     )
     _, converted = wire([HumanMessage("x"), ai])
     assert converted[1]["content"] == [
-        {"type": "thinking", "thinking": "think"},
+        {"type": "thinking", "thinking": "think", "signature": "sig_1"},
         {"type": "text", "text": "answer"},
         {"type": "tool_use", "id": "c9", "name": "f", "input": {"x": 1}},
-        {"type": "tool_use", "id": "s1", "name": "semantic_search", "input": {"query": "q"}},
-        {"type": "tool_result", "tool_use_id": "s1", "content": [{"type": "text", "text": "found"}], "is_error": False},
+        # What the server ran goes back as server tool blocks, never as a client call.
+        {"type": "server_tool_use", "id": "s1", "name": "semantic_search", "input": {"query": "q"}},
+        {"type": "server_tool_result", "tool_use_id": "s1", "content": "found", "is_error": False},
         {"type": "tldr", "content": [{"type": "text", "text": "short"}]},
+        {"type": "web_fetch_result", "url": "https://x"},
     ]
 
 
-def test_thinking_passes_back_and_signature_is_dropped():
-    ai = AIMessage([{"type": "thinking", "thinking": "hmm", "signature": "sig"}, {"type": "text", "text": "Hello"}])
+def test_zylon_answer_blocks_go_back_as_they_came():
+    server_use = {"type": "server_tool_use", "id": "srvtoolu_1", "name": "search", "input": {"query": "q", "artifacts": None}}
+    server_result = {"type": "server_tool_result", "tool_use_id": "srvtoolu_1", "content": "boom", "is_error": True}
+    redacted = {"type": "redacted_thinking", "data": "opaque=="}
+    unknown = {"type": "container_upload", "file_id": "f1", "extra": {"k": [1]}}
+    ai = AIMessage(
+        [
+            {**redacted, "index": 0},
+            {**server_use, "partial_json": '{"query": "q", "artifacts": null}', "index": 1},
+            {**server_result, "index": 2},
+            {"type": "text", "text": "Clean.", "raw_text": "Clean <citation id='A'></citation>.", "annotations": [{"type": "citation"}], "index": 3},
+            unknown,
+        ]
+    )
+    _, converted = wire([HumanMessage("x"), ai])
+    assert converted[1]["content"] == [redacted, server_use, server_result, {"type": "text", "text": "Clean."}, unknown]
+
+
+def test_signed_thinking_goes_back_with_its_signature(caplog):
+    ai = AIMessage([{"type": "thinking", "thinking": "hmm", "signature": "sig_abc"}, {"type": "text", "text": "Hello"}])
     _, converted = wire([HumanMessage("Hi"), ai, HumanMessage("Well")])
-    assert converted[1]["content"] == [{"type": "thinking", "thinking": "hmm"}, {"type": "text", "text": "Hello"}]
+    assert converted[1]["content"] == [{"type": "thinking", "thinking": "hmm", "signature": "sig_abc"}, {"type": "text", "text": "Hello"}]
+    assert not caplog.records
 
 
-def test_reasoning_content_in_additional_kwargs_is_passed_back():
-    ai = AIMessage("Hello", additional_kwargs={"reasoning_content": "They greeted me."})
-    _, converted = wire([HumanMessage("Hi"), ai])
-    assert converted[1]["content"] == [{"type": "thinking", "thinking": "They greeted me."}, {"type": "text", "text": "Hello"}]
+@pytest.mark.parametrize(
+    "ai",
+    [
+        AIMessage([{"type": "thinking", "thinking": "hmm"}, {"type": "text", "text": "Hello"}]),
+        AIMessage([{"type": "reasoning", "reasoning": "hmm"}, {"type": "text", "text": "Hello"}]),
+        AIMessage("Hello", additional_kwargs={"reasoning_content": "They greeted me."}),
+    ],
+    ids=["thinking", "v1-reasoning", "reasoning_content"],
+)
+def test_unsigned_reasoning_is_left_out_with_a_warning_naming_the_message(ai, caplog):
+    with caplog.at_level(logging.WARNING, logger="langchain_zylon"):
+        _, converted = wire([HumanMessage("Hi"), ai, HumanMessage("Well")])
+    assert converted[1]["content"] == [{"type": "text", "text": "Hello"}]
+    (record,) = caplog.records
+    assert "messages[1] (AIMessage)" in record.getMessage() and "without a signature" in record.getMessage()
+    caplog.clear()
+    to_zylon_messages([HumanMessage("Hi"), ai, HumanMessage("Well")], warn_unsigned=False)
+    assert not caplog.records
 
 
 def test_empty_ai_message_is_skipped_and_trailing_whitespace_ai_text_dropped():
@@ -339,3 +397,68 @@ def test_json_tool_output_dict_is_text():
 
 
 # -- the whole request ----------------------------------------------------------------
+# (what the real server was sent: ../shared/zylon-api/captures/*.request.json)
+
+
+def captured_request(name: str) -> dict:
+    return json.loads((SHARED_API / "captures" / f"{name}.request.json").read_text())
+
+
+def test_documents_as_the_captured_requests_sent_them(shared_api):
+    text_doc = captured_request("msg_document_text")["messages"][0]["content"][0]
+    base64_doc = captured_request("msg_document_base64_stream")["messages"][0]["content"][0]
+    binary = captured_request("msg_binary_legacy")["messages"][0]["content"][0]
+    # ZylonGPT (api="gpt"): a document block, text given as text, bytes as base64.
+    assert gpt_blocks({"type": "text-plain", "text": "The meeting is on Friday.", "mime_type": "text/plain", "filename": "notes.txt"}) == [text_doc]
+    assert gpt_blocks({"type": "document", "source": text_doc["source"], "title": "notes.txt"}) == [text_doc]
+    assert gpt_blocks({"type": "file", "base64": base64_doc["source"]["data"], "mime_type": "text/plain", "filename": "budget.txt"}) == [base64_doc]
+    # The Workspace: a binary block.
+    assert user_blocks({"type": "file", "base64": binary["data"], "mime_type": "text/plain", "filename": "b.txt"}) == [binary]
+    assert user_blocks({"type": "text-plain", "text": "hello binary", "mime_type": "text/plain", "filename": "b.txt"}) == [binary]
+
+
+def test_the_refused_file_block_is_never_sent(shared_api):
+    refused = captured_request("msg_file_client_shape")["messages"][0]["content"][0]
+    assert refused["type"] == "file"
+    for api in ("workspace", "gpt"):
+        (sent,) = user_blocks(refused, api=api)
+        assert sent["type"] == ("binary" if api == "workspace" else "document")
+
+
+@pytest.mark.parametrize("name", ["msg_tool_result_string", "msg_tool_result_blocks", "msg_tool_result_error_flag"])
+def test_tool_results_as_the_captured_requests_sent_them(name, shared_api):
+    captured = captured_request(name)["messages"]
+    result = captured[2]["content"][0]
+    content = result["content"] if isinstance(result["content"], str) else [dict(b) for b in result["content"]]
+    messages = [
+        HumanMessage(captured[0]["content"]),
+        AIMessage(captured[1]["content"]),
+        ToolMessage(content, tool_call_id="toolu_01", status="error" if result.get("is_error") else "success"),
+    ]
+    _, sent = wire(messages, api="gpt")
+    assert sent[1:] == captured[1:]
+    assert sent[0] == {"role": "user", "content": [{"type": "text", "text": captured[0]["content"]}]}
+    # The Workspace's schema takes a block list only.
+    _, workspace = wire(messages)
+    assert workspace[2]["content"][0]["content"] == ([{"type": "text", "text": content}] if isinstance(content, str) else content)
+
+
+def test_thinking_history_is_the_refused_request_plus_the_signature(shared_api, caplog):
+    refused = captured_request("client_C_thinking_history_no_signature")
+    first, answer, second = refused["messages"]
+    thinking, text = answer["content"]
+    signed = AIMessage([{**thinking, "signature": "sig_85ca5a39637a486ab2db1eecd43cdf15"}, text])
+    _, sent = wire([HumanMessage(first["content"][0]["text"]), signed, HumanMessage(second["content"][0]["text"])])
+    assert sent == [first, {"role": "assistant", "content": [{**thinking, "signature": "sig_85ca5a39637a486ab2db1eecd43cdf15"}, text]}, second]
+    # The request the server refused (thinking without its signature) is not sent again.
+    _, resent = wire([HumanMessage(first["content"][0]["text"]), AIMessage([thinking, text]), HumanMessage(second["content"][0]["text"])])
+    assert resent[1]["content"] == [text]
+    assert "without a signature" in caplog.text
+
+
+def test_bytes_declared_as_text_must_be_utf8():
+    for api in ("workspace", "gpt"):
+        with pytest.raises(ValueError, match=r"file 'a.txt'.*not UTF-8"):
+            user_blocks({"type": "file", "base64": "/////w==", "mime_type": "text/plain", "filename": "a.txt"}, api=api)
+    # Other types are bytes: anything goes.
+    assert user_blocks({"type": "file", "base64": "/////w==", "mime_type": "application/octet-stream"})[0]["data"] == "/////w=="

@@ -83,10 +83,11 @@ def test_documented_response(name):
     assert ai.tool_calls == []  # no documented answer has a pending client tool call
     if all(b.type == "text" and not b.citations for b in message.content):
         assert ai.content == text_of(message)
-    # Feeding the answer back as history sends the same blocks (minus server bookkeeping).
-    _, history = to_zylon_messages([HumanMessage("q"), ai])
+    # Feeding the answer back as history sends the same blocks (minus server bookkeeping),
+    # except what Zylon refuses as input: a file goes as binary, unsigned thinking is left out.
+    _, history = to_zylon_messages([HumanMessage("q"), ai], warn_unsigned=False)
     sent = history[-1].to_json_dict()["content"] if len(history) > 1 else []
-    assert sent == _without_noise([b.to_json_dict() for b in message.content if not (b.type == "text" and not b.text)])
+    assert sent == _as_input(_without_noise([b.to_json_dict() for b in message.content if not (b.type == "text" and not b.text)]))
 
 
 def _without_noise(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -96,6 +97,17 @@ def _without_noise(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
         block = {k: v for k, v in block.items() if k not in noise}
         if isinstance(block.get("content"), list):
             block["content"] = _without_noise(block["content"])
+        out.append(block)
+    return out
+
+
+def _as_input(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for block in blocks:
+        if block["type"] == "thinking" and not block.get("signature"):
+            continue
+        if block["type"] == "file":
+            block = {"type": "binary", "data": block["content"], "mime_type": block["content_type"], "filename": block["doc_metadata"]["file_name"]}
         out.append(block)
     return out
 
@@ -113,7 +125,7 @@ def test_every_block_kind_from_the_documented_block_list(shared_api):
     assert ai.additional_kwargs["tldr"] == "User: Analyze support trend\nAssistant: Backlog decreased 8%"
     standard = [b["type"] for b in ai.content_blocks]
     assert standard == [
-        "text", "image", "audio", "non_standard", "file", "non_standard",
+        "text", "image", "audio", "file", "file", "non_standard",
         "server_tool_call", "server_tool_result", "reasoning", "non_standard",
     ]
 
@@ -162,28 +174,45 @@ def test_unknown_client_tools_means_every_unanswered_tool_use_is_a_call():
     assert [c["id"] for c in ai.tool_calls] == ["c1"]
 
 
-def test_citations_keep_blocks_and_become_annotations():
+def test_citations_become_annotations_on_the_clean_text():
+    raw = "Backlog fell 8% <citation id='K3' index='0' artifact_id='a1' source_id='src1' correlation_id='c-1'></citation>."
     ai = to_ai_message(
         out(
             {"type": "source", "sources": [{"type": "context.chunk", "id": "src1", "text": "Backlog fell 8%", "document": {"artifact": "a1", "doc_metadata": {"file_name": "report.pdf"}}}]},
-            {"type": "text", "text": "Backlog fell [1].", "citations": [{"id": "src1", "index": "1", "source_id": "src1", "artifact_id": "a1"}]},
+            {"type": "text", "text": raw, "citations": [{"id": "K3", "index": "0", "source_id": "src1", "artifact_id": "a1"}]},
         ),
         model_name="m",
     )
     assert isinstance(ai.content, list)
-    # A digit-string index (the Workspace schema's type) reads as the int ZylonGPT sends.
-    assert ai.content[1]["citations"] == [{"id": "src1", "index": 1, "source_id": "src1", "artifact_id": "a1"}]
-    text_block = ai.content_blocks[1]
-    assert text_block["annotations"] == [
-        {
-            "type": "citation",
-            "id": "src1",
-            "title": "report.pdf",
-            "cited_text": "Backlog fell 8%",
-            "extras": {"index": 1, "source_id": "src1", "artifact_id": "a1"},
-        }
-    ]
+    cited = {
+        "type": "citation",
+        "id": "K3",
+        "title": "report.pdf",
+        "cited_text": "Backlog fell 8%",
+        "start_index": 0,
+        "end_index": 15,
+        # A digit-string index (the Workspace schema's type) reads as the int ZylonGPT sends.
+        "extras": {"index": 0, "artifact_id": "a1", "source_id": "src1", "correlation_id": "c-1"},
+    }
+    assert ai.content[1] == {"type": "text", "text": "Backlog fell 8%.", "annotations": [cited], "raw_text": raw}
+    assert ai.text == "Backlog fell 8%." and ai.text[0:15] == "Backlog fell 8%"
+    assert ai.content_blocks[1] == {"type": "text", "text": "Backlog fell 8%.", "annotations": [cited], "extras": {"raw_text": raw}}
     assert ai.response_metadata["sources"][0]["id"] == "src1"
+
+
+def test_a_listed_citation_without_markup_has_no_offsets():
+    ai = to_ai_message(
+        out(
+            {"type": "text", "text": "Backlog fell [1].", "citations": [{"id": "src1", "index": "1", "source_id": "src1", "artifact_id": "a1"}]},
+            {"type": "source", "sources": [{"type": "context.chunk", "id": "src1", "text": "Backlog fell 8%"}]},
+        ),
+        model_name="m",
+    )
+    assert ai.content[0] == {
+        "type": "text",
+        "text": "Backlog fell [1].",
+        "annotations": [{"type": "citation", "id": "src1", "cited_text": "Backlog fell 8%", "extras": {"index": 1, "source_id": "src1", "artifact_id": "a1"}}],
+    }
 
 
 def test_website_source_fills_citation_url():
@@ -195,6 +224,48 @@ def test_website_source_fills_citation_url():
         model_name="m",
     )
     assert ai.content_blocks[0]["annotations"][0] == {"type": "citation", "url": "https://example.com/r", "title": "Report", "extras": {"source_id": "w1"}}
+
+
+def test_zylon_citations_on_older_content_still_translate():
+    ai = AIMessage(
+        [{"type": "text", "text": "See.", "citations": [{"id": "s1", "index": 0, "source_id": "s1"}]}],
+        response_metadata={"model_provider": "zylon", "sources": [{"type": "context.chunk", "id": "s1", "text": "T"}]},
+    )
+    assert ai.content_blocks[0]["annotations"] == [{"type": "citation", "id": "s1", "cited_text": "T", "extras": {"index": 0, "source_id": "s1"}}]
+
+
+def test_server_tools_thinking_and_unknown_blocks():
+    ai = to_ai_message(
+        out(
+            {"type": "thinking", "thinking": "Hmm.", "signature": "sig_1", "citations": []},
+            {"type": "redacted_thinking", "data": "opaque"},
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "search", "input": {"query": "q", "artifacts": None}, "caller": None},
+            {"type": "server_tool_result", "tool_use_id": "srvtoolu_1", "content": "no hits", "is_error": True},
+            {"type": "container_upload", "file_id": "f1"},
+            {"type": "text", "text": ""},
+            {"type": "text", "text": "Done."},
+        ),
+        model_name="m",
+        client_tools=frozenset({"search"}),  # a client tool with the same name changes nothing
+    )
+    assert ai.tool_calls == [] and ai.response_metadata["stop_reason"] == "end_turn"
+    assert ai.content == [
+        {"type": "thinking", "thinking": "Hmm.", "signature": "sig_1"},
+        {"type": "redacted_thinking", "data": "opaque"},
+        {"type": "server_tool_use", "id": "srvtoolu_1", "name": "search", "input": {"query": "q", "artifacts": None}},
+        {"type": "server_tool_result", "tool_use_id": "srvtoolu_1", "content": "no hits", "is_error": True},
+        {"type": "container_upload", "file_id": "f1"},
+        {"type": "text", "text": "Done."},
+    ]
+    assert ai.additional_kwargs == {"reasoning_content": "Hmm."}
+    assert ai.content_blocks == [
+        {"type": "reasoning", "reasoning": "Hmm.", "extras": {"signature": "sig_1"}},
+        {"type": "non_standard", "value": {"type": "redacted_thinking", "data": "opaque"}},
+        {"type": "server_tool_call", "id": "srvtoolu_1", "name": "search", "args": {"query": "q", "artifacts": None}},
+        {"type": "server_tool_result", "tool_call_id": "srvtoolu_1", "status": "error", "output": "no hits"},
+        {"type": "non_standard", "value": {"type": "container_upload", "file_id": "f1"}},
+        {"type": "text", "text": "Done."},
+    ]
 
 
 def test_stop_reason_vocabularies_are_normalised():
@@ -221,21 +292,23 @@ def test_sources_of_is_flat():
     message = out(
         {"type": "source", "sources": [{"type": "context.website", "url": "https://a"}]},
         {"type": "text", "text": "x"},
+        {"type": "server_tool_result", "tool_use_id": "s", "content": [{"type": "source", "sources": [{"object": "context.chunk", "id": "c"}]}]},
         {"type": "source", "sources": [{"type": "context.chunk", "id": "c"}]},
     )
-    assert sources_of(message) == [{"type": "context.website", "url": "https://a"}, {"type": "context.chunk", "id": "c"}]
+    # Nested in server tool results too, each id once (the first wins).
+    assert sources_of(message) == [{"type": "context.website", "url": "https://a"}, {"object": "context.chunk", "id": "c"}]
 
 
 def test_v1_content_of_an_answer_round_trips_as_history():
     ai = to_ai_message(
-        out({"type": "thinking", "thinking": "t"}, {"type": "text", "text": "a"}, {"type": "tool_use", "id": "c", "name": "f", "input": {"x": 1}}),
+        out({"type": "thinking", "thinking": "t", "signature": "sig_t"}, {"type": "text", "text": "a"}, {"type": "tool_use", "id": "c", "name": "f", "input": {"x": 1}}),
         model_name="m",
         client_tools=frozenset({"f"}),
     )
     v1 = AIMessage(content=ai.content_blocks, tool_calls=ai.tool_calls, response_metadata={"output_version": "v1"})
     _, history = to_zylon_messages([HumanMessage("q"), v1])
     assert history[1].to_json_dict()["content"] == [
-        {"type": "thinking", "thinking": "t"},
+        {"type": "thinking", "thinking": "t", "signature": "sig_t"},
         {"type": "text", "text": "a"},
         {"type": "tool_use", "id": "c", "name": "f", "input": {"x": 1}},
     ]

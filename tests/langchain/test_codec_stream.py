@@ -186,10 +186,104 @@ def test_text_with_citations_and_tldr():
         ev_delta(1, {"type": "tldr_delta", "tldr": {"type": "text", "text": "Backlog down"}}),
         ev_stop(1),
     )
-    chunks, _ = run(events, rich=True)
+    chunks, message = run(events, rich=True)
     full = total(chunks)
-    assert full.content[0] == {"type": "text", "text": "Fell 8% [1].", "index": 0, "citations": [{"source_id": "c1"}]}
+    assert full.content[0] == {"type": "text", "text": "Fell 8% [1].", "index": 0, "annotations": [{"type": "citation", "extras": {"source_id": "c1"}}]}
     assert full.additional_kwargs["tldr"] == "Backlog down"
+    assert comparable(full.content) == to_ai_message(message, model_name="m").content
+
+
+def comparable(content: Any) -> Any:
+    """Streamed content without what only a stream has: block positions and the JSON
+    text of tool inputs."""
+    if isinstance(content, str):
+        return content
+    return [{k: v for k, v in b.items() if k not in ("index", "partial_json")} for b in content]
+
+
+SOURCE = {"object": "context.chunk", "id": "chunk-1", "text": "Revenue grew 20% in Q3.", "document": {"doc_metadata": {"file_name": "alpha.md"}}, "metadata": {"shorter_id": "IK79"}}
+MARKUP = "<citation id='IK79' index='0' artifact_id='doc_alpha' source_id='chunk-1' correlation_id='cor-1'></citation>"
+RAG_STREAM = envelope(
+    ev_start(0, {"type": "thinking", "thinking": "", "signature": "sig_0123", "citations": []}),
+    ev_delta(0, {"type": "thinking_delta", "thinking": "Search first."}),
+    ev_start(1, {"type": "server_tool_use", "id": "srvtoolu_1", "name": "search", "input": {}}),
+    ev_delta(1, {"type": "input_json_delta", "partial_json": "", "partial_json_obj": {"query": "revenue", "artifacts": None}}),
+    ev_delta(1, {"type": "input_json_delta", "partial_json": "", "partial_json_obj": {"query": "revenue", "artifacts": None}}),
+    ev_delta(1, {"type": "input_json_delta", "partial_json": '{"query": "revenue", "artifacts": null}', "partial_json_obj": {"query": "revenue", "artifacts": None}}),
+    ev_stop(1),
+    ev_start(2, {"type": "server_tool_result", "tool_use_id": "srvtoolu_1", "is_error": False, "content": [{"type": "source", "sources": [SOURCE]}, {"type": "text", "text": "Citation identifier [IK79]\n---\nContent:\nRevenue grew 20% in Q3.\n\n==="}]}),
+    ev_stop(2),
+    ev_start(3, {"type": "text", "text": ""}),
+    ev_delta(3, {"type": "text_delta", "text": "Revenue grew "}),
+    ev_delta(3, {"type": "text_delta", "text": "20% in Q3 " + MARKUP + " ", "citations": [{"id": "IK79", "index": 0, "artifact_id": "doc_alpha", "source_id": "chunk-1"}]}),
+    ev_delta(3, {"type": "text_delta", "text": "again. "}),
+    # the last block ends without content_block_stop, as on the real server
+)
+
+
+def test_a_cited_search_answer_streams_as_its_complete_twin():
+    chunks, message = run(RAG_STREAM, rich=True, client_tools=frozenset())
+    full = total(chunks)
+    expected = to_ai_message(message, model_name="cfg", client_tools=frozenset())
+    # Never a client tool call, and the server tool's name is not merged twice ("searchsearch").
+    assert not any(c.tool_call_chunks for c in chunks) and full.tool_calls == []
+    assert comparable(full.content) == expected.content
+    assert full.content[1]["name"] == "search" and full.content[1]["input"] == {"query": "revenue", "artifacts": None}
+    text = full.content[3]
+    assert text["text"] == "Revenue grew 20% in Q3 again. " and text["raw_text"] == message.content[3].text
+    (cited,) = text["annotations"]
+    assert cited["cited_text"] == SOURCE["text"] and cited["title"] == "alpha.md"
+    assert text["text"][cited["start_index"] : cited["end_index"]] == "Revenue grew 20% in Q3"
+    assert full.content[0] == {"type": "thinking", "thinking": "Search first.", "signature": "sig_0123", "index": 0}
+    assert full.additional_kwargs == expected.additional_kwargs
+    assert full.additional_kwargs["sources"] == [SOURCE] == full.response_metadata["sources"]
+    assert [b["type"] for b in full.content_blocks] == ["reasoning", "server_tool_call", "server_tool_result", "text"]
+    assert _same_blocks(full.content_blocks, expected.content_blocks)
+
+
+def _same_blocks(streamed: list[Any], whole: list[Any]) -> bool:
+    return [{k: v for k, v in b.items() if k != "index"} for b in streamed] == whole
+
+
+def test_server_tool_chunks_translate_to_server_tool_call_chunks():
+    chunks, _ = run(RAG_STREAM, rich=True, client_tools=frozenset())
+    server = [c for c in chunks[:-1] if any(b.get("type") == "server_tool_use" for b in c.content)]
+    translated = [b for c in server for b in c.content_blocks]
+    assert translated == [
+        {"type": "server_tool_call_chunk", "args": "", "id": "srvtoolu_1", "name": "search", "index": 1},
+        {"type": "server_tool_call_chunk", "args": '{"query": "revenue", "artifacts": null}', "index": 1},
+    ]
+    # Summed as LangChain's v1 streaming does (each chunk translated first).
+    v1 = [AIMessageChunk(content=c.content_blocks, response_metadata={"output_version": "v1"}, chunk_position=c.chunk_position) for c in chunks]
+    assert [b for b in total(v1).content if b["type"] == "server_tool_call"] == [
+        {"type": "server_tool_call", "args": {"query": "revenue", "artifacts": None}, "id": "srvtoolu_1", "name": "search", "index": 1}
+    ]
+
+
+def test_a_document_conversion_has_its_input_in_the_start():
+    events = envelope(
+        ev_start(0, {"type": "server_tool_use", "id": "srvtoolu_d", "name": "document_preprocessing", "input": {"type": "document", "index": 0, "name": "notes.txt"}}),
+        ev_stop(0),
+        ev_start(1, {"type": "server_tool_result", "tool_use_id": "srvtoolu_d", "content": [{"type": "text", "text": "Converted document 1 of 1."}], "is_error": False}),
+        ev_stop(1),
+        ev_start(2, {"type": "text", "text": ""}),
+        ev_delta(2, {"type": "text_delta", "text": "Friday."}),
+    )
+    chunks, message = run(events, rich=False, client_tools=frozenset())
+    full = total(chunks)
+    assert comparable(full.content) == to_ai_message(message, model_name="m").content
+    assert full.content[0]["input"] == {"type": "document", "index": 0, "name": "notes.txt"}
+
+
+def test_blanks_before_possible_markup_wait_for_the_next_piece():
+    events = envelope(
+        ev_start(0, {"type": "text", "text": ""}),
+        ev_delta(0, {"type": "text_delta", "text": "a "}),
+        ev_delta(0, {"type": "text_delta", "text": "b "}),
+    )
+    chunks, message = run(events)
+    assert [c.content for c in chunks] == ["a", " b", " "]
+    assert total(chunks).content == to_ai_message(message, model_name="m").content == "a b "
 
 
 def test_workspace_shape_without_index_or_start():
@@ -241,7 +335,10 @@ def test_whole_tool_use_block_streams_its_input_at_once():
 TEXT = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=20)
 BLOCK = st.one_of(
     st.builds(lambda t: {"type": "text", "text": t}, TEXT),
+    st.builds(lambda t, u: {"type": "text", "text": f"{t} {MARKUP} {u}"}, TEXT, TEXT),
     st.builds(lambda t: {"type": "thinking", "thinking": t}, TEXT),
+    st.builds(lambda t: {"type": "thinking", "thinking": t, "signature": "sig_1"}, TEXT),
+    st.builds(lambda a: {"type": "server_tool_use", "name": "search", "input": a}, st.dictionaries(st.sampled_from(["query"]), TEXT, max_size=1)),
     st.builds(lambda n, a: {"type": "tool_use", "name": n, "input": a}, st.sampled_from(["add", "search"]), st.dictionaries(st.sampled_from(["a", "b", "q"]), st.integers(-5, 5), max_size=3)),
     st.builds(lambda u: {"type": "source", "sources": [{"type": "context.website", "url": f"https://x/{u}"}]}, st.integers(0, 9)),
 )
@@ -259,9 +356,10 @@ def stream_of(blocks: list[dict[str, Any]], cuts: int) -> list[dict[str, Any]]:
         if kind == "text":
             body += [ev_start(i, {"type": "text", "text": ""}), *[ev_delta(i, {"type": "text_delta", "text": p}) for p in pieces(block["text"], cuts)]]
         elif kind == "thinking":
-            body += [ev_start(i, {"type": "thinking", "thinking": ""}), *[ev_delta(i, {"type": "thinking_delta", "thinking": p}) for p in pieces(block["thinking"], cuts)]]
-        elif kind == "tool_use":
-            body += [ev_start(i, {"type": "tool_use", "id": f"t{i}", "name": block["name"], "input": {}}), *[ev_delta(i, {"type": "input_json_delta", "partial_json": p}) for p in pieces(json.dumps(block["input"]), cuts)]]
+            start = {"type": "thinking", "thinking": "", **({"signature": block["signature"]} if "signature" in block else {})}
+            body += [ev_start(i, start), *[ev_delta(i, {"type": "thinking_delta", "thinking": p}) for p in pieces(block["thinking"], cuts)]]
+        elif kind in ("tool_use", "server_tool_use"):
+            body += [ev_start(i, {"type": kind, "id": f"t{i}", "name": block["name"], "input": {}}), *[ev_delta(i, {"type": "input_json_delta", "partial_json": p}) for p in pieces(json.dumps(block["input"]), cuts)]]
         else:
             body += [ev_start(i, {"type": "source", "sources": []}), ev_delta(i, {"type": "source_delta", "sources": block["sources"]})]
         body.append(ev_stop(i))
@@ -281,3 +379,20 @@ def test_summed_chunks_match_the_complete_answer(blocks, cuts, rich):
     assert full.response_metadata.get("sources") == expected.response_metadata.get("sources")
     assert full.usage_metadata == expected.usage_metadata
     assert [b["type"] for b in full.content_blocks if b["type"] != "text"] == [b["type"] for b in expected.content_blocks if b["type"] != "text"]
+    if rich and isinstance(expected.content, list):
+        assert comparable(full.content) == expected.content
+
+
+def test_a_new_text_block_releases_what_the_earlier_one_held():
+    events = envelope(
+        ev_start(0, {"type": "text", "text": ""}),
+        ev_delta(0, {"type": "text_delta", "text": "I will search. "}),
+        ev_start(1, {"type": "text", "text": ""}),
+        ev_delta(1, {"type": "text_delta", "text": "Found it."}),
+    )
+    chunks, message = run(events)
+    assert [c.content for c in chunks] == ["I will search.", " Found it.", ""]
+    assert total(chunks).content == to_ai_message(message, model_name="m").content == "I will search. Found it."
+    chunks, message = run(events, rich=True)
+    assert chunks[1].content == [{"type": "text", "text": " ", "index": 0}, {"type": "text", "text": "Found it.", "index": 1}]
+    assert comparable(total(chunks).content) == [{"type": "text", "text": "I will search. "}, {"type": "text", "text": "Found it."}]

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from langchain_zylon import ChatZylon
 from tests.conftest import TEST_TOKEN
-from zylon_core import NotFoundError, ZylonClient
+from zylon_core import BadRequestError, NotFoundError, ServerStreamError, ZylonClient
 
 BACKLOG = (
     "Support backlog dropped 8% week over week after billing fixes.\n\n"
@@ -221,13 +221,56 @@ async def test_async_stream_with_tool_call_chunks(llm: ChatZylon) -> None:
 
 def test_builtin_tool_runs_on_the_server(llm: ChatZylon, zylon_env: Any, project: dict[str, Any]) -> None:
     result = llm.bind_tools([{"type": "semantic_search_v1", "name": "search"}]).invoke("search the backlog for billing", project_id=project["id"])
-    assert zylon_env.requests[0]["json"]["pgpt"]["tools"] == [{"name": "search", "type": "semantic_search_v1"}]
-    assert result.tool_calls == []
-    kinds = [b["type"] for b in result.content]
-    assert kinds[:2] == ["tool_use", "tool_result"] and "source" in kinds
-    assert [b["type"] for b in result.content_blocks][:2] == ["server_tool_call", "server_tool_result"]
+    pgpt = zylon_env.requests[0]["json"]["pgpt"]
+    assert pgpt["tools"] == [{"name": "search", "type": "semantic_search_v1"}]
+    assert pgpt["system"] == {"extensions": ["zylon"]}  # a search asks for its sources
+    assert result.tool_calls == [] and result.response_metadata["stop_reason"] == "end_turn"
+    assert [b["type"] for b in result.content] == ["server_tool_use", "server_tool_result", "text"]
+    assert result.content[0]["name"] == "search" and result.content[0]["input"]["query"] == "search the backlog for billing"
+    assert result.content[1]["tool_use_id"] == result.content[0]["id"] and result.content[1]["is_error"] is False
+    assert [b["type"] for b in result.content_blocks] == ["server_tool_call", "server_tool_result", "text"]
+    assert result.content_blocks[1]["status"] == "success"
     assert "8%" in result.text
     assert result.response_metadata["sources"][0]["document"]["artifact"] == project["artifact_id"]
+    assert result.additional_kwargs["sources"] == result.response_metadata["sources"]
+    # Streamed, the same blocks: never a tool call chunk, the tool's name once.
+    chunks = list(llm.bind_tools([{"type": "semantic_search_v1", "name": "search"}]).stream("search the backlog for billing", project_id=project["id"]))
+    assert not any(c.tool_call_chunks for c in chunks)
+    full = sum(chunks[1:], chunks[0])
+    assert [(b["type"], b.get("name")) for b in full.content] == [(b["type"], b.get("name")) for b in result.content]
+    assert full.content[0]["input"] == result.content[0]["input"] and full.text == result.text
+    assert full.response_metadata["sources"] == result.response_metadata["sources"]
+
+
+def test_a_document_is_sent_as_binary_and_converted_by_the_server(llm: ChatZylon, zylon_env: Any) -> None:
+    message = HumanMessage(
+        [
+            {"type": "file", "base64": "VGhlIG1lZXRpbmcgaXMgb24gRnJpZGF5Lg==", "mime_type": "text/plain", "filename": "notes.txt"},
+            {"type": "text", "text": "When is the meeting?"},
+        ]
+    )
+    result = llm.invoke([message])
+    sent = zylon_env.requests[0]["json"]["messages"][0]["content"][0]
+    assert sent == {"type": "binary", "data": "VGhlIG1lZXRpbmcgaXMgb24gRnJpZGF5Lg==", "mime_type": "text/plain", "filename": "notes.txt"}
+    assert [b["type"] for b in result.content[:2]] == ["server_tool_use", "server_tool_result"]
+    assert result.content[0]["name"] == "document_preprocessing" and result.content[0]["input"]["name"] == "notes.txt"
+    assert result.tool_calls == [] and "Friday" in result.text
+    streamed = list(llm.stream([message]))
+    full = sum(streamed[1:], streamed[0])
+    assert full.content[0]["input"] == result.content[0]["input"] and full.text == result.text
+
+
+def test_images_and_audio_the_model_does_not_take_are_the_servers_error(llm: ChatZylon, zylon_env: Any) -> None:
+    image = HumanMessage([{"type": "text", "text": "What is this?"}, {"type": "image", "base64": "iVBORw0KGgo=", "mime_type": "image/png"}])
+    with pytest.raises(BadRequestError, match="The LLM does not support images, but the message contains image blocks."):
+        llm.invoke([image])
+    assert zylon_env.requests[-1]["json"]["messages"][0]["content"][1] == {"type": "image", "data": "iVBORw0KGgo=", "mime_type": "image/png"}
+    with pytest.raises(ServerStreamError, match="does not support images") as info:
+        list(llm.stream([image]))
+    assert info.value.code == "INVALID_REQUEST_IMAGE_SUPPORT_ERROR"
+    audio = HumanMessage([{"type": "text", "text": "Transcribe."}, {"type": "audio", "base64": "UklGRjAwMDBXQVZF", "mime_type": "audio/wav"}])
+    with pytest.raises(BadRequestError, match="does not support audio"):
+        llm.invoke([audio])
 
 
 def test_mixed_client_and_builtin_tools_stream(llm: ChatZylon, project: dict[str, Any]) -> None:
@@ -264,27 +307,54 @@ def test_thinking(llm: ChatZylon, zylon_env: Any) -> None:
     result = llm.invoke("hello", thinking=True)
     assert zylon_env.requests[0]["json"]["thinking"] == {"enabled": True}
     assert result.additional_kwargs["reasoning_content"] == "Thinking about: hello"
+    signature = result.content[0]["signature"]
+    assert signature.startswith("sig_")
     assert [b["type"] for b in result.content_blocks] == ["reasoning", "text"]
+    assert result.content_blocks[0]["extras"] == {"signature": signature}
     streamed = list(llm.stream("hello", thinking=True))
     full = sum(streamed[1:], streamed[0])
     assert full.additional_kwargs["reasoning_content"] == "Thinking about: hello"
-    assert full.text == result.text
+    assert full.text == result.text and full.content[0]["signature"].startswith("sig_")
+    # The next turn replays the signed thinking, which the server accepts.
+    zylon_env.clear_requests()
+    again = llm.invoke([HumanMessage("hello"), full, HumanMessage("and again?")], thinking=True)
+    assert zylon_env.requests[0]["json"]["messages"][1]["content"][0] == {
+        "type": "thinking",
+        "thinking": "Thinking about: hello",
+        "signature": full.content[0]["signature"],
+    }
+    assert again.text
+
+
+def test_unsigned_reasoning_from_another_model_is_left_out(llm: ChatZylon, zylon_env: Any, caplog: Any) -> None:
+    other = AIMessage([{"type": "thinking", "thinking": "mine"}, {"type": "text", "text": "Hi."}])
+    result = llm.invoke([HumanMessage("hello"), other, HumanMessage("and again?")], thinking=True)
+    assert zylon_env.requests[0]["json"]["messages"][1]["content"] == [{"type": "text", "text": "Hi."}]
+    assert result.text and "messages[1] (AIMessage)" in caplog.text
 
 
 def test_citations_and_sources_are_readable(llm: ChatZylon, zylon_env: Any, project: dict[str, Any]) -> None:
     cited = ChatZylon(project_id=project["id"], all_artifacts=True, citations=True)
     result = cited.invoke("How did the support backlog change?")
     body = zylon_env.requests[0]["json"]
-    assert body["all_artifacts"] is True and body["pgpt"]["system"] == {"citations": {"enabled": True}}
+    assert body["all_artifacts"] is True
+    assert body["pgpt"]["system"] == {"citations": {"enabled": True}, "extensions": ["zylon"]}
     sources = result.response_metadata["sources"]
     assert sources == result.additional_kwargs["sources"]
     assert sources[0]["text"].startswith("Support backlog dropped 8%")
-    annotation = result.content_blocks[0]["annotations"][0]
+    text = result.content[-1]
+    assert "<citation" not in result.text and "<citation" in text["raw_text"]
+    annotation = text["annotations"][0]
     assert annotation["title"] == "backlog.txt" and annotation["cited_text"] == sources[0]["text"]
-    assert result.content[0]["citations"][0]["source_id"] == sources[0]["id"]
+    assert annotation["extras"]["source_id"] == sources[0]["id"] and annotation["extras"]["index"] == 0
+    assert "8%" in result.text[annotation["start_index"] : annotation["end_index"]]
+    assert result.content_blocks[-1]["annotations"] == [annotation]
     streamed = list(cited.stream("How did the support backlog change?"))
     full = sum(streamed[1:], streamed[0])
     assert full.response_metadata["sources"] == sources and full.text == result.text
+    assert [{k: v for k, v in a.items() if k != "extras"} for a in full.content[-1]["annotations"]] == [
+        {k: v for k, v in annotation.items() if k != "extras"}
+    ]
 
 
 # -- callbacks and validation --------------------------------------------------------
@@ -351,11 +421,18 @@ def test_output_version_v1_gives_standard_blocks(zylon_env: Any, project: dict[s
     llm = ChatZylon(output_version="v1", thinking=True)
     called = llm.bind_tools([magic_function]).invoke("What is magic_function(3)? Use the tool.")
     assert [b["type"] for b in called.content] == ["reasoning", "tool_call"]
+    assert called.content[0]["extras"]["signature"].startswith("sig_")
     assert called.content[1]["args"] == {"input": 3} and called.tool_calls[0]["args"] == {"input": 3}
-    cited = ChatZylon(output_version="v1", project_id=project["id"], all_artifacts=True, citations=True).invoke("How did the support backlog change?")
-    assert [b["type"] for b in cited.content] == ["text", "non_standard"]
-    assert cited.content[0]["annotations"][0]["cited_text"].startswith("Support backlog dropped 8%")
-    assert cited.content[1]["value"]["type"] == "source"
+    cited = ChatZylon(output_version="v1", project_id=project["id"], all_artifacts=True, citations=True)
+    whole = cited.invoke("How did the support backlog change?")
+    assert [b["type"] for b in whole.content] == ["server_tool_call", "server_tool_result", "text"]
+    assert whole.content[0]["args"]["query"] == "How did the support backlog change?"
+    assert whole.content[2]["annotations"][0]["cited_text"].startswith("Support backlog dropped 8%")
+    assert "<citation" in whole.content[2]["extras"]["raw_text"]
+    chunks = list(cited.stream("How did the support backlog change?"))
+    summed = sum(chunks[1:], chunks[0])
+    assert [b["type"] for b in summed.content] == ["server_tool_call", "server_tool_result", "text"]
+    assert summed.content[0]["args"] == whole.content[0]["args"] and summed.text == whole.text
     streamed = list(llm.stream("hello"))
     full = sum(streamed[1:], streamed[0])
     assert [b["type"] for b in full.content] == ["reasoning", "text"]

@@ -3,6 +3,14 @@
 ``TestChatZylonStandard`` talks to the session emulator. ``TestChatZylonCassettes`` runs
 the same suite replayed from ``cassettes/langchain/`` (see RECORDED_AGAINST.md there).
 
+Both declare what a Zylon instance supports as the real servers in the reference
+material do (``capabilities.py``): files, which the server converts itself, but not
+images or audio, which the captured models refuse with a 400 (as the emulator does by
+default; ``test_integration.py`` checks the caller gets that explanation).
+``TestChatZylonWithMediaModel`` runs the suite's image and audio tests against an
+emulator whose model takes them (``image_input=True, audio_input=True``), the case of
+an instance with such a model.
+
 The suite fetches sample media (an image, a PDF, a WAV) from the internet; here
 ``httpx.get`` is pointed at small files made in memory, so the tests run offline and the
 cassettes stay small. Everything else is the suite as published.
@@ -19,7 +27,8 @@ import pytest
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 
 from langchain_zylon import ChatZylon
-from tests.langchain.capabilities import ChatZylonCapabilities
+from tests.conftest import TEST_TOKEN
+from tests.langchain.capabilities import ChatZylonCapabilities, ChatZylonWithMediaModel
 
 
 def _png() -> bytes:
@@ -112,3 +121,47 @@ class TestChatZylonCassettes(ZylonSuite):
     @pytest.fixture(autouse=True)
     def _cassette_env(self, cassette_env: str) -> None:
         return None
+
+
+class _MediaSuite(ChatZylonWithMediaModel, ChatModelIntegrationTests):
+    """The suite's view of an instance whose model takes images and audio (not collected:
+    only its media tests run, below)."""
+
+
+@pytest.fixture(scope="module")
+def media_emulator() -> Any:
+    from zylon_core.emulator.testing import run_emulator
+
+    with run_emulator(image_input=True, audio_input=True) as server:
+        yield server
+
+
+class TestChatZylonWithMediaModel:
+    """The standard suite's image and audio tests, against a model that takes them."""
+
+    suite = _MediaSuite()
+
+    @pytest.fixture
+    def model(self, media_emulator: Any) -> ChatZylon:
+        media_emulator.clear_requests()
+        return ChatZylon(base_url=media_emulator.base_url, api_key=TEST_TOKEN, model="default")
+
+    def sent_types(self, server: Any) -> list[str]:
+        return [b["type"] for r in server.requests for m in r["json"]["messages"] for b in m["content"]]
+
+    def test_image_inputs(self, model: ChatZylon, media_emulator: Any) -> None:
+        self.suite.test_image_inputs(model)
+        assert "image" in self.sent_types(media_emulator)
+
+    def test_image_tool_message(self, model: ChatZylon, media_emulator: Any) -> None:
+        self.suite.test_image_tool_message(model)
+        results = [b for r in media_emulator.requests for m in r["json"]["messages"] for b in m["content"] if b["type"] == "tool_result"]
+        assert results and all(inner["type"] == "image" for b in results for inner in b["content"])
+
+    def test_audio_inputs(self, model: ChatZylon, media_emulator: Any) -> None:
+        self.suite.test_audio_inputs(model)
+        assert "audio" in self.sent_types(media_emulator)
+
+    def test_anthropic_inputs(self, model: ChatZylon, media_emulator: Any) -> None:
+        self.suite.test_anthropic_inputs(model)
+        assert "image" in self.sent_types(media_emulator)

@@ -3,6 +3,7 @@ the same Zylon blocks when the rebuilt history is sent again (pure, no server)."
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -18,10 +19,9 @@ BLOCKS: list[dict[str, Any]] = [
     {"type": "image", "data": "aGVsbG8=", "mime_type": "image/png"},
     {"type": "image", "data": "https://example.com/cat.jpg", "mime_type": "image/jpeg"},
     {"type": "audio", "data": "UklGRg==", "mime_type": "audio/wav"},
-    {"type": "file", "content": "JVBERi0=", "content_type": "application/pdf", "doc_metadata": {"file_name": "a.pdf", "file_type": "pdf"}},
-    {"type": "file", "content": "plain words", "content_type": "text/plain", "doc_metadata": {"file_name": "notes.txt", "file_type": "txt"}},
     {"type": "binary", "data": "https://example.com/blob.bin", "mime_type": "application/octet-stream", "filename": "blob.bin"},
     {"type": "binary", "data": "AAEC", "mime_type": "application/octet-stream", "filename": "raw.bin"},
+    {"type": "binary", "data": "aGVsbG8gYmluYXJ5", "mime_type": "text/plain", "filename": "b.txt"},
 ]
 
 
@@ -33,8 +33,82 @@ def test_user_input_blocks_survive_a_round_trip() -> None:
     stored = MessageInput.model_validate({"role": "user", "content": BLOCKS})
     (human,) = from_zylon_input(stored)
     assert isinstance(human, HumanMessage)
-    assert [b["type"] for b in human.content] == ["text", "image", "image", "audio", "file", "text-plain", "file", "binary"]  # type: ignore[index]
+    # A text file (UTF-8 bytes of a text type) comes back as its text.
+    assert [b["type"] for b in human.content] == ["text", "image", "image", "audio", "file", "file", "text-plain"]  # type: ignore[index]
+    assert human.content[-1] == {"type": "text-plain", "text": "hello binary", "mime_type": "text/plain", "filename": "b.txt"}
     assert wire([human]) == [{"role": "user", "content": BLOCKS}]
+
+
+def test_documents_and_the_older_file_block_come_back_as_files_sent_as_binary() -> None:
+    stored = MessageInput.model_validate(
+        {
+            "role": "user",
+            "content": [
+                {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "The meeting is on Friday."}, "title": "notes.txt"},
+                {"type": "document", "source": {"type": "base64", "media_type": "text/plain", "data": "QnVkZ2V0OiA0MmsgRVVS"}, "title": "budget.txt"},
+                {"type": "file", "content": "JVBERi0=", "content_type": "application/pdf", "doc_metadata": {"file_name": "a.pdf", "file_type": "pdf"}},
+                {"type": "file", "content": "plain words", "content_type": "text/plain", "doc_metadata": {"file_name": "notes.txt"}},
+            ],
+        }
+    )
+    (human,) = from_zylon_input(stored)
+    assert human.content == [
+        {"type": "text-plain", "text": "The meeting is on Friday.", "mime_type": "text/plain", "filename": "notes.txt"},
+        {"type": "file", "base64": "QnVkZ2V0OiA0MmsgRVVS", "mime_type": "text/plain", "filename": "budget.txt"},
+        {"type": "file", "base64": "JVBERi0=", "mime_type": "application/pdf", "filename": "a.pdf"},
+        {"type": "text-plain", "text": "plain words", "mime_type": "text/plain", "filename": "notes.txt"},
+    ]
+    # Zylon refuses a file block as input: each goes back as binary (its bytes, base64).
+    assert wire([human])[0]["content"] == [
+        {"type": "binary", "data": base64.b64encode(b"The meeting is on Friday.").decode(), "mime_type": "text/plain", "filename": "notes.txt"},
+        {"type": "binary", "data": "QnVkZ2V0OiA0MmsgRVVS", "mime_type": "text/plain", "filename": "budget.txt"},
+        {"type": "binary", "data": "JVBERi0=", "mime_type": "application/pdf", "filename": "a.pdf"},
+        {"type": "binary", "data": base64.b64encode(b"plain words").decode(), "mime_type": "text/plain", "filename": "notes.txt"},
+    ]
+
+
+def test_a_string_tool_result_is_one_tool_message() -> None:
+    stored = MessageInput.model_validate({"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": "x", "is_error": True}]})
+    (tool,) = from_zylon_input(stored)
+    assert isinstance(tool, ToolMessage) and (tool.content, tool.tool_call_id, tool.status) == ("x", "t", "error")
+    assert wire([AIMessage("", tool_calls=[{"name": "f", "args": {}, "id": "t"}]), tool])[1]["content"] == [
+        {"type": "tool_result", "tool_use_id": "t", "content": [{"type": "text", "text": "x"}], "is_error": True}
+    ]
+
+
+def test_an_answer_keeps_server_tools_signatures_citations_and_sources() -> None:
+    raw = "Revenue grew <citation id='IK79' index='0' artifact_id='a' source_id='c1' correlation_id='x'></citation>."
+    interaction = Interaction.model_validate(
+        {
+            "id": "inter_9",
+            "state": "Completed",
+            "user_input": {"role": "user", "content": [{"type": "text", "text": "How did revenue do?"}]},
+            "assistant_output": {
+                "id": "msg_9",
+                "content": [
+                    {"type": "thinking", "thinking": "Search.", "signature": "sig_9", "citations": []},
+                    {"type": "server_tool_use", "id": "srvtoolu_9", "name": "search", "input": {"query": "revenue"}},
+                    {
+                        "type": "server_tool_result",
+                        "tool_use_id": "srvtoolu_9",
+                        "content": [{"type": "source", "sources": [{"object": "context.chunk", "id": "c1", "text": "Revenue grew 20%."}]}],
+                        "is_error": False,
+                    },
+                    {"type": "text", "text": raw, "citations": [{"id": "IK79", "index": 0, "artifact_id": "a", "source_id": "c1"}]},
+                ],
+            },
+        }
+    )
+    human, ai = turn_messages(StoredTurn(interaction), thread_id="thread_9")
+    assert isinstance(ai, AIMessage) and ai.tool_calls == []
+    assert ai.text == "Revenue grew." and ai.content[3]["raw_text"] == raw  # type: ignore[index]
+    assert ai.content[3]["annotations"][0]["cited_text"] == "Revenue grew 20%."  # type: ignore[index]
+    assert ai.response_metadata["sources"] == [{"object": "context.chunk", "id": "c1", "text": "Revenue grew 20%."}]
+    assert mark_of(ai).text == StoredTurn(interaction).answer_text == "Revenue grew."
+    # Sent again (one-shot chat, another route): the signed thinking and the server's blocks, clean text.
+    sent = wire([human, ai])[1]["content"]
+    assert [b["type"] for b in sent] == ["thinking", "server_tool_use", "server_tool_result", "text"]
+    assert sent[0]["signature"] == "sig_9" and sent[3] == {"type": "text", "text": "Revenue grew."}
 
 
 def test_tool_results_become_tool_messages_in_order() -> None:

@@ -150,6 +150,33 @@ def test_reasoning_and_sources_come_back_from_history(config: dict[str, Any], ne
     (rebuilt,) = [m for m in ZylonChatMessageHistory(thread_id, **config).messages if isinstance(m, AIMessage)]
     assert rebuilt.additional_kwargs["reasoning_content"] == answer.additional_kwargs["reasoning_content"] == "Thinking about: Hello there"
     assert [b["type"] for b in rebuilt.content_blocks] == ["reasoning", "text"]
+    # The signature is kept, so the rebuilt answer can be replayed elsewhere.
+    assert rebuilt.content[0]["signature"] == answer.content[0]["signature"] and answer.content[0]["signature"].startswith("sig_")  # type: ignore[index]
+
+
+def test_cited_search_turns_and_documents_come_back_from_history(config: dict[str, Any], emulator: Any, client: Any, project_id: str) -> None:
+    artifact = client.artifacts.add_texts(project_id, ["Support backlog dropped 8% after billing fixes."], names=["backlog"], poll_interval=0)[0]
+    thread_id = client.threads.create(project_id, "cited").id
+    llm = ChatZylon(thread_id=thread_id, **config)
+    document = HumanMessage([{"type": "text-plain", "text": "The meeting is on Friday.", "mime_type": "text/plain", "filename": "notes.txt"}, {"type": "text", "text": "When is the meeting?"}])
+    converted = llm.invoke([document])
+    cited = llm.invoke("How did the support backlog change?", artifact_ids=[artifact.id], citations=True)
+    history = ZylonChatMessageHistory(thread_id, **config)
+    doc_turn, first, human, second = history.messages
+    assert isinstance(first, AIMessage) and isinstance(second, AIMessage) and isinstance(human, HumanMessage)
+    # The document went as binary and comes back as the file the user gave.
+    assert doc_turn.content[0] == document.content[0]  # type: ignore[index]
+    assert [b["type"] for b in first.content[:2]] == ["server_tool_use", "server_tool_result"]  # type: ignore[index]
+    assert first.text == converted.text and "Friday" in first.text
+    # Server tool blocks, clean text, annotations and sources: as the live answer had them.
+    assert second.content == cited.content and second.text == cited.text and "<citation" not in second.text
+    assert second.response_metadata["sources"] == cited.response_metadata["sources"] and second.tool_calls == []
+    assert second.content[-1]["annotations"][0]["extras"]["artifact_id"] == artifact.id  # type: ignore[index]
+    # An answer equal to the latest one (its clean text: the thread stores the markup) is
+    # recognised as stored: nothing is written.
+    before = len(emulator.requests)
+    history.add_messages([HumanMessage("How did the support backlog change?"), AIMessage(cited.text)])
+    assert history.pending_messages == [] and all(r["method"] == "GET" for r in emulator.requests[before:])
 
 
 def test_unknown_thread_is_a_not_found_error(config: dict[str, Any]) -> None:

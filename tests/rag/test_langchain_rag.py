@@ -329,15 +329,21 @@ def test_upload_search_and_cited_project_chat(emulator, client):
     assert sources == answer.additional_kwargs["sources"]
     assert sources[0]["document"]["artifact"] == by_name["Q1 support summary"] == top.metadata["artifact_id"]
     assert sources[0]["id"] == top.id
-    citations = [c for block in answer.content if isinstance(block, dict) for c in block.get("citations") or []]
-    assert citations and citations[0]["artifact_id"] == by_name["Q1 support summary"]
+    citations = [a for block in answer.content if isinstance(block, dict) for a in block.get("annotations") or []]
+    assert citations and citations[0]["extras"]["artifact_id"] == by_name["Q1 support summary"]
+    assert citations[0]["extras"]["source_id"] == top.id and citations[0]["title"] == "Q1 support summary.txt"
+    assert citations[0]["cited_text"] == sources[0]["text"] and "<citation" not in answer.text
+    # The search ran on the server: its blocks are in the answer, never a pending call.
+    assert answer.tool_calls == [] and [b["type"] for b in answer.content][:2] == ["server_tool_use", "server_tool_result"]
     sent = [r for r in emulator.requests if r["path"] == f"/api/v1/app/project/{project}/chat"][-1]["json"]
     assert sent["all_artifacts"] is True and sent["pgpt"]["system"]["citations"] == {"enabled": True}
+    assert sent["pgpt"]["system"]["extensions"] == ["zylon"]
 
     streamed = None
     for chunk in llm.stream(question):
         streamed = chunk if streamed is None else streamed + chunk
     assert streamed.response_metadata["sources"][0]["document"]["artifact"] == by_name["Q1 support summary"]
+    assert streamed.text == answer.text and not streamed.tool_call_chunks
 
 
 def test_thread_chat_cites_only_the_chosen_artifacts(emulator, client):
@@ -360,8 +366,12 @@ def test_builtin_semantic_search_runs_on_the_server(emulator, corpus_project):
     answer = llm.invoke("How often are access tokens rotated?")
     assert answer.tool_calls == []  # run by the server, not pending for the caller
     kinds = [b["type"] for b in answer.content if isinstance(b, dict)]
-    assert kinds[:2] == ["tool_use", "tool_result"] and "source" in kinds
+    assert kinds == ["server_tool_use", "server_tool_result", "text"]
+    # The sources the search found are nested in its result (the zylon extension asks for them).
+    nested = [b for b in answer.content[1]["content"] if b["type"] == "source"]
+    assert nested and nested[0]["sources"] == answer.response_metadata["sources"]
     assert answer.response_metadata["sources"][0]["document"]["artifact"] == artifacts["Security policy"].id
+    assert "Access tokens are rotated every 90 days." in answer.text
 
 
 def test_an_agent_uses_the_retriever_as_a_tool(zylon_env, corpus_project):

@@ -15,7 +15,9 @@ back verbatim; these rules are the documented ones:
   keeps them apart: its generator does);
 * LangChain: a text-only answer is a string (several text blocks come back joined);
   an answer with thinking or tool calls is a block list mirroring ``tool_calls``;
-  a human message of one plain text block is a string;
+  thinking is signed (unsigned thinking is not sent); a human message of one plain
+  text block is a string; a file comes back as a ``file`` block (a text file as
+  ``text-plain``);
 * system messages go to ``system.text`` (one, at the start, round-trips as one; one
   in the middle comes back first).
 """
@@ -95,7 +97,8 @@ def lc_ai(draw: Any, ids: Any) -> AIMessage:
         return AIMessage(text or draw(TEXT))
     content: list[Any] = []
     if thinking is not None:
-        content.append({"type": "thinking", "thinking": thinking})
+        # Signed: Zylon replays only signed thinking (unsigned is left out, with a warning).
+        content.append({"type": "thinking", "thinking": thinking, "signature": f"sig_{draw(NAME)}"})
     if text is not None:
         content.append({"type": "text", "text": text})
     content += [{"type": "tool_use", "id": c["id"], "name": c["name"], "input": c["args"]} for c in calls]
@@ -257,8 +260,13 @@ def test_text_documents_reach_zylon_as_text_and_come_back_whole():
         (back,) = li_from_zylon(on_the_wire(zylon)[0])
         assert base64.b64decode(back.blocks[0].data) == text.encode()
     # LangChain: a text file given as base64 (what LangChain makes of an OpenAI file block)
-    _, zylon = lc_to_zylon([HumanMessage([{"type": "file", "base64": base64.b64encode(b"0000").decode(), "mime_type": "text/plain"}])])
-    assert zylon[0].to_json_dict()["content"][0]["content"] == "0000"
+    # goes as those bytes (a binary block) and comes back as its text.
+    for text in ("0000", "héllo, wörld"):
+        data = base64.b64encode(text.encode()).decode()
+        _, zylon = lc_to_zylon([HumanMessage([{"type": "file", "base64": data, "mime_type": "text/plain"}])])
+        assert zylon[0].to_json_dict()["content"][0] == {"type": "binary", "data": data, "mime_type": "text/plain"}
+        (human,) = lc_from_zylon(on_the_wire(zylon)[0])
+        assert human.content == [{"type": "text-plain", "text": text, "mime_type": "text/plain"}]
 
 
 def test_llama_index_round_trip_check_can_fail():
