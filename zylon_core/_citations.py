@@ -34,6 +34,7 @@ __all__ = [
     "CitationStripper",
     "CitedSource",
     "citation_sections",
+    "comparable_text",
     "parse_citations",
 ]
 
@@ -122,6 +123,13 @@ def parse_citations(text: str) -> tuple[str, list[CitationMark]]:
     clean, marks = stripper.feed(text)
     rest, more = stripper.flush()
     return clean + rest, marks + more
+
+
+def comparable_text(text: str) -> str:
+    """``text`` as two copies of one answer compare equal: without citation markup and
+    without whitespace (adapters show the text clean, and join its text blocks with or
+    without a newline; the server keeps the raw text)."""
+    return "".join(parse_citations(text)[0].split())
 
 
 def _hold_from(tail: str) -> int:

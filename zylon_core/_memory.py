@@ -37,6 +37,7 @@ from datetime import datetime, timezone
 from typing import Callable, Generic, Iterable, Literal, Sequence, TypeVar
 
 from ._api import DEFAULT_PAGE_SIZE, Endpoints, PageQuery
+from ._citations import comparable_text
 from ._operations import on_thread_route, paged
 from ._plans import Plan
 from .errors import NotFoundError, ThreadRewriteError, UnsavedMessagesError
@@ -162,7 +163,7 @@ class PendingTurn(Generic[M]):
                     unsaved.append(message)  # from another thread
                 elif mark.role == "user":
                     pending.append(message)
-                elif latest_answer is not None and mark.text.strip() and mark.text.strip() == latest_answer.strip():
+                elif latest_answer is not None and mark.text.strip() and comparable_text(mark.text) == comparable_text(latest_answer):
                     pending.clear()
                 else:
                     unsaved.append(message)
@@ -208,7 +209,7 @@ def _same(stored: MessageMark, given: MessageMark) -> bool:
         return False
     if given.interaction_id is not None and stored.interaction_id is not None:
         return given.interaction_id == stored.interaction_id
-    return stored.text.strip() == given.text.strip()
+    return comparable_text(stored.text) == comparable_text(given.text)
 
 
 # -- plans -----------------------------------------------------------------------------
