@@ -3,6 +3,7 @@ helpers to create projects, threads and documents there."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 from typing import Any, Iterator
 
@@ -13,6 +14,10 @@ from llama_index_zylon import Zylon
 from tests.conftest import TEST_TOKEN
 
 W = "/api/v1/app"
+# A 1x1 PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 _names = itertools.count(1)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from typing import Any, Optional
 
@@ -10,6 +11,7 @@ import pytest
 from llama_index.core.base.llms.types import (
     ChatMessage,
     CitationBlock,
+    DocumentBlock,
     ImageBlock,
     TextBlock,
     ThinkingBlock,
@@ -21,9 +23,8 @@ from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel
 
 from llama_index_zylon import Zylon
-from tests.llama_index.conftest import chat_requests, new_document, new_project, new_thread, request_of
-from tests.llama_index.test_codec import PNG
-from zylon_core import NotFoundError
+from tests.llama_index.conftest import PNG, chat_requests, new_document, new_project, new_thread, request_of
+from zylon_core import BadRequestError, NotFoundError, ServerStreamError
 from zylon_core.emulator.testing import run_emulator
 
 HELLO = [ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content="Hello there")]
@@ -119,12 +120,37 @@ async def test_astream_complete(llm):
     assert [c.text for c in chunks if c.delta][-1] == "2 + 3 = 5."
 
 
-def test_multimodal_input_reaches_the_server(llm, emulator):
-    message = ChatMessage(role="user", blocks=[TextBlock(text="What is in this picture?"), ImageBlock(image=PNG)])
-    response = llm.chat([message])
-    assert response.message.content.startswith("I received 1 image.")
+PICTURE = [ChatMessage(role="user", blocks=[TextBlock(text="What is in this picture?"), ImageBlock(image=PNG)])]
+
+
+def test_an_image_the_model_cannot_take_is_refused_with_the_servers_explanation(llm, emulator):
+    """Like the real server, the emulator's model takes no images by default: the 400
+    (or, streaming, the error event) reaches the caller as the server explains it."""
+    with pytest.raises(BadRequestError, match="The LLM does not support images, but the message contains image blocks."):
+        llm.chat(PICTURE)
     block = request_of(chat_requests(emulator)[0])["messages"][0]["content"][1]
-    assert block["type"] == "image" and block["mime_type"] == "image/png"
+    assert block == {"type": "image", "data": base64.b64encode(PNG).decode(), "mime_type": "image/png"}
+    with pytest.raises(ServerStreamError, match="does not support images") as caught:
+        list(llm.stream_chat(PICTURE))
+    assert caught.value.code == "INVALID_REQUEST_IMAGE_SUPPORT_ERROR"
+
+
+def test_an_image_reaches_a_model_that_takes_images():
+    with run_emulator(image_input=True) as server:
+        llm = Zylon(base_url=server.base_url, api_token="test-token-not-a-secret")
+        assert llm.chat(PICTURE).message.content.startswith("I received 1 image.")
+        chunks = list(llm.stream_chat(PICTURE))
+    assert "".join(c.delta or "" for c in chunks).startswith("I received 1 image.")
+
+
+def test_a_document_reaches_the_server_as_a_binary_block(llm, emulator):
+    notes = DocumentBlock(data=b"The meeting is on Friday.", document_mimetype="text/plain", title="notes.txt")
+    response = llm.chat([ChatMessage(role="user", blocks=[notes, TextBlock(text="When is the meeting?")])])
+    assert "The meeting is on Friday." in response.message.content
+    (call,) = response.message.additional_kwargs["server_tool_calls"]
+    assert call["name"] == "document_preprocessing" and call["input"]["name"] == "notes.txt"
+    block = request_of(chat_requests(emulator)[0])["messages"][0]["content"][0]
+    assert block == {"type": "binary", "data": base64.b64encode(b"The meeting is on Friday.").decode(), "mime_type": "text/plain", "filename": "notes.txt"}
 
 
 # --------------------------------------------------------------------------------------
@@ -231,12 +257,16 @@ def test_parallel_tool_calls_only_when_allowed(llm):
     assert tool_calls(single) == [("add", {"a": 5, "b": 7})]
 
 
-def test_stream_chat_with_tools_accumulates_partial_arguments(llm):
+def test_stream_chat_with_tools_shows_calls_as_their_arguments_arrive(llm):
+    """The real server sends a call's arguments whole (``partial_json_obj``, then the
+    JSON in one piece): a call shows up first without them, then with them, before the
+    stream ends. Piecewise JSON is parsed as it grows (see test_codec_stream)."""
     prompt = "Use add on 5 and 7, and multiply 3 and 4"
     chunks = list(llm.stream_chat_with_tools(TOOLS, user_msg=prompt, allow_parallel_tool_calls=True))
     seen = [tool_calls(c) for c in chunks]
-    assert ("add", {}) in seen[0] or any(("add", {}) in s for s in seen), "a call shows up before its arguments"
-    assert any(s and s[0][1] and s[0][1] != {"a": 5, "b": 7} for s in seen), "partial arguments were streamed"
+    first = next(i for i, s in enumerate(seen) if s)
+    assert seen[first] == [("add", {})], "a call shows up before its arguments"
+    assert [("add", {"a": 5, "b": 7})] in seen[first + 1 : -1], "its arguments arrive while the stream goes on"
     assert seen[-1] == [("add", {"a": 5, "b": 7}), ("multiply", {"a": 3, "b": 4})]
     assert [t.tool_kwargs for t in llm.get_tool_calls_from_response(chunks[-1])] == [{"a": 5, "b": 7}, {"a": 3, "b": 4}]
 
@@ -286,9 +316,14 @@ def test_citations_become_citation_blocks_and_sources(zylon_env, handbook):
     sources = response.message.additional_kwargs["sources"]
     assert sources[0]["document"]["artifact"] == artifact_id and sources[0]["score"] > 0
     assert response.message.additional_kwargs["citations"][0]["artifact_id"] == artifact_id
+    # The text is clean; each citation says where it stands in it; the server's text is kept.
+    assert "<citation" not in response.message.content and "<citation" in response.message.additional_kwargs["raw_text"]
+    location = citations[0].additional_location_info
+    assert "25 vacation days" in response.message.content[location["start_index"] : location["end_index"]]
     body = chat_requests(zylon_env)[-1]["json"]
     assert chat_requests(zylon_env)[-1]["path"] == f"/api/v1/app/project/{project_id}/chat"
     assert body["all_artifacts"] is True and body["pgpt"]["system"]["citations"] == {"enabled": True}
+    assert body["pgpt"]["system"]["extensions"] == ["zylon"]  # what makes the server send the sources
 
     chunks = list(llm.stream_chat([ChatMessage(role="user", content="How many vacation days do employees get?")]))
     streamed = [b for b in chunks[-1].message.blocks if isinstance(b, CitationBlock)]
@@ -297,12 +332,14 @@ def test_citations_become_citation_blocks_and_sources(zylon_env, handbook):
 
 def test_builtin_search_tool_runs_on_the_server_and_is_not_a_pending_call(zylon_env, handbook):
     project_id, artifact_id = handbook
-    llm = Zylon(project_id=project_id, artifact_ids=[artifact_id])
+    llm = Zylon(project_id=project_id, artifact_ids=[artifact_id], citations=True)
     search = {"type": "semantic_search_v1", "name": "search"}
     response = llm.chat([ChatMessage(role="user", content="What is the meal expense limit?")], tools=[search])
     assert llm.get_tool_calls_from_response(response, error_on_no_tool_call=False) == []
     (server_call,) = response.message.additional_kwargs["server_tool_calls"]
-    assert server_call["name"] == "search" and "40 euros" in server_call["result"][0]["text"]
+    assert server_call["name"] == "search" and server_call["is_error"] is False
+    source_block, text_block = server_call["result"]  # the chunks found (zylon extension), their text
+    assert source_block["sources"][0]["document"]["artifact"] == artifact_id and "40 euros" in text_block["text"]
     assert any(isinstance(b, CitationBlock) and b.source == artifact_id for b in response.message.blocks)
     assert response.additional_kwargs["stop_reason"] == "end_turn"
     chunks = list(llm.stream_chat([ChatMessage(role="user", content="What is the meal expense limit?")], tools=[search]))
@@ -530,8 +567,17 @@ _words = st.lists(st.sampled_from(["add", "5", "and", "7", "hello", "my", "name"
 
 
 def _same(blocks):
-    """Blocks, minus the per-message tool call ids (the server makes new ones each time)."""
-    return [b.model_copy(update={"tool_call_id": None}) if isinstance(b, ToolCallBlock) else b for b in blocks]
+    """Blocks, minus what the server makes anew for each answer: tool call ids and
+    thinking signatures (which must be there)."""
+    out = []
+    for block in blocks:
+        if isinstance(block, ToolCallBlock):
+            block = block.model_copy(update={"tool_call_id": None})
+        elif isinstance(block, ThinkingBlock):
+            assert block.additional_information["signature"].startswith("sig_")
+            block = block.model_copy(update={"additional_information": {}})
+        out.append(block)
+    return out
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
