@@ -28,6 +28,7 @@ from zylon_core._memory import (
 )
 from zylon_core._plans import Plan
 from zylon_core.errors import ThreadRewriteError, UnsavedMessagesError
+from zylon_core.models.chat import ThreadVisibility
 
 from ._codec.history import describe, mark_of, thread_messages, turn_messages
 from ._config import ZylonConnection
@@ -121,11 +122,11 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
 
     # -- threads ----------------------------------------------------------------------
 
-    def create_thread(self, name: Optional[str] = None, visibility: str = "Private") -> str:
+    def create_thread(self, name: Optional[str] = None, visibility: ThreadVisibility = "Private") -> str:
         """Create a thread in ``project_id``; returns its id (the key to use)."""
         return self._run(thread_create(self._client.api, self._project(), name, visibility)).id
 
-    async def acreate_thread(self, name: Optional[str] = None, visibility: str = "Private") -> str:
+    async def acreate_thread(self, name: Optional[str] = None, visibility: ThreadVisibility = "Private") -> str:
         return (await self._arun(thread_create(self._aclient.api, self._project(), name, visibility))).id
 
     def delete_thread(self, key: str) -> None:
