@@ -11,7 +11,7 @@ emulator (a deterministic stand-in, not a model) on 127.0.0.1 for the run.
    file (``add_files``); both wait until Zylon has ingested them.
 2. ``ChatZylon(project_id=..., all_artifacts=True, citations=True)`` answers from them
    and names its sources.
-3. A LangGraph agent calls a ``ZylonRetriever`` as a tool.
+3. An agent (``langchain.agents.create_agent``) calls a ``ZylonRetriever`` as a tool.
 4. A LlamaIndex ``RetrieverQueryEngine`` over ``llama_index_zylon.ZylonRetriever`` and
    the ``Zylon`` LLM.
 """
@@ -19,10 +19,10 @@ emulator (a deterministic stand-in, not a model) on 127.0.0.1 for the run.
 from __future__ import annotations
 
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
+from langchain.agents import create_agent
 from langchain_core.documents import Document
 from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.prompts import PromptTemplate
@@ -95,15 +95,9 @@ def langgraph_agent(project_id: str) -> None:
         document_prompt=PromptTemplate.from_template("[{source}] {page_content}"),
         response_format="content_and_artifact",
     )
-    with warnings.catch_warnings():
-        # langgraph >= 1.0 points to langchain.agents.create_agent (another package);
-        # the prebuilt agent works the same with ChatZylon.
-        warnings.simplefilter("ignore")
-        from langgraph.prebuilt import create_react_agent
-
-        agent = create_react_agent(ChatZylon(temperature=0), [search])
+    agent = create_agent(ChatZylon(temperature=0), [search])
     question = "How long does onboarding take? Use the search_project_documents tool."
-    print(f"\n[LangGraph agent with a ZylonRetriever tool]\nUser: {question}")
+    print(f"\n[LangChain agent with a ZylonRetriever tool]\nUser: {question}")
     result = agent.invoke({"messages": [("user", question)]})
     for message in result["messages"][1:]:
         if isinstance(message, AIMessage) and message.tool_calls:

@@ -1,8 +1,13 @@
-"""Thread memory: Zylon keeps the conversation, in LangChain and in LlamaIndex.
+"""Thread memory: Zylon keeps the conversation, for a LangGraph agent and for LlamaIndex.
 
 A Zylon thread stores every turn it runs. A chat model in thread mode sends only the
-new message; the history classes read the whole conversation back, in this process or
-in any later one that knows the thread id.
+new message; the thread's history reads the whole conversation back, in this process
+or in any later one that knows the thread id.
+
+* LangChain / LangGraph: an agent from ``langchain.agents.create_agent`` with a
+  checkpointer, whose model calls run in the Zylon thread named by the LangGraph
+  ``thread_id`` (the ``ZylonThread`` middleware below): one id for both threads.
+* LlamaIndex: ``Memory`` over ``ZylonMemoryStore``, whose ``session_id`` is the thread id.
 
 Run it against your instance (it creates a project, and deletes it at the end)::
 
@@ -15,36 +20,71 @@ stand-in, not a model) and runs against that.
 
 from __future__ import annotations
 
+from typing import Any, Awaitable, Callable
+
+from langchain.agents import create_agent
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langgraph.checkpoint.memory import InMemorySaver
 from llama_index.core.chat_engine import SimpleChatEngine
-from llama_index.core.memory import ChatMemoryBuffer
+from llama_index.core.memory import Memory
 
 from langchain_zylon import ChatZylon, ZylonChatMessageHistory
-from llama_index_zylon import Zylon, ZylonChatStore
+from llama_index_zylon import Zylon, ZylonMemoryStore
 from zylon_core import ZylonClient
 from zylon_core.emulator.instance import zylon_instance
 
 
-def langchain_conversation(project_id: str) -> None:
-    history = ZylonChatMessageHistory.create(project_id, "LangChain memory example")
-    print(f"\n[LangChain] thread {history.thread_id}")
-    llm = ChatZylon(thread_id=history.thread_id)
+class ZylonThread(AgentMiddleware):
+    """Run every model call of the agent in the Zylon thread whose id is the LangGraph
+    ``thread_id`` (``config={"configurable": {"thread_id": ...}}``; needs a checkpointer)."""
+
+    def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]) -> ModelResponse:
+        return handler(in_zylon_thread(request))
+
+    async def awrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
+    ) -> ModelResponse:
+        return await handler(in_zylon_thread(request))
+
+
+def in_zylon_thread(request: ModelRequest) -> ModelRequest:
+    info = request.runtime.execution_info  # langgraph >= 1.1
+    thread_id = info.thread_id if info is not None else None
+    if not thread_id:
+        raise ValueError(
+            "ZylonThread: this run has no LangGraph thread_id; compile the agent with a checkpointer and pass "
+            "config={'configurable': {'thread_id': <a Zylon thread id>}}"
+        )
+    return request.override(model_settings={**request.model_settings, "thread_id": thread_id})
+
+
+def langgraph_conversation(project_id: str) -> None:
+    history = ZylonChatMessageHistory.create(project_id, "LangGraph memory example")  # a new Zylon thread
+    config: Any = {"configurable": {"thread_id": history.thread_id}}  # ... and the LangGraph thread
+    print(f"\n[LangGraph] thread {history.thread_id}")
+    agent = create_agent(ChatZylon(), system_prompt="Be brief.", middleware=[ZylonThread()], checkpointer=InMemorySaver())
     for question in ("My name is Ada.", "What is my name?"):
-        answer = llm.invoke(question)  # only this message is sent: the thread holds the rest
-        print(f"You: {question}\nZylon: {answer.text}")
-    # Any process that knows the thread id reads the same conversation back.
+        answer = agent.invoke({"messages": [("user", question)]}, config)["messages"][-1]
+        print(f"You: {question}\nZylon: {answer.text}")  # only the new message was sent
+    print(f"  the checkpoint holds {len(agent.get_state(config).values['messages'])} messages (the graph's state)")
+    # Any process that knows the thread id reads the same conversation back from Zylon.
     for message in ZylonChatMessageHistory(history.thread_id).messages:
         print(f"  stored {type(message).__name__}: {message.text}")
+    # A graph whose checkpoint is gone (a new process, a new saver) still has Zylon's memory.
+    fresh = create_agent(ChatZylon(), middleware=[ZylonThread()], checkpointer=InMemorySaver())
+    answer = fresh.invoke({"messages": [("user", "Who am I?")]}, config)["messages"][-1]
+    print(f"With a new checkpointer, same thread id:\nYou: Who am I?\nZylon: {answer.text}")
 
 
 def llama_index_conversation(project_id: str) -> None:
-    store = ZylonChatStore(project_id=project_id)
+    store = ZylonMemoryStore(project_id=project_id)
     thread_id = store.create_thread("LlamaIndex memory example")
     print(f"\n[LlamaIndex] thread {thread_id}")
-    memory = ChatMemoryBuffer.from_defaults(chat_store=store, chat_store_key=thread_id)
+    memory = Memory.from_defaults(session_id=thread_id, chat_store=store)
     engine = SimpleChatEngine.from_defaults(llm=Zylon(thread_id=thread_id), memory=memory)
     for question in ("my city is Paris", "What is my city?"):
         print(f"You: {question}\nZylon: {engine.chat(question)}")
-    for message in store.get_messages(thread_id):
+    for message in memory.get_all():
         print(f"  stored {message.role.value}: {message.content}")
 
 
@@ -52,7 +92,7 @@ def main() -> None:
     with zylon_instance(), ZylonClient() as client:
         project_id = client.projects.create("Thread memory example (zylon-integrations)")["id"]
         try:
-            langchain_conversation(project_id)
+            langgraph_conversation(project_id)
             llama_index_conversation(project_id)
         finally:
             client.projects.delete(project_id)

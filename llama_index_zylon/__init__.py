@@ -2,6 +2,8 @@
 
 * :class:`Zylon` - a ``FunctionCallingLLM`` over the Zylon Workspace chat API.
 * :class:`ZylonChatStore` - a ``BaseChatStore`` whose keys are Zylon thread ids.
+* :class:`ZylonMemoryStore` - the ``AsyncDBChatStore`` of LlamaIndex's ``Memory``, over
+  Zylon threads (the memory's ``session_id`` is a thread id).
 * :class:`ZylonEmbedding` - a ``BaseEmbedding`` over the ZylonGPT embeddings endpoint.
 * :class:`ZylonRetriever` - a ``BaseRetriever`` over ZylonGPT chunk search.
 * :class:`ZylonProjectReader` - a project's documents in and out.
@@ -21,6 +23,7 @@ from zylon_core import ConfigurationError, ZylonError
 from .chat_store import ZylonChatStore
 from .embeddings import ZylonEmbedding
 from .llms import Zylon
+from .memory_store import ZylonMemoryStore
 from .readers import ZylonProjectReader
 from .retrievers import ZylonRetriever
 
@@ -30,6 +33,7 @@ __all__ = [
     "ZylonChatStore",
     "ZylonEmbedding",
     "ZylonError",
+    "ZylonMemoryStore",
     "ZylonProjectReader",
     "ZylonRetriever",
 ]

@@ -36,7 +36,77 @@ from ._config import ZylonConnection
 __all__ = ["ThreadRewriteError", "UnsavedMessagesError", "ZylonChatStore"]
 
 
-class ZylonChatStore(ZylonConnection, BaseChatStore):
+class ThreadKeyedStore(ZylonConnection):
+    """What both thread-backed stores (this one and ``ZylonMemoryStore``) share: the
+    connection, ``project_id`` and ``page_size``, each key's pending messages, and the
+    thread lifecycle."""
+
+    model: Optional[str] = Field(default=None, description="Model name (env ZYLON_MODEL).")
+    project_id: Optional[str] = Field(
+        default=None,
+        description="Project whose threads get_keys lists and create_thread uses (also reaches threads on servers before Zylon 1.50).",
+    )
+    page_size: int = Field(default=HISTORY_PAGE_SIZE, ge=1, description="Items fetched per page when reading.")
+
+    _model_field: ClassVar[Optional[str]] = "model"
+    _pending: Dict[str, PendingTurn] = PrivateAttr(default_factory=dict)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    def _run(self, plan: Plan[Any]) -> Any:
+        return self._client.run(plan)
+
+    async def _arun(self, plan: Plan[Any]) -> Any:
+        return await self._aclient.run(plan)
+
+    def _pending_of(self, key: str) -> PendingTurn:
+        if not key:
+            raise ValueError("the chat store key is a Zylon thread id; got an empty key")
+        with self._lock:
+            pending = self._pending.get(key)
+            if pending is None:
+                pending = self._pending[key] = PendingTurn(key, mark_of, describe)
+            return pending
+
+    def _project(self) -> str:
+        if not self.project_id:
+            raise ConfigurationError(f"{type(self).__name__} needs project_id=... to list or create threads")
+        return self.project_id
+
+    # -- threads ----------------------------------------------------------------------
+
+    def create_thread(self, name: Optional[str] = None, visibility: ThreadVisibility = "Private") -> str:
+        """Create a thread in ``project_id`` (``POST /api/v1/app/project/{id}/thread``);
+        returns its id, the key to use. ``ConfigurationError`` without ``project_id``."""
+        return self._run(thread_create(self._client.api, self._project(), name, visibility)).id
+
+    async def acreate_thread(self, name: Optional[str] = None, visibility: ThreadVisibility = "Private") -> str:
+        return (await self._arun(thread_create(self._aclient.api, self._project(), name, visibility))).id
+
+    def delete_thread(self, key: str) -> None:
+        """Delete the thread itself with its interactions (``DELETE /api/v1/app/thread/{id}``)."""
+        pending = self._pending_of(key)
+        self._run(thread_delete(self._client.api, key, self.project_id))
+        pending.clear()
+
+    async def adelete_thread(self, key: str) -> None:
+        pending = self._pending_of(key)
+        await self._arun(thread_delete(self._aclient.api, key, self.project_id))
+        pending.clear()
+
+    def pending_messages(self, key: str) -> List[ChatMessage]:
+        """User/tool messages added for ``key`` that no turn has stored yet."""
+        return self._pending_of(key).snapshot()
+
+    def _keys(self) -> List[str]:
+        return [thread.id for thread in self._run(project_threads(self._client.api, self._project(), self.page_size))]
+
+    async def _akeys(self) -> List[str]:
+        return [thread.id for thread in await self._arun(project_threads(self._aclient.api, self._project(), self.page_size))]
+
+
+class ZylonChatStore(ThreadKeyedStore, BaseChatStore):
     """Chat history kept in Zylon threads: the key of every method is a **thread id**.
 
     Configuration as for ``Zylon`` (``base_url``, ``api_token`` alias ``api_key``, ``org``,
@@ -66,83 +136,30 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
       followed by user/tool messages only (they become the pending ones); changing or
       dropping a stored turn raises :class:`~zylon_core._memory.ThreadRewriteError`.
     * ``delete_messages(key)``: deletes every interaction of the thread and the pending
-      messages; returns what was there. The thread and its id stay (``ChatMemoryBuffer
-      .reset()`` then goes on in the same thread); :meth:`delete_thread` removes it.
+      messages; returns what was there. The thread and its id stay (a memory's
+      ``reset()`` then goes on in the same thread); :meth:`delete_thread` removes it.
     * ``delete_message(key, idx)`` / ``delete_last_message(key)``: a pending message is
       removed locally; a stored message is removed **with its whole turn** (the
       interaction holding the question and its answer). Returns the message.
     * ``get_keys()``: the ids of every thread of ``project_id`` (every page).
 
+    LlamaIndex's current ``Memory`` takes an ``AsyncDBChatStore`` instead: use
+    :class:`~llama_index_zylon.ZylonMemoryStore` there. This ``BaseChatStore`` serves
+    code written against that interface (and the deprecated ``ChatMemoryBuffer``).
+
     ```python
-    from llama_index.core.chat_engine import SimpleChatEngine
-    from llama_index.core.memory import ChatMemoryBuffer
     from llama_index_zylon import Zylon, ZylonChatStore
 
     store = ZylonChatStore(project_id="proj_...")
     thread_id = store.create_thread("Support chat")
-    memory = ChatMemoryBuffer.from_defaults(chat_store=store, chat_store_key=thread_id)
-    engine = SimpleChatEngine.from_defaults(llm=Zylon(thread_id=thread_id), memory=memory)
-    engine.chat("My name is Ada.")
+    Zylon(thread_id=thread_id).complete("My name is Ada.")   # stored by running it
+    store.get_messages(thread_id)                            # [user(...), assistant(...)]
     ```
     """
-
-    model: Optional[str] = Field(default=None, description="Model name (env ZYLON_MODEL).")
-    project_id: Optional[str] = Field(default=None, description="Project whose threads get_keys lists and create_thread uses.")
-    page_size: int = Field(default=HISTORY_PAGE_SIZE, ge=1, description="Items fetched per page when reading.")
-
-    _model_field: ClassVar[Optional[str]] = "model"
-    _pending: Dict[str, PendingTurn] = PrivateAttr(default_factory=dict)
-    _lock: Any = PrivateAttr(default_factory=threading.Lock)
 
     @classmethod
     def class_name(cls) -> str:
         return "ZylonChatStore"
-
-    # -- plumbing ---------------------------------------------------------------------
-
-    def _run(self, plan: Plan[Any]) -> Any:
-        return self._client.run(plan)
-
-    async def _arun(self, plan: Plan[Any]) -> Any:
-        return await self._aclient.run(plan)
-
-    def _pending_of(self, key: str) -> PendingTurn:
-        if not key:
-            raise ValueError("the chat store key is a Zylon thread id; got an empty key")
-        with self._lock:
-            pending = self._pending.get(key)
-            if pending is None:
-                pending = self._pending[key] = PendingTurn(key, mark_of, describe)
-            return pending
-
-    def _project(self) -> str:
-        if not self.project_id:
-            raise ConfigurationError("ZylonChatStore needs project_id=... to list or create threads")
-        return self.project_id
-
-    # -- threads ----------------------------------------------------------------------
-
-    def create_thread(self, name: Optional[str] = None, visibility: ThreadVisibility = "Private") -> str:
-        """Create a thread in ``project_id``; returns its id (the key to use)."""
-        return self._run(thread_create(self._client.api, self._project(), name, visibility)).id
-
-    async def acreate_thread(self, name: Optional[str] = None, visibility: ThreadVisibility = "Private") -> str:
-        return (await self._arun(thread_create(self._aclient.api, self._project(), name, visibility))).id
-
-    def delete_thread(self, key: str) -> None:
-        """Delete the thread itself (with its interactions)."""
-        pending = self._pending_of(key)
-        self._run(thread_delete(self._client.api, key, self.project_id))
-        pending.clear()
-
-    async def adelete_thread(self, key: str) -> None:
-        pending = self._pending_of(key)
-        await self._arun(thread_delete(self._aclient.api, key, self.project_id))
-        pending.clear()
-
-    def pending_messages(self, key: str) -> List[ChatMessage]:
-        """User/tool messages added for ``key`` that no turn has stored yet."""
-        return self._pending_of(key).snapshot()
 
     # -- reading ----------------------------------------------------------------------
 
@@ -158,10 +175,10 @@ class ZylonChatStore(ZylonConnection, BaseChatStore):
 
     def get_keys(self) -> List[str]:
         """Ids of every thread of ``project_id``."""
-        return [thread.id for thread in self._run(project_threads(self._client.api, self._project(), self.page_size))]
+        return self._keys()
 
     async def aget_keys(self) -> List[str]:
-        return [thread.id for thread in await self._arun(project_threads(self._aclient.api, self._project(), self.page_size))]
+        return await self._akeys()
 
     # -- adding -----------------------------------------------------------------------
 

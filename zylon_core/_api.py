@@ -278,6 +278,15 @@ class Endpoints(ArtifactEndpoints):
     def project_delete(self, project_id: str) -> Call[None]:
         return Call("DELETE", f"{self._workspace}/project/{project_id}")
 
+    def user_projects(self, user_id: str, query: PageQuery) -> Call[Page[dict[str, Any]]]:
+        """``GET /user/{id}/project``: one page of the projects a user (``me().id``) belongs to."""
+        return Call(
+            "GET",
+            f"{self._workspace}/user/{user_id}/project",
+            params=query.params(),
+            parse=parse_model(Page[dict[str, Any]]),
+        )
+
     # -- search, identity, health ----------------------------------------------------
 
     def search(self, text: str, *, types: Sequence[str] | str | None = None, limit: int | None = None) -> Call[list[SearchResult]]:
@@ -328,6 +337,12 @@ class Endpoints(ArtifactEndpoints):
         return Call(
             "POST", self._gpt + "/messages/validate", json=payload, parse=read_validation, accept_statuses=frozenset({400})
         )
+
+    def models(self) -> Call[dict[str, Any]]:
+        """``GET /api/gpt/v1/models``: the models ZylonGPT serves, Anthropic's list shape
+        ``{"data": [{"id", "display_name", "max_tokens", "capabilities", ...}], "has_more",
+        "first_id", "last_id"}`` (a Gateway token; a Workspace token gets 401)."""
+        return Call("GET", self._gpt + "/models", parse=parse_json)
 
     def embeddings(self, input: str | list[str]) -> Call[EmbeddingsResponse]:
         """``POST /api/gpt/v1/embeddings``."""

@@ -11,14 +11,13 @@ value out, or a ``ValueError`` that the transport turns into an ``APIStatusError
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any, Union
 
 import httpx
 from pydantic import TypeAdapter
 
 from ._sse import EventParser
+from .errors import parse_error_body
 from .models import ChatValidationResult, Interaction, MessageOutput, SearchResult
 
 ProjectChatAnswer = Union[MessageOutput, Interaction, list[dict[str, Any]]]
@@ -46,7 +45,7 @@ def read_validation(response: httpx.Response) -> ChatValidationResult:
         data = _body(response)
         if isinstance(data, dict) and data.get("valid") is False:
             return ChatValidationResult(valid=False, errors=list(data.get("errors") or []))
-        lines = explanation_lines(data) or [f"HTTP 400 {response.reason_phrase or 'Bad Request'}"]
+        lines = list(parse_error_body(data).lines) or [f"HTTP 400 {response.reason_phrase or 'Bad Request'}"]
         return ChatValidationResult.model_validate({"valid": False, "errors": lines, "details": data})
     if response.status_code == 204 or not response.content.strip():
         return ChatValidationResult(valid=True, errors=None)
@@ -54,66 +53,6 @@ def read_validation(response: httpx.Response) -> ChatValidationResult:
     if isinstance(data, dict) and isinstance(data.get("valid"), bool):
         return ChatValidationResult.model_validate(data)
     raise ValueError(f"expected no body or {{valid, errors}}, got {response.text[:200]!r}")
-
-
-def explanation_lines(body: Any) -> list[str]:
-    """The server's explanation of a 400, one line per item, from any of the error
-    shapes: ZylonGPT's envelope (``error.detail.explanation`` / ``detail`` items with
-    ``loc`` and ``msg``), FastAPI's ``{"detail": [...]}``, ``{"message"}``,
-    ``{"errors": [...]}`` or plain text. Empty if there is none."""
-    items: Any = None
-    if isinstance(body, dict):
-        error = body.get("error")
-        detail = error.get("detail") if isinstance(error, dict) else None
-        if isinstance(detail, dict) and detail.get("explanation"):
-            items = detail["explanation"]
-        elif isinstance(body.get("detail"), (list, str)) and body["detail"]:
-            items = body["detail"]
-        elif isinstance(body.get("errors"), list) and body["errors"]:
-            items = body["errors"]
-        else:
-            for value in (error.get("message") if isinstance(error, dict) else error, body.get("message"), body.get("title")):
-                if isinstance(value, str) and value.strip():
-                    items = value
-                    break
-    elif isinstance(body, str) and body.strip():
-        items = body.strip()
-    if isinstance(items, str):
-        return [items]
-    lines: list[str] = []
-    for item in items if isinstance(items, list) else ():
-        if isinstance(item, dict):
-            where = loc_path(item.get("loc"))
-            message = item.get("msg") or item.get("message") or json.dumps(item, default=str)
-            lines.append(f"{where}: {message}" if where else str(message))
-        else:
-            lines.append(str(item))
-    return lines
-
-
-_LOC_PART = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"|(-?\d+)")
-
-
-def loc_path(loc: Any) -> str:
-    """A pydantic ``loc`` (a list, or the string ``"('body', 'messages', 1, 'content')"``
-    the server sends) as ``messages[1].content``; ``body`` dropped."""
-    if isinstance(loc, str):
-        parts: list[Any] = []
-        for quoted, double, number in _LOC_PART.findall(loc):
-            parts.append(int(number) if number else (quoted or double))
-    elif isinstance(loc, (list, tuple)):
-        parts = list(loc)
-    else:
-        return ""
-    if parts and parts[0] == "body":
-        parts = parts[1:]
-    path = ""
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        else:
-            path += f".{part}" if path else str(part)
-    return path
 
 
 # -- project chat ----------------------------------------------------------------------

@@ -1,10 +1,11 @@
-"""A LangGraph agent loop with a real Python tool, over ChatZylon and the emulator."""
+"""An agent loop (``langchain.agents.create_agent``, a LangGraph graph) with a real Python
+tool, over ChatZylon and the emulator."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
+from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 from langchain_core.tools import tool
 
@@ -12,14 +13,10 @@ from langchain_zylon import ChatZylon
 from tests.conftest import TEST_TOKEN
 from zylon_core import ZylonClient
 
-pytestmark = pytest.mark.filterwarnings("ignore:create_react_agent has been moved")
-
 QUESTION = "What is the weather in Paris? Use the tool."
 
 
 def make_agent(llm: ChatZylon) -> tuple[Any, list[str]]:
-    from langgraph.prebuilt import create_react_agent
-
     calls: list[str] = []
 
     @tool
@@ -28,7 +25,7 @@ def make_agent(llm: ChatZylon) -> tuple[Any, list[str]]:
         calls.append(city)
         return f"It is sunny and 21 C in {city}."
 
-    return create_react_agent(llm, [get_weather]), calls
+    return create_agent(llm, [get_weather]), calls
 
 
 def test_agent_loop_invoke(zylon_env: Any) -> None:
@@ -56,8 +53,8 @@ def test_agent_loop_streams_messages(zylon_env: Any) -> None:
 async def test_agent_loop_async_stream(zylon_env: Any) -> None:
     agent, calls = make_agent(ChatZylon())
     updates = [update async for update in agent.astream({"messages": [("user", QUESTION)]}, stream_mode="updates")]
-    assert [next(iter(u)) for u in updates] == ["agent", "tools", "agent"]
-    final = updates[-1]["agent"]["messages"][-1]
+    assert [next(iter(u)) for u in updates] == ["model", "tools", "model"]
+    final = updates[-1]["model"]["messages"][-1]
     assert isinstance(final, AIMessage) and "sunny" in final.text and calls == ["Paris"]
 
 

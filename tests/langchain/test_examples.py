@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from tests.deprecations import no_deprecations_from
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 EXPECTED = {
@@ -21,6 +23,12 @@ EXPECTED = {
         "Tool returns: Order A-1001: shipped on 2026-02-03.",
         "Agent answers:",
         "[calling order_status]",
+        # HumanInTheLoopMiddleware: the agent pauses before cancel_order, and goes on as decided
+        "Approval needed: cancel_order({'order_id': 'A-1002'}) -> approve\nTool returns: Order A-1002 is cancelled.",
+        "Approval needed: cancel_order({'order_id': 'A-1001'}) -> reject\n"
+        "Tool returns: User rejected the tool call for `cancel_order` with reason: Order A-1001 has already shipped.\n"
+        "Agent answers: The tool cancel_order reported an error:",
+        "Orders still open: A-1001\n",
     ],
 }
 
@@ -40,7 +48,8 @@ def test_example_starts_its_own_emulator(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_example_uses_the_configured_instance(name: str, zylon_env: Any, capsys: pytest.CaptureFixture[str]) -> None:
     zylon_env.clear_requests()
-    runpy.run_path(str(EXAMPLES / name), run_name="__main__")
+    with no_deprecations_from(str(EXAMPLES / name)):
+        runpy.run_path(str(EXAMPLES / name), run_name="__main__")
     out = capsys.readouterr().out
     assert f"Zylon instance: {zylon_env.base_url}" in out
     for line in EXPECTED[name]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import runpy
 from pathlib import Path
 
+from tests.deprecations import no_deprecations_from
+
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "llama_index_chat.py"
 
 
 def test_example_runs_chat_streaming_and_an_agent(zylon_env, capsys):
-    runpy.run_path(str(EXAMPLE), run_name="__main__")
+    with no_deprecations_from(str(EXAMPLE)):
+        runpy.run_path(str(EXAMPLE), run_name="__main__")
     out = capsys.readouterr().out
     assert f"Zylon instance: {zylon_env.base_url}" in out
     assert 'chat: You said: "What is a private AI platform?".' in out

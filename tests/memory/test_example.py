@@ -12,14 +12,21 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT
+from tests.deprecations import no_deprecations_from
 
 EXAMPLE = ROOT / "examples" / "thread_memory.py"
 EXPECTED = [
+    # LangGraph: one thread id for the checkpointer and for Zylon
     "Zylon: Your name is Ada. This is turn 2 of this thread.",
+    "  the checkpoint holds 4 messages (the graph's state)",
     "  stored HumanMessage: My name is Ada.",
     "  stored AIMessage: Your name is Ada. This is turn 2 of this thread.",
+    # a new checkpointer has no state, the Zylon thread still has the conversation
+    "With a new checkpointer, same thread id:\nYou: Who am I?\nZylon: Your name is Ada. This is turn 3 of this thread.",
+    # LlamaIndex: Memory over ZylonMemoryStore
     "Zylon: Your city is Paris. This is turn 2 of this thread.",
     "  stored user: What is my city?",
+    "  stored assistant: Your city is Paris. This is turn 2 of this thread.",
     "Deleted project",
 ]
 
@@ -37,10 +44,12 @@ def test_example_starts_its_own_emulator() -> None:
 
 def test_example_uses_the_configured_instance(zylon_env: Any, capsys: pytest.CaptureFixture[str]) -> None:
     zylon_env.clear_requests()
-    runpy.run_path(str(EXAMPLE), run_name="__main__")
+    with no_deprecations_from(str(EXAMPLE)):
+        runpy.run_path(str(EXAMPLE), run_name="__main__")
     out = capsys.readouterr().out
     assert f"Zylon instance: {zylon_env.base_url}" in out
     for line in EXPECTED:
         assert line in out
     creates = [r for r in zylon_env.requests if r["method"] == "POST" and r["path"].endswith("/interaction")]
-    assert len(creates) == 4 and all(len(r["json"]["pgpt"]["messages"]) == 1 for r in creates)
+    # Every turn, in both frameworks, sent only its new message: the thread holds the rest.
+    assert len(creates) == 5 and all(len(r["json"]["pgpt"]["messages"]) == 1 for r in creates)

@@ -6,21 +6,25 @@ import asyncio
 from typing import Any
 
 import pytest
+from langchain.agents import create_agent
+from langchain.agents.middleware import HumanInTheLoopMiddleware
 from langchain_core.exceptions import ModelNotFoundError
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 from langchain_core.runnables import ConfigurableField
 from langchain_core.tools import tool
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.types import Command
 
+from examples.thread_memory import ZylonThread
 from langchain_zylon import ChatZylon, ZylonChatMessageHistory
 from tests.conftest import TEST_TOKEN
 from tests.memory.conftest import pages_read, turn_bodies, turn_systems, user_text
 from zylon_core import ConfigurationError, NotFoundError
 from zylon_core._memory import UnsavedMessagesError
 
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:create_react_agent has been moved", "ignore:.*RunnableWithMessageHistory is deprecated"
-)
+# RunnableWithMessageHistory is deprecated by LangChain; it still works over a Zylon thread.
+pytestmark = pytest.mark.filterwarnings("ignore:.*RunnableWithMessageHistory is deprecated")
 
 
 @tool
@@ -274,7 +278,7 @@ def test_every_request_carries_the_org(config: dict[str, Any], emulator: Any, ne
     assert [r["headers"].get("x-org") for r in emulator.requests] == ["acme"]
 
 
-# -- RunnableWithMessageHistory and LangGraph -----------------------------------------------
+# -- RunnableWithMessageHistory (deprecated by LangChain) and agents -----------------------------------------------
 
 
 def make_chat(config: dict[str, Any]) -> Any:
@@ -316,20 +320,22 @@ async def test_runnable_with_message_history_async(config: dict[str, Any], emula
     assert turn_bodies(emulator, thread_id) == [user_text("my city is Paris"), user_text("What is my city?")]
 
 
-def test_a_langgraph_agent_whose_memory_is_the_thread(config: dict[str, Any], emulator: Any, new_thread: Any) -> None:
-    from langgraph.prebuilt import create_react_agent
-
-    thread_id = new_thread()
-    calls: list[str] = []
-
+def get_weather_tool(calls: list[str]) -> Any:
     @tool
     def get_weather(city: str) -> str:
         """Get the current weather in a city."""
         calls.append(city)
         return f"It is sunny and 21 C in {city}."
 
-    def agent() -> Any:  # no checkpointer: the Zylon thread is the memory
-        return create_react_agent(ChatZylon(thread_id=thread_id, **config), [get_weather])
+    return get_weather
+
+
+def test_an_agent_whose_model_is_in_the_thread_needs_no_checkpointer(config: dict[str, Any], emulator: Any, new_thread: Any) -> None:
+    thread_id = new_thread()
+    calls: list[str] = []
+
+    def agent() -> Any:  # a new graph each time, no checkpointer: the Zylon thread is the memory
+        return create_agent(ChatZylon(thread_id=thread_id, **config), [get_weather_tool(calls)])
 
     first = agent().invoke({"messages": [HumanMessage("My name is Bob.")]})
     second = agent().invoke({"messages": [HumanMessage("What is the weather in Paris? Use the tool.")]})
@@ -350,6 +356,82 @@ def test_a_langgraph_agent_whose_memory_is_the_thread(config: dict[str, Any], em
     resumed = agent().invoke({"messages": [*messages, HumanMessage("Who am I?")]})
     assert resumed["messages"][-1].text.startswith("Your name is Bob.")
     assert turn_bodies(emulator, thread_id)[-1] == user_text("Who am I?")
+
+
+# -- a checkpointed agent: one thread id for LangGraph and Zylon (examples/thread_memory.py) --------
+
+
+def checkpointed_agent(config: dict[str, Any], calls: list[str], **options: Any) -> Any:
+    return create_agent(
+        ChatZylon(**config), [get_weather_tool(calls)], middleware=[ZylonThread(), *options.pop("middleware", [])],
+        checkpointer=InMemorySaver(), **options
+    )
+
+
+def ask(agent: Any, thread_id: str, text: str) -> Any:
+    return agent.invoke({"messages": [HumanMessage(text)]}, {"configurable": {"thread_id": thread_id}})
+
+
+def test_the_langgraph_thread_id_names_the_zylon_thread(config: dict[str, Any], emulator: Any, new_thread: Any) -> None:
+    ada, bob = new_thread("ada"), new_thread("bob")
+    calls: list[str] = []
+    agent = checkpointed_agent(config, calls, system_prompt="Be brief.")
+    ask(agent, ada, "My name is Ada.")
+    ask(agent, bob, "My name is Bob.")
+    ask(agent, ada, "What is the weather in Paris? Use the tool.")
+    assert ask(agent, ada, "What is my name?")["messages"][-1].text == "Your name is Ada. This is turn 4 of this thread."
+    assert ask(agent, bob, "What is my name?")["messages"][-1].text == "Your name is Bob. This is turn 2 of this thread."
+    # The checkpointer holds the graph's state, the same conversation Zylon stored ...
+    state = agent.get_state({"configurable": {"thread_id": ada}}).values["messages"]
+    stored = ZylonChatMessageHistory(ada, **config).messages
+    assert kinds(state) == kinds(stored) == ["HumanMessage", "AIMessage", "HumanMessage", "AIMessage", "ToolMessage", "AIMessage", "HumanMessage", "AIMessage"]
+    assert [m.text for m in state] == [m.text for m in stored]
+    # ... though each model call sent only its new messages, and the system prompt every time.
+    bodies = turn_bodies(emulator, ada)
+    assert bodies[0] == user_text("My name is Ada.") and bodies[3] == user_text("What is my name?")
+    assert [b["type"] for m in bodies[2] for b in m["content"]] == ["tool_result"]
+    assert turn_systems(emulator, ada) == ["Be brief."] * 4 and calls == ["Paris"]
+    # Without the checkpoint (a new process, a new saver) Zylon still has the conversation.
+    fresh = checkpointed_agent(config, calls)
+    assert ask(fresh, ada, "Who am I?")["messages"][-1].text == "Your name is Ada. This is turn 5 of this thread."
+
+
+async def test_the_middleware_async(config: dict[str, Any], emulator: Any, new_thread: Any) -> None:
+    thread_id = new_thread()
+    agent = checkpointed_agent(config, [])
+    session = {"configurable": {"thread_id": thread_id}}
+    await agent.ainvoke({"messages": [HumanMessage("my city is Paris")]}, session)
+    chunks = [c async for c, _ in agent.astream({"messages": [HumanMessage("What is my city?")]}, session, stream_mode="messages")]
+    assert "".join(c.text for c in chunks).startswith("Your city is Paris. This is turn 2 of this thread.")
+    assert turn_bodies(emulator, thread_id) == [user_text("my city is Paris"), user_text("What is my city?")]
+
+
+def test_the_middleware_refuses_a_run_without_a_thread_id(config: dict[str, Any], emulator: Any) -> None:
+    agent = create_agent(ChatZylon(**config), middleware=[ZylonThread()])  # no checkpointer: no thread id
+    emulator.clear_requests()
+    with pytest.raises(ValueError, match="no LangGraph thread_id"):
+        agent.invoke({"messages": [HumanMessage("hello")]})
+    assert emulator.requests == []
+
+
+def test_a_person_reviews_a_tool_call_of_an_agent_in_a_thread(config: dict[str, Any], emulator: Any, new_thread: Any) -> None:
+    thread_id = new_thread()
+    calls: list[str] = []
+    review = HumanInTheLoopMiddleware(interrupt_on={"get_weather": {"allowed_decisions": ["approve", "reject"]}})
+    agent = checkpointed_agent(config, calls, middleware=[review])
+    session = {"configurable": {"thread_id": thread_id}}
+    paused = ask(agent, thread_id, "What is the weather in Paris? Use the tool.")
+    (interrupt,) = paused["__interrupt__"]
+    assert interrupt.value["action_requests"][0]["args"] == {"city": "Paris"} and calls == []
+    # The pause is in the checkpoint; the question and the tool call are in the thread.
+    assert kinds(ZylonChatMessageHistory(thread_id, **config).messages) == ["HumanMessage", "AIMessage"]
+    done = agent.invoke(Command(resume={"decisions": [{"type": "reject", "message": "Not now."}]}), session)
+    assert calls == [] and done["messages"][-1].text == (
+        "The tool get_weather reported an error: User rejected the tool call for `get_weather` with reason: Not now."
+    )
+    (result,) = turn_bodies(emulator, thread_id)[1][0]["content"]
+    assert result["type"] == "tool_result" and result["is_error"] is True
+    assert ask(agent, thread_id, "What is my name?")["messages"][-1].text == "I don't know your name yet. This is turn 3 of this thread."
 
 
 # -- concurrency -----------------------------------------------------------------------------

@@ -33,16 +33,15 @@ print(json.dumps({"before": before, "name": name, "city": city, "after": len(his
 LLAMA_INDEX_SCRIPT = """
 import json, sys
 from llama_index.core.chat_engine import SimpleChatEngine
-from llama_index.core.memory import ChatMemoryBuffer
-from llama_index_zylon import Zylon, ZylonChatStore
+from llama_index.core.memory import Memory
+from llama_index_zylon import Zylon, ZylonMemoryStore
 
 thread_id = sys.argv[1]
-store = ZylonChatStore()
-before = [[m.role.value, m.content] for m in store.get_messages(thread_id)]
-memory = ChatMemoryBuffer.from_defaults(chat_store=store, chat_store_key=thread_id)
+memory = Memory.from_defaults(session_id=thread_id, chat_store=ZylonMemoryStore())
+before = [[m.role.value, m.content] for m in memory.get_all()]
 engine = SimpleChatEngine.from_defaults(llm=Zylon(thread_id=thread_id), memory=memory)
 name = str(engine.chat("What is my name?"))
-print(json.dumps({"before": before, "name": name, "after": len(store.get_messages(thread_id))}))
+print(json.dumps({"before": before, "name": name, "after": len(memory.get_all())}))
 """
 
 

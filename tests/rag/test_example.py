@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tests.deprecations import no_deprecations_from
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "rag_agent.py"
 
@@ -18,7 +20,7 @@ EXPECTED = [
     # (a) ChatZylon with all_artifacts and citations, and its sources
     "Answer: According to Q1 support summary: Q1 support summary. Billing issues drove 38%",
     "  [1] Q1 support summary.txt: Q1 support summary. Billing issues drove 38%",
-    # (b) the LangGraph agent calls the retriever tool and answers from what it returned
+    # (b) the agent (create_agent) calls the retriever tool and answers from what it returned
     "Agent calls: search_project_documents(",
     "  retrieved Onboarding guide.txt (score ",
     "Agent answers: The result of search_project_documents is [Onboarding guide.txt] Onboarding guide. New customers finish onboarding in 3 days",
@@ -39,7 +41,8 @@ def check(out: str) -> None:
 
 def test_example_uses_the_configured_instance(zylon_env: Any, capsys: Any) -> None:
     zylon_env.clear_requests()
-    runpy.run_path(str(EXAMPLE), run_name="__main__")
+    with no_deprecations_from(str(EXAMPLE)):
+        runpy.run_path(str(EXAMPLE), run_name="__main__")
     out = capsys.readouterr().out
     assert f"Zylon instance: {zylon_env.base_url}" in out
     check(out)

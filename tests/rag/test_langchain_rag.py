@@ -3,11 +3,11 @@ emulator, and chat over the uploaded documents with citations, end to end."""
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import httpx
 import pytest
+from langchain.agents import create_agent
 from langchain_core import exceptions as lc_exceptions
 from langchain_core.documents import Document
 from langchain_core.messages import AIMessage, ToolMessage
@@ -364,7 +364,7 @@ def test_builtin_semantic_search_runs_on_the_server(emulator, corpus_project):
     assert answer.response_metadata["sources"][0]["document"]["artifact"] == artifacts["Security policy"].id
 
 
-def test_langgraph_agent_uses_the_retriever_as_a_tool(zylon_env, corpus_project):
+def test_an_agent_uses_the_retriever_as_a_tool(zylon_env, corpus_project):
     project, artifacts = corpus_project
     tool = create_retriever_tool(
         ZylonRetriever(collection=project, k=2),
@@ -372,11 +372,7 @@ def test_langgraph_agent_uses_the_retriever_as_a_tool(zylon_env, corpus_project)
         "Search the project's documents.",
         response_format="content_and_artifact",
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from langgraph.prebuilt import create_react_agent
-
-        agent = create_react_agent(ChatZylon(), [tool])
+    agent = create_agent(ChatZylon(), [tool])
     result = agent.invoke({"messages": [("user", "How often are access tokens rotated? Use the search_documents tool.")]})
     calls = [m for m in result["messages"] if isinstance(m, AIMessage) and m.tool_calls]
     (tool_message,) = [m for m in result["messages"] if isinstance(m, ToolMessage)]

@@ -156,7 +156,7 @@ class Interaction(ZylonModel):
     assistant_output: MessageOutput | None = None
     artifact_ids: list[str] | None = None
     all_artifacts: bool | None = None
-    created_at: str | None = None
+    created_at: str | float | None = None  # a number before Zylon 1.50 (history/)
     created_by: dict[str, Any] | None = None
     pgpt: ChatRequest | None = None
 
@@ -177,7 +177,7 @@ class Thread(ZylonModel):
     visibility: str | None = None
     state: str | None = None
     project_id: str | None = None
-    created_at: str | None = None
+    created_at: str | float | None = None  # a number before Zylon 1.50
 
 
 class ChatValidationResult(ZylonModel):
