@@ -26,7 +26,7 @@ from typing import Any, Iterable, Literal, Mapping
 from pydantic import BaseModel
 
 from ._answers import collect_sources, result_blocks
-from .models import Citation
+from .models import ChatRequest, Citation, System
 
 __all__ = [
     "CitationMark",
@@ -36,7 +36,10 @@ __all__ = [
     "citation_sections",
     "comparable_text",
     "parse_citations",
+    "with_sources_extension",
 ]
+
+SOURCES_EXTENSION = "zylon"
 
 _ATTR = r"""\s+[A-Za-z_][\w-]*\s*=\s*(?:'[^']*'|"[^"]*")"""
 _MARKUP = re.compile(rf"<citation((?:{_ATTR})*)\s*(?:/>|>\s*</citation\s*>)")
@@ -45,6 +48,7 @@ _OPENING = "<citation"
 # An unfinished element longer than this is not markup after all: emitted as it came.
 _MAX_MARKUP = 2000
 _BLANK = " \t"  # what may stand between the cited text and its markup, dropped with it
+_WINDOW = 4000  # how far back a cited sentence's start is looked for
 _BOUNDARY = re.compile(r"""[.!?]["')\]]*\s+|\n""")
 _SECTION = re.compile(
     r"Citation identifier \[(?P<id>[^\]\n]+)\][ \t]*\n-{3,}[ \t]*\nContent:[ \t]*\n(?P<text>.*?)(?=\n===[^\n]*(?:\n|\Z)|\Z)",
@@ -75,28 +79,51 @@ class CitationStripper:
     Offsets in the marks count from the start of the whole clean text.
     """
 
-    __slots__ = ("_pending", "_clean")
+    __slots__ = ("_pending", "_parts", "_length")
 
     def __init__(self) -> None:
         self._pending = ""  # raw text not emitted yet
-        self._clean = ""  # the clean text so far (sentence starts are looked up in it)
+        # The clean text so far, as the pieces emitted (one string grown piece by piece
+        # would be copied every time: quadratic on a long answer).
+        self._parts: list[str] = []
+        self._length = 0
 
     @property
     def text(self) -> str:
         """The clean text emitted so far."""
-        return self._clean
+        joined = "".join(self._parts)
+        self._parts = [joined] if joined else []
+        return joined
 
     def feed(self, piece: str) -> tuple[str, list[CitationMark]]:
         buffer = self._pending + piece
-        if "<" not in buffer and not buffer.endswith(tuple(_BLANK)):
-            self._pending = ""
-            self._clean += buffer
-            return buffer, []
+        if "<" not in buffer:
+            # No markup can be here; blanks at the end wait, they may precede one.
+            shown = buffer.rstrip(_BLANK)
+            self._pending = buffer[len(shown) :]
+            self._emit(shown)
+            return shown, []
         return self._scan(buffer, final=False)
 
     def flush(self) -> tuple[str, list[CitationMark]]:
         buffer, self._pending = self._pending, ""
         return self._scan(buffer, final=True) if buffer else ("", [])
+
+    def _emit(self, piece: str) -> None:
+        if piece:
+            self._parts.append(piece)
+            self._length += len(piece)
+
+    def _recent(self) -> str:
+        """The end of the clean text, as much as a sentence start is looked for in."""
+        recent: list[str] = []
+        size = 0
+        for part in reversed(self._parts):
+            recent.append(part)
+            size += len(part)
+            if size >= _WINDOW:
+                break
+        return "".join(reversed(recent))
 
     def _scan(self, buffer: str, final: bool) -> tuple[str, list[CitationMark]]:
         out: list[str] = []
@@ -104,14 +131,16 @@ class CitationStripper:
         at = 0
         for match in _MARKUP.finditer(buffer):
             out.append(buffer[at : match.start()].rstrip(_BLANK))
-            self._clean += out[-1]
-            end = len(self._clean)
-            marks.append(CitationMark(_citation(match.group(1)), _sentence_start(self._clean, end), end, match.group(0)))
+            self._emit(out[-1])
+            end = self._length
+            recent = self._recent()
+            start = end - len(recent) + _sentence_start(recent, len(recent))
+            marks.append(CitationMark(_citation(match.group(1)), start, end, match.group(0)))
             at = match.end()
         tail = buffer[at:]
         hold = len(tail) if final else _hold_from(tail)
         out.append(tail[:hold])
-        self._clean += out[-1]
+        self._emit(out[-1])
         self._pending = tail[hold:]
         return "".join(out), marks
 
@@ -155,7 +184,7 @@ def _citation(attributes: str) -> Citation:
 
 
 def _sentence_start(text: str, end: int) -> int:
-    window = max(0, end - 4000)
+    window = max(0, end - _WINDOW)
     start = window
     for match in _BOUNDARY.finditer(text, window, end):
         start = match.end()
@@ -239,3 +268,23 @@ def _title(source: Mapping[str, Any]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+# -- asking for the sources ------------------------------------------------------------------
+
+
+def with_sources_extension(request: ChatRequest, *, searches: bool = False) -> ChatRequest:
+    """``request`` asking for the sources of its answer (``system.extensions: ["zylon"]``)
+    when the answer may cite or search: citations are enabled, or ``searches`` (a
+    built-in search tool is bound). Without the extension ZylonGPT's search result holds
+    only its text, so a citation points at a ``Citation identifier`` section and no
+    chunk, artifact or file name comes back (captures C_msg_rag_zylon vs
+    C_msg_rag_anthropic). Otherwise, or when the extension is there, ``request`` itself."""
+    system = request.system
+    cites = bool(system and system.citations and system.citations.enabled)
+    if not (cites or searches) or (system and SOURCES_EXTENSION in (system.extensions or ())):
+        return request
+    extensions = [*((system.extensions or []) if system else []), SOURCES_EXTENSION]
+    updated = system.model_copy(update={"extensions": extensions}) if system else System(extensions=extensions)
+    updated.__pydantic_fields_set__.add("extensions")
+    return request.model_copy(update={"system": updated})
