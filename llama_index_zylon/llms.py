@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import (
     Any,
     AsyncGenerator,
@@ -45,6 +46,7 @@ from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 
+from zylon_core._citations import with_sources_extension
 from zylon_core._request import PASSTHROUGH_FIELDS, TURN_FIELDS, Turn, build_turn, check_call_arguments
 
 from ._codec import (
@@ -204,11 +206,9 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
             response_format=response_format_for(response_format) if response_format is not None else None,
             extra=self.additional_kwargs,
         )
-        system = turn.request.system
-        if system is not None and system.citations is not None and system.citations.enabled and not system.extensions:
-            # Citations point into sources, which the server sends only with this extension.
-            system.extensions = ["zylon"]
-        return turn
+        # Citations and built-in searches point into sources, which come only with the
+        # zylon extension.
+        return replace(turn, request=with_sources_extension(turn.request, searches=bool(turn.server_tools)))
 
     def _prompt_message(self, prompt: str, formatted: bool) -> List[ChatMessage]:
         if not formatted and self.completion_to_prompt is not None:

@@ -28,6 +28,36 @@ _JSON_KINDS = {"input_json": "tool_use", "server_input_json": "server_tool_use"}
 
 
 @dataclass
+class _Text:
+    """A text block as it streams: its raw pieces, and its clean text and citation marks
+    so far (what the stripper let through)."""
+
+    stripper: CitationStripper = field(default_factory=CitationStripper)
+    pieces: list[str] = field(default_factory=list)
+    clean: str = ""
+    marks: list[CitationMark] = field(default_factory=list)
+
+    def feed(self, piece: str) -> str:
+        self.pieces.append(piece)
+        return self._show(*self.stripper.feed(piece))
+
+    def release(self) -> str:
+        """What the stripper held back (blanks that markup could have followed)."""
+        return self._show(*self.stripper.flush())
+
+    def _show(self, shown: str, marks: list[CitationMark]) -> str:
+        self.clean += shown
+        self.marks.extend(marks)
+        return shown
+
+    @property
+    def raw(self) -> str:
+        if len(self.pieces) > 1:
+            self.pieces[:] = ["".join(self.pieces)]
+        return self.pieces[0] if self.pieces else ""
+
+
+@dataclass
 class StreamState:
     """The answer so far, in Zylon wire form, rebuilt into a ``ChatMessage`` per delta.
 
@@ -39,23 +69,26 @@ class StreamState:
     server_tool_names: frozenset[str] = frozenset()
     blocks: dict[int, dict[str, Any]] = field(default_factory=dict)
     emitted: str = ""  # the text the chunks' deltas gave so far
+    _texts: dict[int, _Text] = field(default_factory=dict)
     _json: dict[int, str] = field(default_factory=dict)
-    _strippers: dict[int, CitationStripper] = field(default_factory=dict)
-    _marks: dict[int, list[CitationMark]] = field(default_factory=dict)
     _open_text: int | None = None  # the text block the last text delta went to
     _resolver: CitationResolver | None = None
     _message: ChatMessage | None = None
+    _plain: bool = False  # the message so far is one plain text block
 
     def feed(self, delta: StreamDelta) -> str:
         """Add one delta to the answer so far; returns the new text to show (clean)."""
         self._message = None
+        was_plain = self._plain
         index = delta.index
+        shown = ""
         if self._open_text is not None and self._open_text != index:
             # Another block began: the text before it is complete, release what its
-            # stripper held back (blanks that citation markup could have followed).
-            self._release(self._open_text)
+            # stripper held back.
+            self._texts[self._open_text].release()
+            self._open_text = None
         if delta.kind == "text":
-            self._add_text(index, delta)
+            shown = self._add_text(index, delta)
         elif delta.kind == "thinking":
             block = self.blocks.setdefault(index, {"type": "thinking", "thinking": ""})
             block["thinking"] = block.get("thinking", "") + delta.text
@@ -76,8 +109,15 @@ class StreamState:
             current = self.blocks.get(index)
             if incoming.get("type") == "tldr" and current is not None and current.get("type") == "tldr":
                 incoming = {**current, "content": [*(current.get("content") or []), *(incoming.get("content") or [])]}
+            self._texts.pop(index, None)
             self._replace(index, incoming)
-        return self.new_text(self.message().content or "")
+        content = self.message().content or ""
+        if was_plain and self._plain:
+            # Plain text before and now: what this delta showed is what was added (no
+            # comparison of the whole text per delta).
+            self.emitted = content
+            return shown
+        return self.new_text(content)
 
     def new_text(self, content: str) -> str:
         """What ``content`` (the message text now) adds to the text given so far."""
@@ -94,26 +134,21 @@ class StreamState:
         self.blocks[index] = block
         self._resolver = None
 
-    def _release(self, index: int) -> None:
-        self._open_text = None
-        _, marks = self._strippers[index].flush()
-        if marks:
-            self._marks.setdefault(index, []).extend(marks)
-
-    def _add_text(self, index: int, delta: StreamDelta) -> None:
+    def _add_text(self, index: int, delta: StreamDelta) -> str:
         self._open_text = index
         block = self.blocks.get(index)
-        if block is None:
-            block = self.blocks[index] = {"type": "text", "text": ""}
-        block["text"] = block.get("text", "") + delta.text
+        text = self._texts.get(index)
+        if text is None:
+            text = self._texts[index] = _Text()
+            if block is not None and block.get("text"):  # a whole text block came first
+                text.feed(block["text"])
+        if block is None or block.get("type") != "text":
+            block = self.blocks[index] = {"type": "text"}
+        elif "text" in block:  # the text lives in self._texts from now on
+            block = self.blocks[index] = {k: v for k, v in block.items() if k != "text"}
         if delta.citations:
             block["citations"] = [*(block.get("citations") or []), *copy.deepcopy(delta.citations)]
-        stripper = self._strippers.get(index)
-        if stripper is None:
-            stripper = self._strippers[index] = CitationStripper()
-        _, marks = stripper.feed(delta.text)
-        if marks:
-            self._marks.setdefault(index, []).extend(marks)
+        return text.feed(delta.text)
 
     def _add_json(self, index: int, delta: StreamDelta, kind: str) -> None:
         block = dict(self.blocks.get(index) or {"type": kind, "id": f"toolu_{index}", "name": "", "input": {}})
@@ -131,15 +166,17 @@ class StreamState:
         if self._message is not None:
             return self._message
         blocks = self.blocks
-        if len(blocks) == 1 and not self._marks:
+        self._plain = False
+        if len(blocks) == 1:
             ((index, block),) = blocks.items()
-            stripper = self._strippers.get(index)
-            if block.get("type") == "text" and len(block) == 2 and block["text"] and stripper is not None:
+            text = self._texts.get(index)
+            if text is not None and len(block) == 1 and not text.marks and any(text.pieces):
                 # Plain text, the common case: what decode_blocks gives for it, cheaper.
-                self._message = ChatMessage(role=MessageRole.ASSISTANT, content=stripper.text)
+                self._plain = True
+                self._message = ChatMessage(role=MessageRole.ASSISTANT, content=text.clean)
                 return self._message
-        content = [blocks[i] for i in sorted(blocks)]
-        texts = {i: (s.text, self._marks.get(i, [])) for i, s in self._strippers.items()}
+        content = [{**blocks[i], "text": self._texts[i].raw} if i in self._texts else blocks[i] for i in sorted(blocks)]
+        texts = {i: (t.clean, t.marks) for i, t in self._texts.items()}
         if self._resolver is None:
             self._resolver = CitationResolver(content)
         self._message = decode_blocks(content, self.server_tool_names, texts=texts, resolver=self._resolver)
