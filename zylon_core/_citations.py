@@ -34,7 +34,6 @@ __all__ = [
     "CitationStripper",
     "CitedSource",
     "citation_sections",
-    "comparable_text",
     "parse_citations",
     "with_sources_extension",
 ]
@@ -87,6 +86,11 @@ class CitationStripper:
         # would be copied every time: quadratic on a long answer).
         self._parts: list[str] = []
         self._length = 0
+
+    @property
+    def pending(self) -> bool:
+        """Whether text is held back (:meth:`flush` gives it)."""
+        return bool(self._pending)
 
     @property
     def text(self) -> str:
@@ -152,13 +156,6 @@ def parse_citations(text: str) -> tuple[str, list[CitationMark]]:
     clean, marks = stripper.feed(text)
     rest, more = stripper.flush()
     return clean + rest, marks + more
-
-
-def comparable_text(text: str) -> str:
-    """``text`` as two copies of one answer compare equal: without citation markup and
-    without whitespace (adapters show the text clean, and join its text blocks with or
-    without a newline; the server keeps the raw text)."""
-    return "".join(parse_citations(text)[0].split())
 
 
 def _hold_from(tail: str) -> int:

@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from typing import Callable, Generic, Iterable, Literal, Sequence, TypeVar
 
 from ._api import DEFAULT_PAGE_SIZE, Endpoints, PageQuery
-from ._citations import comparable_text
+from ._citations import parse_citations
 from ._operations import on_thread_route, paged
 from ._plans import Plan
 from .errors import NotFoundError, ThreadRewriteError, UnsavedMessagesError
@@ -83,7 +83,8 @@ class StoredTurn:
         answer = self.answer
         if answer is None:
             return ""
-        return "".join(b.text for b in answer.content if b.type == "text")
+        # The clean text, as the adapters show it (citation markup removed).
+        return "".join(parse_citations(b.text)[0] for b in answer.content if b.type == "text")
 
 
 def stored_turns(interactions: Iterable[Interaction]) -> list[StoredTurn]:
@@ -163,7 +164,7 @@ class PendingTurn(Generic[M]):
                     unsaved.append(message)  # from another thread
                 elif mark.role == "user":
                     pending.append(message)
-                elif latest_answer is not None and mark.text.strip() and comparable_text(mark.text) == comparable_text(latest_answer):
+                elif latest_answer is not None and mark.text.strip() and _comparable(mark.text) == _comparable(latest_answer):
                     pending.clear()
                 else:
                     unsaved.append(message)
@@ -209,7 +210,14 @@ def _same(stored: MessageMark, given: MessageMark) -> bool:
         return False
     if given.interaction_id is not None and stored.interaction_id is not None:
         return given.interaction_id == stored.interaction_id
-    return comparable_text(stored.text) == comparable_text(given.text)
+    return _comparable(stored.text) == _comparable(given.text)
+
+
+def _comparable(text: str) -> str:
+    """``text`` as two copies of one answer compare equal: without citation markup and
+    without whitespace (adapters show the text clean and join its text blocks with or
+    without a newline; the server keeps the raw text)."""
+    return "".join(parse_citations(text)[0].split())
 
 
 # -- plans -----------------------------------------------------------------------------
