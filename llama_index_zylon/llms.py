@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import (
     Any,
     AsyncGenerator,
@@ -18,7 +19,6 @@ from typing import (
     Union,
 )
 
-import llama_index.core.instrumentation as instrument
 from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
@@ -29,10 +29,12 @@ from llama_index.core.base.llms.types import (
     CompletionResponseGen,
     LLMMetadata,
     MessageRole,
-    ThinkingBlock,
     ToolCallBlock,
 )
 from llama_index.core.bridge.pydantic import Field
+
+# LlamaIndex's documented import; the module re-exports it without __all__, which pyright reads as private.
+from llama_index.core.instrumentation import get_dispatcher  # pyright: ignore[reportPrivateImportUsage]
 from llama_index.core.instrumentation.events.llm import (
     LLMStructuredPredictEndEvent,
     LLMStructuredPredictStartEvent,
@@ -44,28 +46,41 @@ from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 
-from zylon_core import StreamDelta, TurnResult
+from zylon_core._citations import with_sources_extension
 from zylon_core._request import PASSTHROUGH_FIELDS, TURN_FIELDS, Turn, build_turn, check_call_arguments
 
 from ._codec import (
     StreamState,
-    decode_output,
     response_format_for,
     to_zylon_messages,
     to_zylon_tool_choice,
     to_zylon_tools,
 )
+from ._codec.responses import chat_response, completion_response, final_chunk, stream_chunk
 from ._codec.structured import Partials, parse_structured
 from ._config import ZylonConnection
 
 logger = logging.getLogger(__name__)
-dispatcher = instrument.get_dispatcher(__name__)
+dispatcher = get_dispatcher(__name__)
 
 DEFAULT_CONTEXT_WINDOW = 32768
 DEFAULT_NUM_OUTPUT = 1024
 
 # Per-call keyword arguments: the turn fields, plus what LlamaIndex's tool calling passes.
 _CALL_KEYS = (*TURN_FIELDS, *PASSTHROUGH_FIELDS, "tools", "tool_choice", "response_format", "allow_parallel_tool_calls")
+
+
+def _call_arguments(arguments: Union[Dict[str, Any], str]) -> Dict[str, Any]:
+    """A ``ToolCallBlock`` 's arguments as a dict (a JSON string parsed, leniently)."""
+    if not isinstance(arguments, str):
+        return arguments
+    if not arguments.strip():
+        return {}
+    try:
+        value = json.loads(arguments)
+    except ValueError:
+        value = parse_partial_json(arguments)
+    return value if isinstance(value, dict) else {}
 
 
 class Zylon(ZylonConnection, FunctionCallingLLM):
@@ -82,13 +97,21 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
       documents in scope);
     * else one-shot chat.
 
-    Outputs: text as ``TextBlock`` s, reasoning as a ``ThinkingBlock`` (``thinking=True``),
-    client tool calls as ``ToolCallBlock`` s, server-run tools in
-    ``message.additional_kwargs["server_tool_calls"]``, sources (``citations=True``) as
-    ``CitationBlock`` s plus ``message.additional_kwargs["sources"]``; ``id``, ``model``,
-    ``stop_reason``, ``usage`` and (thread mode) ``interaction_id`` / ``thread_id`` in
+    Outputs: text as ``TextBlock`` s (citation markup removed; the server's text in
+    ``message.additional_kwargs["raw_text"]`` when it differs), reasoning as a
+    ``ThinkingBlock`` (``thinking=True``; its ``signature`` in ``additional_information``,
+    sent back with it), client tool calls as ``ToolCallBlock`` s, server-run tools
+    (built-in search, document conversion) in ``message.additional_kwargs
+    ["server_tool_calls"]``, each citation (``citations=True``) as a ``CitationBlock``
+    with its place in the text, the sources in ``message.additional_kwargs["sources"]``;
+    blocks LlamaIndex has no type for in ``message.additional_kwargs["zylon_blocks"]``
+    (sent back in place with the message); ``id``, ``model``, ``stop_reason``, ``usage``
+    and (thread mode) ``interaction_id`` / ``thread_id`` in
     ``response.additional_kwargs`` and ``response.raw`` (the two ids also in
     ``response.message.additional_kwargs``, so thread memory recognises the answer).
+    Inputs: ``DocumentBlock`` s go as ``binary`` blocks; images and audio as they are
+    (Zylon refuses them for a model without that capability: the ``BadRequestError``
+    says so).
 
     Example:
         ```python
@@ -173,7 +196,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
             raise ValueError("tool_choice was given without tools")
         response_format = kwargs.get("response_format")
         system_text, zylon_messages = to_zylon_messages(messages)
-        return build_turn(
+        turn = build_turn(
             system_text,
             zylon_messages,
             configured={name: getattr(self, name) for name in TURN_FIELDS},
@@ -183,63 +206,9 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
             response_format=response_format_for(response_format) if response_format is not None else None,
             extra=self.additional_kwargs,
         )
-
-    # -- responses -------------------------------------------------------------------
-
-    @staticmethod
-    def _response(result: TurnResult, turn: Turn) -> ChatResponse:
-        decoded = decode_output(
-            result.message,
-            interaction_id=result.interaction_id,
-            thread_id=result.thread_id,
-            server_tool_names=turn.server_tools,
-            interaction=result.interaction,
-        )
-        if result.route.thread_id and result.interaction_id:
-            # On the message too: memory that keeps the message (ChatMemoryBuffer over a
-            # ZylonChatStore) then knows the thread already stored this answer.
-            decoded.message.additional_kwargs["thread_id"] = result.thread_id
-            decoded.message.additional_kwargs["interaction_id"] = result.interaction_id
-        return ChatResponse(message=decoded.message, raw=decoded.raw, additional_kwargs=decoded.additional_kwargs)
-
-    @staticmethod
-    def _chunk(state: StreamState, delta: StreamDelta) -> ChatResponse:
-        raw: Dict[str, Any] = {"kind": delta.kind, "index": delta.index}
-        if delta.text:
-            raw["text"] = delta.text
-        if delta.block is not None:
-            raw["block"] = delta.block
-        if delta.citations:
-            raw["citations"] = delta.citations
-        if delta.kind == "thinking":
-            return ChatResponse(message=state.message(), delta="", raw=raw, additional_kwargs={"thinking_delta": delta.text})
-        return ChatResponse(message=state.message(), delta=delta.text if delta.kind == "text" else "", raw=raw)
-
-    @staticmethod
-    def _final_chunk(result: TurnResult | None, turn: Turn) -> ChatResponse:
-        assert result is not None, "the stream ended without a result"
-        response = Zylon._response(result, turn)
-        response.delta = ""
-        return response
-
-    @staticmethod
-    def _completion(response: ChatResponse) -> CompletionResponse:
-        message = response.message
-        extra = {**response.additional_kwargs, **message.additional_kwargs}
-        thinking = "".join(b.content or "" for b in message.blocks if isinstance(b, ThinkingBlock))
-        if thinking:
-            extra["thinking"] = thinking
-        calls = [b for b in message.blocks if isinstance(b, ToolCallBlock)]
-        if calls:
-            extra["tool_calls"] = [
-                {"id": c.tool_call_id, "name": c.tool_name, "input": c.tool_kwargs} for c in calls
-            ]
-        return CompletionResponse(
-            text=message.content or "",
-            delta=response.delta,
-            raw=response.raw,
-            additional_kwargs=extra,
-        )
+        # Citations and built-in searches point into sources, which come only with the
+        # zylon extension.
+        return replace(turn, request=with_sources_extension(turn.request, searches=bool(turn.server_tools)))
 
     def _prompt_message(self, prompt: str, formatted: bool) -> List[ChatMessage]:
         if not formatted and self.completion_to_prompt is not None:
@@ -252,7 +221,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         turn = self._turn(messages, kwargs)
         result = self._client.run_turn(turn.route, turn.request, stop=turn.stop)
-        return self._response(result, turn)
+        return chat_response(result, turn.server_tools)
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
@@ -263,17 +232,16 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
             state = StreamState(turn.server_tools)
             try:
                 for delta in stream:
-                    state.feed(delta)
-                    yield self._chunk(state, delta)
+                    yield stream_chunk(state, delta)
             finally:
                 stream.close()  # leaving early cancels a thread interaction
-            yield self._final_chunk(stream.result, turn)
+            yield final_chunk(state, stream.result, turn.server_tools)
 
         return gen()
 
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        return self._completion(self.chat(self._prompt_message(prompt, formatted), **kwargs))
+        return completion_response(self.chat(self._prompt_message(prompt, formatted), **kwargs))
 
     @llm_completion_callback()
     def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
@@ -281,7 +249,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
 
         def gen() -> CompletionResponseGen:
             for chunk in chunks:
-                yield self._completion(chunk)
+                yield completion_response(chunk)
 
         return gen()
 
@@ -291,7 +259,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         turn = self._turn(messages, kwargs)
         result = await self._aclient.run_turn(turn.route, turn.request, stop=turn.stop)
-        return self._response(result, turn)
+        return chat_response(result, turn.server_tools)
 
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:
@@ -302,17 +270,16 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
             state = StreamState(turn.server_tools)
             try:
                 async for delta in stream:
-                    state.feed(delta)
-                    yield self._chunk(state, delta)
+                    yield stream_chunk(state, delta)
             finally:
                 await stream.aclose()
-            yield self._final_chunk(stream.result, turn)
+            yield final_chunk(state, stream.result, turn.server_tools)
 
         return gen()
 
     @llm_completion_callback()
     async def acomplete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        return self._completion(await self.achat(self._prompt_message(prompt, formatted), **kwargs))
+        return completion_response(await self.achat(self._prompt_message(prompt, formatted), **kwargs))
 
     @llm_completion_callback()
     async def astream_complete(
@@ -322,7 +289,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
 
         async def gen() -> CompletionResponseAsyncGen:
             async for chunk in chunks:
-                yield self._completion(chunk)
+                yield completion_response(chunk)
 
         return gen()
 
@@ -389,12 +356,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
         selections = []
         for block in response.message.blocks:
             if isinstance(block, ToolCallBlock):
-                arguments = block.tool_kwargs
-                if isinstance(arguments, str):
-                    try:
-                        arguments = json.loads(arguments) if arguments.strip() else {}
-                    except ValueError:
-                        arguments = parse_partial_json(arguments)
+                arguments = _call_arguments(block.tool_kwargs)
                 selections.append(
                     ToolSelection(tool_id=block.tool_call_id or "", tool_name=block.tool_name, tool_kwargs=arguments)
                 )

@@ -4,7 +4,7 @@ LlamaIndex documents or files added to a project (as searchable artifacts)."""
 from __future__ import annotations
 
 import os
-from typing import Any, AsyncIterator, Iterator, List, Optional, Sequence
+from typing import Any, Iterator, List, Optional, Sequence
 
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.readers.base import BasePydanticReader
@@ -69,15 +69,18 @@ class ZylonProjectReader(ZylonConnection, BasePydanticReader):
         for found in self._client.artifacts.documents(self.project_id):
             yield self._document(found)
 
-    async def alazy_load_data(self) -> AsyncIterator[Document]:
-        async for found in self._aclient.artifacts.documents(self.project_id):
-            yield self._document(found)
+    async def alazy_load_data(self, *args: Any, **load_kwargs: Any) -> List[Document]:
+        """Each ingested text artifact of the project (``BaseReader`` 's contract: a
+        coroutine whose result is the documents)."""
+        if args or load_kwargs:
+            raise TypeError(f"ZylonProjectReader.alazy_load_data takes no arguments, got {args!r} {load_kwargs!r}")
+        return [self._document(found) async for found in self._aclient.artifacts.documents(self.project_id)]
 
     def load_data(self) -> List[Document]:
         return list(self.lazy_load_data())
 
     async def aload_data(self) -> List[Document]:
-        return [document async for document in self.alazy_load_data()]
+        return await self.alazy_load_data()
 
     # -- add -----------------------------------------------------------------------------
 

@@ -44,6 +44,9 @@ def record_or_replay(request: pytest.FixtureRequest, folder: Path) -> Iterator[t
     name = f"{request.node.name}.yaml"
     recording = os.environ.get("ZYLON_RECORD") == "1" or not (folder / name).exists()
     base_url = request.getfixturevalue("emulator").base_url if recording else REPLAY_URL
+    if recording:
+        # vcrpy's "all" mode keeps the interactions already in the file: start it anew.
+        (folder / name).unlink(missing_ok=True)
     recorder = vcr.VCR(
         cassette_library_dir=str(folder),
         record_mode="all" if recording else "none",

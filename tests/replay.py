@@ -35,7 +35,7 @@ class Capture:
     status: int
     headers: dict[str, str]
     body: bytes
-    request: Any  # the recorded request body (parsed JSON) or None
+    request: Any  # the recorded request body (parsed JSON, the text if it is not JSON) or None
 
     @property
     def is_stream(self) -> bool:
@@ -48,8 +48,17 @@ class Capture:
         stream, response = folder / f"{name}.stream.sse", folder / f"{name}.response.json"
         body = stream.read_bytes() if stream.exists() else response.read_bytes() if response.exists() else b""
         request_file = folder / f"{name}.request.json"
-        request = json.loads(request_file.read_text()) if request_file.exists() else None
+        request = _json_or_text(request_file.read_text()) if request_file.exists() else None
         return cls(name, int(meta.get("status", 200)), headers, body, request)
+
+
+def _json_or_text(text: str) -> Any:
+    """A recorded request body: its JSON, or the text as sent when it is not JSON (the
+    capture of a malformed body)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def capture_names(kind: str = "any") -> list[str]:
@@ -101,6 +110,13 @@ class ReplayServer:
     def play(self, *captures: Capture | str) -> ReplayServer:
         with self._lock:
             self.queue.extend(c if isinstance(c, Capture) else Capture.load(c) for c in captures)
+        return self
+
+    def reset(self) -> ReplayServer:
+        """Forget the queue and the recorded requests (one server for many tests)."""
+        with self._lock:
+            self.queue.clear()
+            self.requests.clear()
         return self
 
     def bodies(self) -> list[Any]:

@@ -164,7 +164,7 @@ class PendingTurn(Generic[M]):
                     unsaved.append(message)  # from another thread
                 elif mark.role == "user":
                     pending.append(message)
-                elif latest_answer is not None and mark.text.strip() and mark.text.strip() == latest_answer.strip():
+                elif latest_answer is not None and mark.text.strip() and _comparable(mark.text) == _comparable(latest_answer):
                     pending.clear()
                 else:
                     unsaved.append(message)
@@ -210,7 +210,14 @@ def _same(stored: MessageMark, given: MessageMark) -> bool:
         return False
     if given.interaction_id is not None and stored.interaction_id is not None:
         return given.interaction_id == stored.interaction_id
-    return stored.text.strip() == given.text.strip()
+    return _comparable(stored.text) == _comparable(given.text)
+
+
+def _comparable(text: str) -> str:
+    """``text`` as two copies of one answer compare equal: without citation markup and
+    without whitespace (adapters show the text clean and join its text blocks with or
+    without a newline; the server keeps the raw text)."""
+    return "".join(parse_citations(text)[0].split())
 
 
 # -- plans -----------------------------------------------------------------------------

@@ -3,11 +3,16 @@
 * :mod:`.inputs`: LlamaIndex ``ChatMessage`` s and content blocks → Zylon
   ``MessageInput`` s and ``system.text`` (reads a local file a block names by ``path``,
   nothing else);
+* :mod:`.media`: media and document blocks ⇄ Zylon's ``image``/``audio``/``binary``/
+  ``document`` blocks;
 * :mod:`.tools`: LlamaIndex tools, ``tool_choice`` and ``response_format`` schemas →
   their Zylon wire forms;
 * :mod:`.outputs`: a complete Zylon answer → ``ChatMessage`` and the
-  ``ChatResponse.additional_kwargs`` metadata;
+  ``ChatResponse.additional_kwargs`` metadata; :mod:`.citations`: its citations and
+  sources → ``CitationBlock`` s;
 * :mod:`.streaming`: ``StreamDelta`` s → the partial ``ChatMessage`` so far;
+* :mod:`.responses`: a turn's result and stream → ``ChatResponse`` /
+  ``CompletionResponse``;
 * :mod:`.structured`: a JSON answer → a pydantic object (and partial objects while
   it streams);
 * :mod:`.history`: a thread's stored turns (Zylon ``MessageInput`` s and answers) →
@@ -27,9 +32,10 @@ except ImportError as exc:  # pragma: no cover - depends on the installed versio
         f"CitationBlock, CitableBlock); installed: {version('llama-index-core')}"
     ) from exc
 
+from .citations import sources_to_citation_blocks
 from .history import from_zylon_input
 from .inputs import to_zylon_blocks, to_zylon_messages
-from .outputs import DecodedOutput, decode_output, response_metadata, sources_to_citation_blocks, usage_metadata
+from .outputs import ZYLON_BLOCKS, DecodedOutput, decode_blocks, decode_output, response_metadata, usage_metadata
 from .streaming import StreamState
 from .tools import (
     builtin_tool_names,
@@ -42,9 +48,11 @@ from .tools import (
 )
 
 __all__ = [
+    "ZYLON_BLOCKS",
     "DecodedOutput",
     "StreamState",
     "builtin_tool_names",
+    "decode_blocks",
     "decode_output",
     "from_zylon_input",
     "inline_refs",

@@ -20,8 +20,9 @@ from typing import Any, Iterable, Mapping
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
+from zylon_core._answers import result_blocks
 from zylon_core._memory import MessageMark, StoredTurn
-from zylon_core.models import MessageInput, parse_block
+from zylon_core.models import MessageInput
 
 from .inputs import ASSISTANT_ROLES, SYSTEM_ROLES
 from .outputs import decode_blocks, decode_output
@@ -53,25 +54,25 @@ def turn_messages(turn: StoredTurn, *, thread_id: str) -> list[ChatMessage]:
 
 def from_zylon_input(message: MessageInput | Mapping[str, Any]) -> list[ChatMessage]:
     """LlamaIndex messages for one Zylon history message (a thread's ``user_input`` or a
-    request's message): ``tool_result`` blocks become ``role=tool`` messages with
-    ``additional_kwargs["tool_call_id"]``; an assistant message decodes as an answer."""
+    request's message): ``tool_result`` blocks (their content a block list or a string)
+    become ``role=tool`` messages with ``additional_kwargs["tool_call_id"]``; an
+    assistant message decodes as an answer (server tool blocks, signed thinking,
+    citations); documents become ``DocumentBlock`` s; what LlamaIndex cannot hold is kept
+    in ``additional_kwargs["zylon_blocks"]`` to go back as it came."""
     if not isinstance(message, MessageInput):
         message = MessageInput.model_validate(dict(message))
-    content = message.content
-    if isinstance(content, str):
-        content = [{"type": "text", "text": content}]
-    else:
-        content = [parse_block(b).to_json_dict() if not isinstance(b, dict) else b for b in content]
+    wire = message.to_json_dict().get("content")
+    content: list[dict[str, Any]] = [{"type": "text", "text": wire}] if isinstance(wire, str) else list(wire or [])
     if message.role == "assistant":
         return [decode_blocks(content)]
     if message.role == "system":
-        return [ChatMessage(role=MessageRole.SYSTEM, content="\n".join(b.get("text", "") for b in content))]
+        return [ChatMessage(role=MessageRole.SYSTEM, content="\n".join(str(b.get("text") or "") for b in content))]
     out: list[ChatMessage] = []
-    rest: list[Mapping[str, Any]] = []
+    rest: list[dict[str, Any]] = []
     for block in content:
         if block.get("type") == "tool_result":
-            result = decode_blocks(block.get("content") or [], role=MessageRole.TOOL)
-            kwargs = {"tool_call_id": block.get("tool_use_id")}
+            result = decode_blocks(result_blocks(block.get("content")), role=MessageRole.TOOL)
+            kwargs: dict[str, Any] = {**result.additional_kwargs, "tool_call_id": block.get("tool_use_id")}
             if block.get("is_error") is not None:
                 kwargs["is_error"] = block["is_error"]
             out.append(ChatMessage(role=MessageRole.TOOL, blocks=result.blocks, additional_kwargs=kwargs))

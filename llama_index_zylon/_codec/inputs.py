@@ -1,18 +1,23 @@
 """LlamaIndex messages → Zylon ``MessageInput`` s and ``system.text`` (pure: no client).
 
 Nothing here does I/O beyond reading a local file an ``ImageBlock`` / ``AudioBlock`` /
-``DocumentBlock`` names by ``path`` (URLs are passed to Zylon as they are: its media
-blocks take base64 *or* a URL). Rules:
+``DocumentBlock`` names by ``path`` (URLs are passed to Zylon as they are). Rules:
 
 * system (and developer) messages become the top-level ``system.text`` (several are
   joined with a blank line), never a system-role message; they hold text only;
 * ``role=tool`` (or ``function``) messages → ``tool_result`` blocks in a **user**
-  message (consecutive tool messages share one);
+  message (consecutive tool messages share one); their content is a block list (the
+  Workspace's schema) or, with ``api="gpt"``, a string when it is only text;
 * assistant tool calls (``ToolCallBlock`` s or ``additional_kwargs["tool_calls"]``) →
-  ``tool_use`` blocks; ``ThinkingBlock`` → ``thinking``;
-* ``ImageBlock`` / ``AudioBlock`` → ``image`` / ``audio``; ``DocumentBlock`` → ``file``
-  (text types as their text) or, for a plain URL, ``binary``; a ``CitableBlock`` → a
-  text ``file`` named after its title; ``CitationBlock`` and ``CachePoint`` are dropped
+  ``tool_use`` blocks; ``ThinkingBlock`` → ``thinking`` with its
+  ``additional_information["signature"]`` (one without a signature is omitted, with a
+  warning: Zylon answers 400 for it);
+* the wire blocks a decoded answer kept in ``additional_kwargs["zylon_blocks"]``
+  (server tool calls and results, ``redacted_thinking``, unknown types) go back in
+  place, as they came;
+* media and files (:mod:`.media`): ``ImageBlock`` / ``AudioBlock`` → ``image`` /
+  ``audio``; ``DocumentBlock`` and a ``CitableBlock`` 's text → ``binary`` (Workspace)
+  or ``document`` (``api="gpt"``); ``CitationBlock`` and ``CachePoint`` are dropped
   (output only / no prompt cache);
 * anything else (a ``VideoBlock``, an unknown block) is a ``ValueError`` naming it,
   raised before any request is made.
@@ -20,15 +25,10 @@ blocks take base64 *or* a URL). Rules:
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import mimetypes
-from io import IOBase
-from pathlib import Path
+import logging
 from typing import Any, Iterable, Mapping, Sequence
 
-import filetype
 from llama_index.core.base.llms.types import (
     AudioBlock,
     CachePoint,
@@ -44,8 +44,14 @@ from llama_index.core.base.llms.types import (
     VideoBlock,
 )
 
-from zylon_core._checks import is_text_mime, json_object, parse_data_uri, utf8_text
+from zylon_core._answers import clean_block
+from zylon_core._checks import json_object
 from zylon_core.models import MessageInput
+
+from .media import Api, audio_block, citable_text_block, document_block, image_block
+from .outputs import ZYLON_BLOCKS
+
+logger = logging.getLogger("llama_index_zylon")
 
 # Every LlamaIndex role on each side of a Zylon conversation (also used by .history).
 ASSISTANT_ROLES = (MessageRole.ASSISTANT, MessageRole.CHATBOT, MessageRole.MODEL)
@@ -53,7 +59,7 @@ SYSTEM_ROLES = (MessageRole.SYSTEM, MessageRole.DEVELOPER)
 TOOL_ROLES = (MessageRole.TOOL, MessageRole.FUNCTION)
 
 
-def to_zylon_messages(messages: Sequence[ChatMessage]) -> tuple[str | None, list[MessageInput]]:
+def to_zylon_messages(messages: Sequence[ChatMessage], *, api: Api = "workspace") -> tuple[str | None, list[MessageInput]]:
     """``(system_text, messages)`` for a ``ChatRequest``, from LlamaIndex chat messages;
     raises ``ValueError`` naming the message and block that Zylon cannot take.
 
@@ -64,6 +70,10 @@ def to_zylon_messages(messages: Sequence[ChatMessage]) -> tuple[str | None, list
     * assistant tool calls (``ToolCallBlock`` s, or ``additional_kwargs["tool_calls"]``
       in either the Anthropic ``{id, name, input}`` or the OpenAI
       ``{id, function: {name, arguments}}`` shape) → ``tool_use`` blocks.
+
+    ``api``: ``"workspace"`` (the chat model's routes) or ``"gpt"`` (ZylonGPT's
+    ``/v1/messages``): files go as ``binary`` or ``document``, tool results as block
+    lists or (``"gpt"``, text only) strings.
     """
     out: list[MessageInput] = []
     system: list[str] = []
@@ -71,7 +81,7 @@ def to_zylon_messages(messages: Sequence[ChatMessage]) -> tuple[str | None, list
 
     def flush_results() -> None:
         if pending_results:
-            out.append(MessageInput(role="user", content=list(pending_results)))
+            out.append(_message("user", list(pending_results)))
             pending_results.clear()
 
     for position, message in enumerate(messages):
@@ -91,26 +101,29 @@ def to_zylon_messages(messages: Sequence[ChatMessage]) -> tuple[str | None, list
                     )
             continue
         if role in TOOL_ROLES:
-            pending_results.append(_tool_result(message, where))
+            pending_results.append(_tool_result(message, where, api))
             continue
         flush_results()
         if role in ASSISTANT_ROLES:
-            content = _assistant_blocks(message, where)
-            out.append(MessageInput(role="assistant", content=content))
+            out.append(_message("assistant", _assistant_blocks(message, where, api)))
         elif role == MessageRole.USER:
-            content = to_zylon_blocks(message.blocks, where=where)
-            out.append(MessageInput(role="user", content=content or [{"type": "text", "text": ""}]))
+            content = message_blocks(message, where=where, api=api)
+            out.append(_message("user", content or [{"type": "text", "text": ""}]))
         else:  # pragma: no cover - every MessageRole is handled above
             raise ValueError(f"{where}: unsupported message role {role!r}")
     flush_results()
     return ("\n\n".join(system) if system else None), out
 
 
+def _message(role: str, content: list[dict[str, Any]]) -> MessageInput:
+    return MessageInput.model_validate({"role": role, "content": content})
+
+
 def _role_name(role: Any) -> str:
     return role.value if isinstance(role, MessageRole) else str(role)
 
 
-def _tool_result(message: ChatMessage, where: str) -> dict[str, Any]:
+def _tool_result(message: ChatMessage, where: str, api: Api) -> dict[str, Any]:
     kwargs = message.additional_kwargs or {}
     tool_use_id = kwargs.get("tool_call_id") or kwargs.get("tool_use_id")
     if not tool_use_id:
@@ -118,16 +131,20 @@ def _tool_result(message: ChatMessage, where: str) -> dict[str, Any]:
             f"{where}: a tool message needs additional_kwargs['tool_call_id'] (the id of the "
             "tool call it answers) to become a Zylon tool_result"
         )
-    content = to_zylon_blocks(message.blocks, where=where, allow_tool_calls=False)
+    blocks = message_blocks(message, where=where, api=api)
+    content: Any = blocks
+    if api == "gpt" and all(b.get("type") == "text" for b in blocks):
+        # ZylonGPT takes a string (it joins a text list with newlines itself).
+        content = "\n".join(b.get("text", "") for b in blocks)
     result: dict[str, Any] = {"type": "tool_result", "tool_use_id": str(tool_use_id), "content": content}
     if kwargs.get("is_error") is not None:
         result["is_error"] = bool(kwargs["is_error"])
     return result
 
 
-def _assistant_blocks(message: ChatMessage, where: str) -> list[dict[str, Any]]:
-    content = to_zylon_blocks(message.blocks, where=where, allow_tool_calls=True)
-    seen = {block["id"] for block in content if block["type"] == "tool_use"}
+def _assistant_blocks(message: ChatMessage, where: str, api: Api) -> list[dict[str, Any]]:
+    content = message_blocks(message, where=where, api=api, allow_tool_calls=True)
+    seen = {block.get("id") for block in content if block.get("type") in ("tool_use", "server_tool_use")}
     for call in (message.additional_kwargs or {}).get("tool_calls") or ():
         block = _legacy_tool_call(call, where)
         if block["id"] not in seen:
@@ -166,11 +183,45 @@ def _arguments(arguments: Any, where: str) -> dict[str, Any]:
     return json_object(arguments, f"{where}: tool call arguments")
 
 
+def message_blocks(
+    message: ChatMessage, *, where: str = "message", api: Api = "workspace", allow_tool_calls: bool = False
+) -> list[dict[str, Any]]:
+    """Zylon wire blocks for a message's blocks, with the wire blocks it kept
+    (``additional_kwargs["zylon_blocks"]``) back in place."""
+    kept = _kept(message, where)
+    if not kept:
+        return to_zylon_blocks(message.blocks, where=where, allow_tool_calls=allow_tool_calls, api=api)
+    out: list[dict[str, Any]] = []
+    for position, block in enumerate(message.blocks):
+        out.extend(kept.pop(position, ()))
+        out.extend(to_zylon_blocks([block], where=where, allow_tool_calls=allow_tool_calls, api=api))
+    for position in sorted(kept):  # kept after the last block
+        out.extend(kept[position])
+    return out
+
+
+def _kept(message: ChatMessage, where: str) -> dict[int, list[dict[str, Any]]]:
+    """The kept wire blocks by the position they go back to (cleaned of timestamps)."""
+    records = (message.additional_kwargs or {}).get(ZYLON_BLOCKS) or ()
+    kept: dict[int, list[dict[str, Any]]] = {}
+    for record in records:
+        block = record.get("block") if isinstance(record, Mapping) else None
+        if not isinstance(block, Mapping) or not isinstance(block.get("type"), str):
+            raise ValueError(
+                f"{where}: additional_kwargs['{ZYLON_BLOCKS}'] holds {record!r}; each entry must be "
+                "{'position': <int>, 'block': <a Zylon block with a 'type'>}"
+            )
+        position = record.get("position")
+        kept.setdefault(position if isinstance(position, int) else len(message.blocks), []).append(clean_block(block))
+    return kept
+
+
 def to_zylon_blocks(
     blocks: Iterable[Any],
     *,
     where: str = "message",
     allow_tool_calls: bool = False,
+    api: Api = "workspace",
 ) -> list[dict[str, Any]]:
     """Zylon wire blocks for LlamaIndex content blocks (see the module docs for the map)."""
     out: list[dict[str, Any]] = []
@@ -179,16 +230,19 @@ def to_zylon_blocks(
             if block.text:
                 out.append({"type": "text", "text": block.text})
         elif isinstance(block, ImageBlock):
-            out.append(_image(block, where))
+            out.append(image_block(block, where))
         elif isinstance(block, AudioBlock):
-            out.append(_audio(block, where))
+            out.append(audio_block(block, where))
         elif isinstance(block, DocumentBlock):
-            out.append(_document(block, where))
+            out.append(document_block(block, where, api))
         elif isinstance(block, CitableBlock):
-            out.extend(_citable(block, where))
+            text = citable_text_block(block, where, api)
+            out.extend([text] if text is not None else [])
+            others = [part for part in block.content if not isinstance(part, TextBlock)]
+            out.extend(to_zylon_blocks(others, where=f"{where} CitableBlock {block.title!r}", api=api))
         elif isinstance(block, ThinkingBlock):
-            if block.content:
-                out.append({"type": "thinking", "thinking": block.content})
+            thinking = _thinking(block, where)
+            out.extend([thinking] if thinking is not None else [])
         elif isinstance(block, ToolCallBlock):
             if not allow_tool_calls:
                 raise ValueError(f"{where}: a ToolCallBlock can only appear in an assistant message")
@@ -208,132 +262,15 @@ def to_zylon_blocks(
     return out
 
 
-def _image(block: ImageBlock, where: str) -> dict[str, Any]:
-    mime = block.image_mimetype
-    if block.image is not None and mime is None:
-        guess = filetype.guess(base64.b64decode(_b64(block.image)))
-        mime = guess.mime if guess else None
-    return _media("image", block.image, block.path, block.url, mime, where)
-
-
-def _audio(block: AudioBlock, where: str) -> dict[str, Any]:
-    return _media("audio", block.audio, block.path, block.url, _audio_mime(block.format), where)
-
-
-def _media(kind: str, raw: Any, path: Any, url: Any, mime: str | None, where: str) -> dict[str, Any]:
-    """An ``image``/``audio`` wire block from a LlamaIndex block's bytes, path or URL."""
-    name = f"{kind.capitalize()}Block"
-    if raw is not None:
-        data = _b64(raw)
-    elif path is not None:
-        data = _b64_file(path, name, where)
-        mime = mime or mimetypes.guess_type(str(path))[0]
-    elif url is not None:
-        data, mime = _url(str(url), mime, where)
-    else:
-        raise ValueError(f"{where}: {name} has no {kind}, path or url")
-    out: dict[str, Any] = {"type": kind, "data": data}
-    if mime:
-        out["mime_type"] = mime
-    return out
-
-
-def _audio_mime(fmt: str | None) -> str | None:
-    if not fmt:
+def _thinking(block: ThinkingBlock, where: str) -> dict[str, Any] | None:
+    """A signed thinking block, or None (with a warning) for one Zylon cannot take back."""
+    signature = (block.additional_information or {}).get("signature")
+    if not signature:
+        if block.content:
+            logger.warning(
+                "%s: a ThinkingBlock without a signature (additional_information['signature']) cannot be "
+                "replayed to Zylon, which answers 400 for it; it is left out of the request",
+                where,
+            )
         return None
-    if "/" in fmt:
-        return fmt
-    return mimetypes.types_map.get(f".{fmt.lower()}") or {"mp3": "audio/mpeg", "wav": "audio/wav"}.get(
-        fmt.lower(), f"audio/{fmt.lower()}"
-    )
-
-
-def _document(block: DocumentBlock, where: str) -> dict[str, Any]:
-    mime = block.document_mimetype
-    title = block.title if block.title and block.title != "input_document" else None
-    data_uri = block.data is None and block.path is None and str(block.url or "").startswith("data:")
-    if block.data is None and block.path is None and block.url is not None and not data_uri:
-        # Not fetched here: Zylon's binary block takes a URL as its data.
-        out: dict[str, Any] = {"type": "binary", "data": str(block.url), "mime_type": mime or "application/octet-stream"}
-        name = title or Path(str(block.url).split("?")[0]).name
-        if name:
-            out["filename"] = name
-        return out
-    if data_uri:
-        uri_mime, payload = parse_data_uri(str(block.url), where)
-        raw, mime = base64.b64decode(payload), mime or uri_mime
-    elif block.data is not None:
-        raw = base64.b64decode(_b64(block.data))
-    elif block.path is not None:
-        raw = _read(block.path, "DocumentBlock", where)
-        mime = mime or mimetypes.guess_type(str(block.path))[0]
-        title = title or Path(str(block.path)).name
-    else:
-        raise ValueError(f"{where}: DocumentBlock has no data, path or url")
-    content = utf8_text(raw, f"{where} DocumentBlock") if is_text_mime(mime) else base64.b64encode(raw).decode("ascii")
-    out = {"type": "file", "content": content}
-    if mime:
-        out["content_type"] = mime
-    metadata: dict[str, Any] = {}
-    if title:
-        metadata["file_name"] = title
-    suffix = Path(title).suffix.lstrip(".") if title else ""
-    if suffix or mime:
-        metadata["file_type"] = suffix or (mimetypes.guess_extension(mime or "") or "").lstrip(".") or mime
-    if metadata:
-        out["doc_metadata"] = metadata
-    return out
-
-
-def _citable(block: CitableBlock, where: str) -> list[dict[str, Any]]:
-    """Citable content becomes a text ``file`` block named after its title."""
-    texts = [part.text for part in block.content if isinstance(part, TextBlock) and part.text]
-    out: list[dict[str, Any]] = []
-    if texts:
-        out.append(
-            {
-                "type": "file",
-                "content": "\n\n".join(texts),
-                "content_type": "text/plain",
-                "doc_metadata": {"file_name": block.title, "file_type": "txt"},
-            }
-        )
-    others = [part for part in block.content if not isinstance(part, TextBlock)]
-    out.extend(to_zylon_blocks(others, where=f"{where} CitableBlock {block.title!r}"))
-    return out
-
-
-def _b64(value: Any) -> str:
-    """Base64 text of block data that LlamaIndex stores base64-encoded (or as a stream)."""
-    if isinstance(value, IOBase):
-        value.seek(0)
-        raw = value.read()
-        value.seek(0)
-        return base64.b64encode(raw if isinstance(raw, bytes) else raw.encode()).decode("ascii")
-    if isinstance(value, str):
-        value = value.encode()
-    try:
-        base64.b64decode(value, validate=True)
-        return value.decode("ascii")
-    except (binascii.Error, ValueError):
-        return base64.b64encode(value).decode("ascii")
-
-
-def _read(path: Any, kind: str, where: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise ValueError(f"{where}: {kind} path {str(path)!r} cannot be read: {exc.strerror}") from exc
-
-
-def _b64_file(path: Any, kind: str, where: str) -> str:
-    return base64.b64encode(_read(path, kind, where)).decode("ascii")
-
-
-def _url(url: str, mime: str | None, where: str) -> tuple[str, str | None]:
-    """A ``data:`` URL becomes base64 data + mime type (a malformed one is a
-    ``ValueError``); other URLs pass through."""
-    if url.startswith("data:"):
-        uri_mime, data = parse_data_uri(url, where)
-        return data, mime or uri_mime
-    return url, mime
+    return {"type": "thinking", "thinking": block.content or "", "signature": str(signature)}

@@ -3,17 +3,29 @@
 ==============================  ===================================================
 Zylon ``MessageOutput``         LlamaIndex
 ==============================  ===================================================
-``text``                        ``TextBlock``; its citations in
-                                ``additional_kwargs["citations"]``
-``thinking``                    ``ThinkingBlock``
+``text``                        ``TextBlock`` of the text without its citation
+                                markup (the server's text, when it differs, in
+                                ``additional_kwargs["raw_text"]``); each citation
+                                a ``CitationBlock`` after it (:mod:`.citations`),
+                                all in ``additional_kwargs["citations"]``
+``thinking``                    ``ThinkingBlock``, its ``signature`` in
+                                ``additional_information``
 ``tool_use`` the client runs    ``ToolCallBlock``
-``tool_use`` + ``tool_result``  ran on the server: ``additional_kwargs
-(or a built-in tool)            ["server_tool_calls"]``, not a pending call
-``source``                      a ``CitationBlock`` per source; all sources in
-                                ``additional_kwargs["sources"]``
+``server_tool_use`` (+ result), ran on the server: ``additional_kwargs
+``tool_use`` answered in the    ["server_tool_calls"]`` (``{id, name, input,
+answer or naming a built-in     result, is_error}``), never a pending call
+sources (top level, or nested   ``additional_kwargs["sources"]``; a source no
+in a tool result)               citation names: a ``CitationBlock`` after the
+                                block that held it
 ``tldr``                        ``additional_kwargs["tldr"]``
 ``image`` / ``audio``           ``ImageBlock`` / ``AudioBlock``
-``file`` / ``binary``           ``DocumentBlock``
+``binary`` / ``file`` /         ``DocumentBlock``
+``document``
+anything LlamaIndex cannot      ``additional_kwargs["zylon_blocks"]``:
+hold (server tool blocks,       ``{"position", "block"}`` (the wire block, and the
+``redacted_thinking``, source   index in ``message.blocks`` it stood at), put back
+and tldr blocks, unknown        in place when the message is sent as history
+types)
 id, model, stop reason, usage   ``ChatResponse.additional_kwargs`` (see
                                 :func:`response_metadata`)
 ==============================  ===================================================
@@ -21,26 +33,38 @@ id, model, stop reason, usage   ``ChatResponse.additional_kwargs`` (see
 
 from __future__ import annotations
 
-import base64
-import mimetypes
+import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from llama_index.core.base.llms.types import (
-    AudioBlock,
     ChatMessage,
-    CitationBlock,
-    DocumentBlock,
-    ImageBlock,
     MessageRole,
     TextBlock,
     ThinkingBlock,
     ToolCallBlock,
 )
 
-from zylon_core._answers import final_stop_reason, server_tool_ids, usage_counts
-from zylon_core._checks import is_text_mime
-from zylon_core.models import MessageOutput
+from zylon_core._answers import (
+    collect_sources,
+    final_stop_reason,
+    result_blocks,
+    server_tool_calls,
+    server_tool_ids,
+    usage_counts,
+)
+from zylon_core._citations import CitationMark, CitationResolver, CitedSource, parse_citations
+from zylon_core.models import Citation, MessageOutput
+
+from .citations import citation_block, pair_citations, source_citation_block
+from .media import from_wire
+
+# Where LlamaIndex messages keep what their block types cannot hold (read back by .inputs).
+ZYLON_BLOCKS = "zylon_blocks"
+_ASSISTANT_ROLES = (MessageRole.ASSISTANT, MessageRole.CHATBOT, MessageRole.MODEL)
+_MEDIA = ("image", "audio", "binary", "file", "document")
+# Blocks whose sources collect_sources reads.
+_SOURCE_HOLDERS = ("source", "server_tool_result", "tool_result")
 
 
 @dataclass
@@ -106,21 +130,12 @@ def decode_output(
     server_tool_names: Iterable[str] = (),
     interaction: Any = None,
 ) -> DecodedOutput:
-    """An assistant ``ChatMessage`` from a Zylon answer.
-
-    Blocks: ``text`` → ``TextBlock``; ``thinking`` → ``ThinkingBlock``; a ``tool_use`` the
-    client must run → ``ToolCallBlock``; a ``tool_use`` answered by a ``tool_result`` in
-    the same output (or naming a built-in tool) ran on the server: it is listed in
-    ``additional_kwargs["server_tool_calls"]`` and is not a pending call; each source of a
-    ``source`` block → a ``CitationBlock`` (all sources also in
-    ``additional_kwargs["sources"]``); text citations in ``additional_kwargs["citations"]``;
-    ``tldr`` in ``additional_kwargs["tldr"]``; media blocks → ``ImageBlock`` /
-    ``AudioBlock`` / ``DocumentBlock``.
-
-    The response metadata (:func:`response_metadata`) is returned separately for
-    ``ChatResponse.additional_kwargs``; ``raw`` is the wire message plus, in thread mode,
-    ``interaction_id`` / ``thread_id`` (and ``interaction``, when given).
-    """
+    """An assistant ``ChatMessage`` from a Zylon answer (blocks as in the module's
+    table, see :func:`decode_blocks`), the response metadata
+    (:func:`response_metadata`) for ``ChatResponse.additional_kwargs``, and ``raw``: the
+    wire message plus, in thread mode, ``interaction_id`` / ``thread_id`` (and
+    ``interaction``, when given). ``server_tool_names``: the built-in tools of the
+    request (a ``tool_use`` naming one ran on the server)."""
     if not isinstance(message, MessageOutput):
         message = MessageOutput.model_validate(dict(message))
     wire = message.to_json_dict()
@@ -142,108 +157,144 @@ def decode_blocks(
     server_tool_names: frozenset[str] = frozenset(),
     *,
     role: MessageRole = MessageRole.ASSISTANT,
-    partial: bool = False,
+    texts: Mapping[int, tuple[str, list[CitationMark]]] | None = None,
+    resolver: CitationResolver | None = None,
 ) -> ChatMessage:
-    """A ``ChatMessage`` of ``role`` from Zylon wire blocks (the table above).
+    """A ``ChatMessage`` of ``role`` from Zylon wire blocks (the module's table). Never
+    fails on a block type: what LlamaIndex cannot hold goes to
+    ``additional_kwargs["zylon_blocks"]``.
 
-    ``partial``: the blocks of an answer still streaming, where a block type this
-    module does not know is skipped; otherwise it is a ``ValueError``."""
-    answered = server_tool_ids(content)
-    blocks: list[Any] = []
-    extras: dict[str, list[Any]] = {}
-    server_calls: dict[str, dict[str, Any]] = {}
-    for block in content:
-        kind = block.get("type")
-        if kind == "text":
-            blocks.append(TextBlock(text=block.get("text") or ""))
-            if block.get("citations"):
-                extras.setdefault("citations", []).extend(block["citations"])
-        elif kind == "thinking":
-            info = {"citations": block["citations"]} if block.get("citations") else {}
-            blocks.append(ThinkingBlock(content=block.get("thinking") or "", additional_information=info))
-        elif kind == "tool_use":
-            call_id, name = block.get("id"), block.get("name") or ""
-            arguments = block.get("input") or {}
-            if call_id in answered or name in server_tool_names:
-                server_calls.setdefault(call_id, {}).update(id=call_id, name=name, input=arguments)
+    Citations and sources are read in assistant messages only. ``texts``: the clean text
+    and citation marks of text blocks by index, when already known (a stream strips them
+    as it goes); ``resolver``: the answer's :class:`CitationResolver`, when already
+    built. A source no citation names becomes a ``CitationBlock`` right after the block
+    that held it (the search result)."""
+    return _Decoder(content, server_tool_names, role, texts, resolver).message()
+
+
+class _Decoder:
+    def __init__(
+        self,
+        content: Sequence[Mapping[str, Any]],
+        server_tool_names: frozenset[str],
+        role: MessageRole,
+        texts: Mapping[int, tuple[str, list[CitationMark]]] | None,
+        resolver: CitationResolver | None,
+    ) -> None:
+        self.content, self.role = content, role
+        self.server_tool_names = server_tool_names
+        self.assistant = role in _ASSISTANT_ROLES
+        self.answered = server_tool_ids(content)
+        self.resolver = (resolver or CitationResolver(content)) if self.assistant else None
+        self.blocks: list[Any] = []
+        self.kept: list[dict[str, Any]] = []
+        self.kwargs: dict[str, Any] = {}
+        self.cited: list[dict[str, Any]] = []
+        self.server_calls: list[dict[str, Any]] = []
+        self.calls = {call["id"]: call for call in server_tool_calls(content)}
+        self.results = {b.get("tool_use_id"): b for b in content if b.get("type") == "tool_result"}
+        self.clean_parts: list[str] = []
+        self.raw_parts: list[str] = []
+        # Each text block's clean text and citations, resolved first: a source the text
+        # cites is shown where it is cited, the others where the search returned them.
+        self.texts: dict[int, tuple[str, list[tuple[Citation, int | None, int | None, CitedSource | None]]]] = {}
+        self.shown: set[Any] = set()
+        for index, block in enumerate(content):
+            if block.get("type") == "text":
+                self._read_text(index, block, texts)
+
+    def _read_text(self, index: int, block: Mapping[str, Any], texts: Mapping[int, Any] | None) -> None:
+        raw = block.get("text") or ""
+        if self.resolver is None:
+            self.texts[index] = (raw, [])
+            return
+        clean, marks = texts[index] if texts is not None and index in texts else parse_citations(raw)
+        pairs = []
+        for citation, start, end in pair_citations(marks, block.get("citations") or []):
+            found = self.resolver.resolve(citation)
+            if found is not None and found.source is not None:
+                self.shown.add(_key(found.source))
+            pairs.append((citation, start, end, found))
+        self.texts[index] = (clean, pairs)
+
+    def message(self) -> ChatMessage:
+        for index, block in enumerate(self.content):
+            kind = block.get("type")
+            if kind == "text":
+                self._text(index, block)
+            elif kind == "thinking":
+                info: dict[str, Any] = {}
+                if block.get("signature"):
+                    info["signature"] = block["signature"]
+                if block.get("citations"):
+                    info["citations"] = block["citations"]
+                self.blocks.append(ThinkingBlock(content=block.get("thinking") or "", additional_information=info))
+            elif kind == "tool_use" and not (block.get("id") in self.answered or block.get("name") in self.server_tool_names):
+                arguments = block.get("input") or {}
+                self.blocks.append(ToolCallBlock(tool_call_id=block.get("id"), tool_name=block.get("name") or "", tool_kwargs=arguments))
+            elif kind in _MEDIA and (media := from_wire(block)) is not None:
+                self.blocks.append(media)
             else:
-                blocks.append(ToolCallBlock(tool_call_id=call_id, tool_name=name, tool_kwargs=arguments))
-        elif kind == "tool_result":
-            call_id = block.get("tool_use_id")
-            entry = server_calls.setdefault(call_id, {"id": call_id})
-            entry["result"] = block.get("content") or []
-            if block.get("is_error") is not None:
-                entry["is_error"] = block["is_error"]
-        elif kind == "source":
-            sources = list(block.get("sources") or ())
-            extras.setdefault("sources", []).extend(sources)
-            blocks.extend(sources_to_citation_blocks(sources))
-        elif kind == "tldr":
-            extras.setdefault("tldr", []).extend(block.get("content") or [])
-        elif kind in ("image", "audio", "binary", "file"):
-            blocks.append(_media_from_zylon(block))
-        elif not partial:
-            raise ValueError(f"unknown Zylon content block type {kind!r}")
-    kwargs: dict[str, Any] = dict(extras)
-    if server_calls:
-        kwargs["server_tool_calls"] = list(server_calls.values())
-    return ChatMessage(role=role, blocks=blocks, additional_kwargs=kwargs)
+                self._keep(block)
+        kwargs = self.kwargs
+        if self.resolver is not None and self.resolver.sources:
+            kwargs["sources"] = list(self.resolver.sources)
+        if self.cited:
+            kwargs["citations"] = self.cited
+        if self.server_calls:
+            kwargs["server_tool_calls"] = self.server_calls
+        if self.raw_parts != self.clean_parts:
+            kwargs["raw_text"] = "\n".join(self.raw_parts)
+        if self.kept:
+            kwargs[ZYLON_BLOCKS] = self.kept
+        return ChatMessage(role=self.role, blocks=self.blocks, additional_kwargs=kwargs)
 
+    def _text(self, index: int, block: Mapping[str, Any]) -> None:
+        raw = block.get("text") or ""
+        clean, pairs = self.texts[index]
+        if not raw and not pairs:
+            return  # an empty text adds nothing, not even a line to message.content
+        # Where this text starts in message.content, which joins the texts with "\n".
+        offset = sum(len(part) + 1 for part in self.clean_parts)
+        self.clean_parts.append(clean)
+        self.raw_parts.append(raw)
+        self.blocks.append(TextBlock(text=clean))
+        for citation, start, end, found in pairs:
+            if start is not None and end is not None:
+                start, end = offset + start, offset + end
+            cblock, entry = citation_block(citation, start, end, found)
+            self.blocks.append(cblock)
+            self.cited.append(entry)
 
-def sources_to_citation_blocks(sources: Iterable[Mapping[str, Any]]) -> list[CitationBlock]:
-    """One ``CitationBlock`` per Zylon source: the cited text, where it comes from
-    (artifact id, or URL for a website) and a title (file name, page title...)."""
-    out = []
-    for source in sources:
-        kind = source.get("type") or source.get("object")
-        location: dict[str, int] = {}
-        if kind == "context.website":
-            text = source.get("content") or source.get("description") or source.get("title") or source.get("url") or ""
-            origin = source.get("url") or source.get("id") or ""
-            title = source.get("title") or origin
-        else:
-            document = source.get("document") or {}
-            doc_meta = document.get("doc_metadata") or {}
-            meta = source.get("metadata") or {}
-            text = source.get("text") or ""
-            origin = document.get("artifact") or source.get("artifact_id") or source.get("id") or ""
-            title = doc_meta.get("file_name") or meta.get("title") or origin
-            if isinstance(meta.get("page"), (int, float)):
-                location["page"] = int(meta["page"])
-        out.append(
-            CitationBlock(
-                cited_content=TextBlock(text=str(text)),
-                source=str(origin),
-                title=str(title),
-                additional_location_info=location,
+    def _keep(self, block: Mapping[str, Any]) -> None:
+        """A block that ran on the server, or that no LlamaIndex type holds: kept as it
+        came, to go back in place."""
+        kind = block.get("type")
+        self.kept.append({"position": len(self.blocks), "block": dict(block)})
+        if kind == "server_tool_use" and block.get("id") in self.calls:
+            self.server_calls.append(self.calls[block["id"]])
+        elif kind == "tool_use":
+            result = self.results.get(block.get("id"))
+            self.server_calls.append(
+                {
+                    "id": block.get("id"),
+                    "name": block.get("name"),
+                    "input": dict(block.get("input") or {}),
+                    "result": None if result is None else result.get("content"),
+                    "is_error": None if result is None else result.get("is_error"),
+                }
             )
-        )
-    return out
+        elif kind == "tldr":
+            self.kwargs.setdefault("tldr", []).extend(result_blocks(block.get("content")))
+        if self.assistant and kind in _SOURCE_HOLDERS:
+            for source in collect_sources([block]):
+                key = _key(source)
+                if key not in self.shown:
+                    self.shown.add(key)
+                    self.blocks.append(source_citation_block(source))
 
 
-def _media_from_zylon(block: Mapping[str, Any]) -> Any:
-    kind = block["type"]
-    if kind == "file":
-        content = block.get("content") or ""
-        mime = block.get("content_type")
-        name = (block.get("doc_metadata") or {}).get("file_name")
-        # Text content is encoded here: handed over as bytes, a text that happens to be
-        # valid base64 ("test", "0000") would be taken for base64 by LlamaIndex.
-        data = base64.b64encode(content.encode("utf-8")) if is_text_mime(mime) else _data_bytes(content)
-        return DocumentBlock(data=data, document_mimetype=mime, title=name)
-    data, mime = block.get("data") or "", block.get("mime_type")
-    is_url = data.startswith(("http://", "https://", "data:"))
-    if kind == "image":
-        return ImageBlock(url=data, image_mimetype=mime) if is_url else ImageBlock(image=_data_bytes(data), image_mimetype=mime)
-    if kind == "audio":
-        fmt = (mimetypes.guess_extension(mime) or "").lstrip(".") or None if mime else None
-        return AudioBlock(url=data, format=fmt) if is_url else AudioBlock(audio=_data_bytes(data), format=fmt)
-    title = block.get("filename")
-    if is_url:
-        return DocumentBlock(url=data, document_mimetype=mime, title=title)
-    return DocumentBlock(data=_data_bytes(data), document_mimetype=mime, title=title)
-
-
-def _data_bytes(data: str) -> bytes:
-    """Bytes LlamaIndex will base64-encode if they are not base64 already."""
-    return data.encode("utf-8")
+def _key(source: Mapping[str, Any]) -> Any:
+    """What tells two sources apart: the id, else the whole source."""
+    key = source.get("id")
+    return key if key is not None else json.dumps(source, sort_keys=True, default=str)

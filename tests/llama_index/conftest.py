@@ -3,16 +3,23 @@ helpers to create projects, threads and documents there."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 from typing import Any, Iterator
 
 import httpx
 import pytest
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse, ToolCallBlock
+from llama_index.core.tools import FunctionTool
 
 from llama_index_zylon import Zylon
 from tests.conftest import TEST_TOKEN
 
 W = "/api/v1/app"
+# A 1x1 PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
 _names = itertools.count(1)
 
 
@@ -47,6 +54,27 @@ def new_document(api: httpx.Client, project_id: str, name: str, text: str) -> st
     response = api.post(f"{W}/project/{project_id}/artifact", json=body)
     assert response.status_code == 200, response.text
     return response.json()["id"]
+
+
+HELLO = [ChatMessage(role="system", content="Be brief."), ChatMessage(role="user", content="Hello there")]
+
+
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+def multiply(a: float, b: float) -> float:
+    """Multiply two numbers."""
+    return a * b
+
+
+TOOLS = [FunctionTool.from_defaults(add), FunctionTool.from_defaults(multiply)]
+
+
+def tool_calls(response: ChatResponse) -> list[tuple[str, dict[str, Any]]]:
+    """``(name, arguments)`` of each client tool call in a response."""
+    return [(b.tool_name, b.tool_kwargs) for b in response.message.blocks if isinstance(b, ToolCallBlock)]
 
 
 def chat_requests(emulator: Any) -> list[dict[str, Any]]:

@@ -134,7 +134,8 @@ def test_project_chat_with_citations(cassette):
     response = llm.chat([ChatMessage(role="user", content="How many vacation days do employees get?")])
     (citation,) = [b for b in response.message.blocks if isinstance(b, CitationBlock)]
     assert citation.source == artifact_id and citation.title == "handbook.txt"
-    assert "25 vacation days" in response.message.content
+    assert "25 vacation days" in response.message.content and "<citation" not in response.message.content
+    assert response.message.additional_kwargs["sources"][0]["document"]["artifact"] == artifact_id
 
 
 def test_cassettes_hold_no_credentials():

@@ -131,7 +131,8 @@ def test_fields_become_the_request(clean_env):
         "top_k": 40,
         "seed": 7,
         "presence_penalty": 0.5,
-        "system": {"text": "Be brief.", "use_default_prompt": False, "citations": {"enabled": True}},
+        # citations point into sources, which come only with the zylon extension
+        "system": {"text": "Be brief.", "use_default_prompt": False, "citations": {"enabled": True}, "extensions": ["zylon"]},
         "thinking": {"enabled": True},
     }
     assert turn.stop == ("END",)

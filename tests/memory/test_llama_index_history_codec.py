@@ -3,10 +3,20 @@ what the chat store's adding rules read of a message (pure, no server)."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
-from llama_index.core.base.llms.types import ChatMessage, ImageBlock, MessageRole, TextBlock, ToolCallBlock
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    CitationBlock,
+    DocumentBlock,
+    ImageBlock,
+    MessageRole,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
 
 from llama_index_zylon._codec.history import describe, from_zylon_input, mark_of, thread_messages, turn_messages
 from llama_index_zylon._codec.inputs import to_zylon_messages
@@ -139,3 +149,78 @@ def test_the_adding_rules_read_messages_through_mark_of_and_name_them_with_descr
     with pytest.raises(UnsavedMessagesError, match=r"assistant\('an answer the thread never gave'\)"):
         pending.add([stranger], latest_answer="Let me add.")
     assert pending.snapshot() == [question]  # all or nothing
+
+
+# -- what the real server stores: server tools, signatures, string results, documents ----------------
+
+MARKUP = "<citation id='IK79' index='0' artifact_id='doc_a' source_id='s1' correlation_id='c1'></citation>"
+RAG_TURN = interaction(
+    "inter_4",
+    {
+        "role": "user",
+        "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_9", "content": "18C and sunny"},
+            {"type": "binary", "data": "aGVsbG8gYmluYXJ5", "mime_type": "text/plain", "filename": "b.txt"},
+            {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "Friday."}, "title": "notes.txt"},
+            {"type": "text", "text": "How did revenue do?"},
+        ],
+    },
+    {
+        "id": "msg_4",
+        "content": [
+            {"type": "thinking", "thinking": "Search first.", "signature": "sig_85ca5a39637a486ab2db1eecd43cdf15"},
+            {"type": "text", "text": "I will call a tool. "},
+            {"type": "server_tool_use", "id": "srvtoolu_1", "name": "search", "input": {"query": "revenue", "artifacts": None}},
+            {
+                "type": "server_tool_result",
+                "tool_use_id": "srvtoolu_1",
+                "content": [{"type": "source", "sources": [{"object": "context.chunk", "id": "s1", "text": "Revenue grew 20%.", "document": {"artifact": "doc_a", "doc_metadata": {"file_name": "a.md"}}}]}],
+                "is_error": False,
+            },
+            {"type": "text", "text": f"Revenue grew 20% {MARKUP}.", "citations": [{"id": "IK79", "index": 0, "artifact_id": "doc_a", "source_id": "s1"}]},
+        ],
+    },
+)
+
+
+def test_a_stored_turn_reads_server_tools_signatures_string_results_and_documents() -> None:
+    tool, user, answer = turn_messages(RAG_TURN, thread_id="thread_1")
+    assert (tool.role, tool.content, tool.additional_kwargs["tool_call_id"]) == (MessageRole.TOOL, "18C and sunny", "toolu_9")
+    binary, document, text = user.blocks
+    assert isinstance(binary, DocumentBlock) and base64.b64decode(binary.data) == b"hello binary" and binary.title == "b.txt"
+    assert isinstance(document, DocumentBlock) and base64.b64decode(document.data) == b"Friday." and document.title == "notes.txt"
+    assert text.text == "How did revenue do?"
+    thinking = answer.blocks[0]
+    assert isinstance(thinking, ThinkingBlock) and thinking.additional_information["signature"] == "sig_85ca5a39637a486ab2db1eecd43cdf15"
+    assert answer.content == "I will call a tool. \nRevenue grew 20%."
+    (call,) = answer.additional_kwargs["server_tool_calls"]
+    assert (call["name"], call["input"]["query"], call["is_error"]) == ("search", "revenue", False)
+    (citation,) = [b for b in answer.blocks if isinstance(b, CitationBlock)]
+    assert (citation.source, citation.title, citation.cited_content.text) == ("doc_a", "a.md", "Revenue grew 20%.")
+    assert not [b for b in answer.blocks if isinstance(b, ToolCallBlock)]
+
+
+def test_a_stored_turn_goes_back_as_the_server_stored_it() -> None:
+    """Sent again (e.g. to a one-shot chat): the same blocks, the answer's text clean."""
+    messages = turn_messages(RAG_TURN, thread_id="thread_1")
+    _, again = to_zylon_messages(messages)
+    tool_result, user, answer = [m.to_json_dict() for m in again]
+    stored = RAG_TURN.interaction.to_json_dict()
+    assert tool_result["content"] == [{"type": "tool_result", "tool_use_id": "toolu_9", "content": [{"type": "text", "text": "18C and sunny"}]}]
+    assert user["content"][0] == stored["user_input"]["content"][1]  # the binary block, as it was
+    assert user["content"][1]["type"] == "binary"  # a document goes to the Workspace as binary
+    answer_blocks = stored["assistant_output"]["content"]
+    assert answer["content"] == [*answer_blocks[:4], {"type": "text", "text": "Revenue grew 20%."}]
+
+
+def test_an_answer_that_lost_its_ids_is_still_the_latest_answer() -> None:
+    """A chat engine may keep only an answer's text: shown clean (no markup) and its text
+    blocks joined with a newline, it is still the thread's latest answer (stored raw)."""
+    pending = PendingTurn("thread_1", mark_of, describe)
+    (_, _, answer) = turn_messages(RAG_TURN, thread_id="thread_1")
+    text_only = ChatMessage(role=MessageRole.ASSISTANT, content=answer.content)
+    pending.add([ChatMessage(role=MessageRole.USER, content="How did revenue do?")])
+    pending.add([text_only], latest_answer=RAG_TURN.answer_text)
+    assert pending.snapshot() == []
+    with pytest.raises(UnsavedMessagesError):
+        pending.add([ChatMessage(role=MessageRole.ASSISTANT, content="Revenue fell.")], latest_answer=RAG_TURN.answer_text)

@@ -267,11 +267,15 @@ async def test_thread_chat_with_chosen_artifacts(emulator):
 
 def test_builtin_semantic_search_runs_on_the_server(emulator, corpus_project):
     project, artifacts = corpus_project
-    llm = Zylon(project_id=project, **connection(emulator))
+    llm = Zylon(project_id=project, citations=True, **connection(emulator))
     response = llm.chat_with_tools([{"type": "semantic_search_v1", "name": "search"}], user_msg="How often are access tokens rotated?")
     assert llm.get_tool_calls_from_response(response, error_on_no_tool_call=False) == []  # not the caller's to run
     (server_call,) = response.message.additional_kwargs["server_tool_calls"]
-    assert server_call["name"] == "search" and "Access tokens are rotated" in server_call["result"][0]["text"]
+    assert server_call["name"] == "search" and server_call["input"]["query"] == "How often are access tokens rotated?"
+    found, listing = server_call["result"]  # the chunks found, and their text as the model read it
+    assert "Citation identifier" in listing["text"] and "Access tokens are rotated" in listing["text"]
     policy = artifacts["Security policy"].id
-    assert [b.source for b in response.message.blocks if isinstance(b, CitationBlock)] == [policy]
-    assert "90 days" in response.message.content
+    cited = [b for b in response.message.blocks if isinstance(b, CitationBlock) and "start_index" in b.additional_location_info]
+    assert [b.source for b in cited] == [policy] and "90 days" in cited[0].cited_content.text
+    assert {s["id"] for s in found["sources"]} == {s["id"] for s in response.message.additional_kwargs["sources"]}
+    assert "90 days" in response.message.content and "<citation" not in response.message.content

@@ -194,7 +194,9 @@ def li_conversations(draw: Any) -> list[ChatMessage]:
             messages.append(ChatMessage(role=MessageRole.USER, blocks=draw(st.lists(LI_MEDIA, min_size=1, max_size=4))))
         blocks: list[Any] = []
         if draw(st.booleans()):
-            blocks.append(ThinkingBlock(content=draw(TEXT)))
+            # signed, as Zylon answers it: an unsigned one is left out of the request
+            signature = "sig_" + draw(st.text(alphabet="0123456789abcdef", min_size=32, max_size=32))
+            blocks.append(ThinkingBlock(content=draw(TEXT), additional_information={"signature": signature}))
         if draw(st.booleans()):
             blocks.append(TextBlock(text=draw(TEXT)))
         pending = []
@@ -210,7 +212,7 @@ def li_block(block: Any) -> tuple[Any, ...]:
     if isinstance(block, TextBlock):
         return ("text", block.text)
     if isinstance(block, ThinkingBlock):
-        return ("thinking", block.content)
+        return ("thinking", block.content, block.additional_information.get("signature"))
     if isinstance(block, ToolCallBlock):
         return ("tool_call", block.tool_call_id, block.tool_name, block.tool_kwargs)
     if isinstance(block, ImageBlock):
@@ -256,7 +258,8 @@ def test_text_documents_reach_zylon_as_text_and_come_back_whole():
     for text in ("0000", "test", "héllo, wörld"):
         block = DocumentBlock(data=base64.b64encode(text.encode()), document_mimetype="text/plain", title="a.txt")
         _, zylon = li_to_zylon([ChatMessage(role="user", blocks=[block])])
-        assert zylon[0].to_json_dict()["content"][0]["content"] == text
+        sent = zylon[0].to_json_dict()["content"][0]  # a binary block: the text's UTF-8 bytes, base64
+        assert sent["type"] == "binary" and base64.b64decode(sent["data"]) == text.encode()
         (back,) = li_from_zylon(on_the_wire(zylon)[0])
         assert base64.b64decode(back.blocks[0].data) == text.encode()
     # LangChain: a text file given as base64 (what LangChain makes of an OpenAI file block)

@@ -8,7 +8,10 @@ to send instead.
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Iterable, Literal, Mapping
+
+from .._checks import is_text_mime, utf8_text
 
 # The tags of ZylonGPT's input block union, as its validation errors list them
 # (captures err_unknown_block_type, msg_file_client_shape). There is no ``file``.
@@ -133,3 +136,50 @@ def _get(value: Any, key: str) -> Any:
 
 def _shape(value: Any) -> str:
     return "an object without 'type'" if isinstance(value, Mapping) else type(value).__name__
+
+
+def file_input_block(
+    raw: bytes | None = None,
+    *,
+    url: str | None = None,
+    mime_type: str | None = None,
+    filename: str | None = None,
+    api: Literal["workspace", "gpt"] = "workspace",
+    where: str = "file",
+) -> dict[str, Any]:
+    """The wire block that hands a file to ``api`` (never ``file``, which ZylonGPT refuses).
+
+    ``raw`` is the file's bytes, or ``url`` an http(s) address Zylon fetches itself.
+
+    * ``"workspace"``: ``{"type": "binary", "data": <base64 of the bytes, or the URL>,
+      "mime_type", "filename"}`` (the Workspace schema's block; ZylonGPT converts it
+      like a document: ``document_preprocessing``);
+    * ``"gpt"``: ``{"type": "document", "source": ..., "title": <filename>}`` with a
+      ``text`` source (``media_type``, the UTF-8 text) for a text MIME type, else a
+      ``base64`` source, or a ``url`` source (not in the captures: the README names it).
+
+    ``mime_type`` defaults to ``application/octet-stream``. Raises ``ValueError`` naming
+    ``where``: neither or both of ``raw`` and ``url``, text that is not UTF-8, an
+    unknown ``api``. Pure: no request is made.
+    """
+    if api not in INPUT_BLOCK_TYPES:
+        raise ValueError(f"unknown Zylon API {api!r}; expected 'workspace' or 'gpt'")
+    if (raw is None) == (url is None):
+        raise ValueError(f"{where}: a file needs its bytes or a URL (exactly one of them)")
+    mime = mime_type or "application/octet-stream"
+    if api == "workspace":
+        data = url if url is not None else base64.b64encode(raw or b"").decode("ascii")
+        block: dict[str, Any] = {"type": "binary", "data": data, "mime_type": mime}
+        if filename:
+            block["filename"] = filename
+        return block
+    if url is not None:
+        source: dict[str, Any] = {"type": "url", "url": url}
+    elif is_text_mime(mime):
+        source = {"type": "text", "media_type": mime, "data": utf8_text(raw or b"", where)}
+    else:
+        source = {"type": "base64", "media_type": mime, "data": base64.b64encode(raw or b"").decode("ascii")}
+    block = {"type": "document", "source": source}
+    if filename:
+        block["title"] = filename
+    return block
