@@ -21,12 +21,6 @@ from tests.conftest import TEST_TOKEN
 FACT = "Invoices are due within 30 days of delivery."
 # The emulator answers with server_tool_use / server_tool_result blocks, as the real server
 # does; the LlamaIndex codec on main does not read those yet (another branch adds it).
-NEEDS_SERVER_TOOL_DECODING = pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="llama_index_zylon._codec.outputs does not decode server_tool_use/server_tool_result yet; "
-    "remove this mark when the codec branch that maps them is merged",
-)
 
 
 def test_helpers_convert_metadata_filters(shared_api):
@@ -82,7 +76,6 @@ def finance(emulator: Any) -> Any:
     index.client.collections.delete(index.collection)
 
 
-@NEEDS_SERVER_TOOL_DECODING
 def test_chat_with_tools_gets_the_server_run_answer(emulator, finance):
     llm = Zylon(base_url=emulator.base_url, api_key=TEST_TOKEN)
     emulator.clear_requests()
@@ -93,7 +86,6 @@ def test_chat_with_tools_gets_the_server_run_answer(emulator, finance):
     assert response.message.additional_kwargs["server_tool_calls"][0]["name"] == "semantic_search"
 
 
-@NEEDS_SERVER_TOOL_DECODING
 async def test_a_function_agent_takes_the_builtin_tool(emulator, finance):
     agent = FunctionAgent(tools=[tools.semantic_search(finance.collection)], llm=Zylon(base_url=emulator.base_url, api_key=TEST_TOKEN))
     result = await agent.run("When are invoices due?")
