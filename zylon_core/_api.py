@@ -11,6 +11,12 @@ Thread and interaction paths depend on the server's version (``settings.paths``)
 ``/project/{projectId}/...``. Each such builder takes the ``project_id`` (needed by the
 legacy layout) and uses the layout this client was told, or has found (see
 :meth:`Endpoints.remember_layout` and :func:`._operations.on_thread_route`).
+
+Every call says whether sending it twice is safe (:attr:`Call.idempotent`, which
+decides its retries): GET, PUT and DELETE are; a POST that only reads or checks
+(validate, embeddings, chunk search) or cancels says ``idempotent=True``; a POST that
+creates (chat, project chat, interactions, threads, projects, artifacts) says
+``idempotent=False``.
 """
 
 from __future__ import annotations
@@ -154,7 +160,9 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
 
     def chat(self, request: ChatRequest) -> Call[MessageOutput]:
         """``POST /chat``: one-shot chat (``stream: true`` in the request streams it)."""
-        return Call("POST", self._workspace + "/chat", json=body(request), parse=parse_model(MessageOutput))
+        return Call(
+            "POST", self._workspace + "/chat", json=body(request), parse=parse_model(MessageOutput), idempotent=False
+        )
 
     def chat_validate(self, request: ChatRequest) -> Call[ChatValidationResult]:
         """``POST /chat/validate``: is this request valid, without running it. ``204``
@@ -166,6 +174,7 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
             json=body(request),
             parse=read_validation,
             accept_statuses=frozenset({400}),
+            idempotent=True,  # only checks the request
         )
 
     def project_chat(self, project_id: str, dto: ProjectChatDTO) -> Call[ProjectChatAnswer]:
@@ -179,6 +188,7 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
             json=body(dto),
             parse=read_project_answer,
             headers=headers,
+            idempotent=False,
         )
 
     # -- threads and interactions ----------------------------------------------------
@@ -195,7 +205,9 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
 
     def thread_create(self, project_id: str, name: str, visibility: ThreadVisibility = "Private") -> Call[Thread]:
         dto = CreateThreadDTO(name=name, visibility=visibility)
-        return Call("POST", f"{self._workspace}/project/{project_id}/thread", json=body(dto), parse=parse_model(Thread))
+        return Call(
+            "POST", f"{self._workspace}/project/{project_id}/thread", json=body(dto), parse=parse_model(Thread), idempotent=False
+        )
 
     def thread_get(self, thread_id: str, project_id: str | None = None, *, legacy: bool | None = None) -> Call[Thread]:
         return Call("GET", self._thread_url(thread_id, project_id, legacy), parse=parse_model(Thread))
@@ -236,7 +248,7 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
             url = f"{self._workspace}/project/{project_id}/interaction"
         else:
             url = f"{self._workspace}/thread/{thread_id}/interaction"
-        return Call("POST", url, json=body(dto), parse=parse_model(Interaction))
+        return Call("POST", url, json=body(dto), parse=parse_model(Interaction), idempotent=False)
 
     def interaction_get(self, interaction_id: str, project_id: str | None = None, *, legacy: bool | None = None) -> Call[Interaction]:
         return Call("GET", self._interaction_url(interaction_id, project_id, legacy), parse=parse_model(Interaction))
@@ -245,12 +257,14 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
         return Call("DELETE", self._interaction_url(interaction_id, project_id, legacy))
 
     def interaction_cancel(self, interaction_id: str, project_id: str | None = None, *, legacy: bool | None = None) -> Call[bool]:
-        """True if cancelled; False if it had already finished (409: final, not retried)."""
+        """True if cancelled; False if it had already finished (409: final, not retried).
+        Safe to resend: a second cancel changes nothing (it answers 409)."""
         return Call(
             "POST",
             self._interaction_url(interaction_id, project_id, legacy, "/cancel"),
             parse=lambda response: response.status_code != 409,
             accept_statuses=frozenset({409}),
+            idempotent=True,
         )
 
     def interaction_stream(self, interaction_id: str, project_id: str | None = None, *, legacy: bool | None = None) -> Call[None]:
@@ -271,7 +285,7 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
     # -- projects --------------------------------------------------------------------
 
     def project_create(self, name: str, **fields: Any) -> Call[dict[str, Any]]:
-        return Call("POST", self._workspace + "/project", json={"name": name, **fields}, parse=parse_json)
+        return Call("POST", self._workspace + "/project", json={"name": name, **fields}, parse=parse_json, idempotent=False)
 
     def project_get(self, project_id: str) -> Call[dict[str, Any]]:
         return Call("GET", f"{self._workspace}/project/{project_id}", parse=parse_json)
@@ -336,7 +350,12 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
         payload = body(request)
         payload.setdefault("model", self.settings.model)
         return Call(
-            "POST", self._gpt + "/messages/validate", json=payload, parse=read_validation, accept_statuses=frozenset({400})
+            "POST",
+            self._gpt + "/messages/validate",
+            json=payload,
+            parse=read_validation,
+            accept_statuses=frozenset({400}),
+            idempotent=True,  # only checks the request
         )
 
     def models(self) -> Call[dict[str, Any]]:
@@ -347,7 +366,13 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
 
     def embeddings(self, input: str | list[str]) -> Call[EmbeddingsResponse]:
         """``POST /api/gpt/v1/embeddings``."""
-        return Call("POST", self._gpt + "/embeddings", json=body(EmbeddingsBody(input=input)), parse=parse_model(EmbeddingsResponse))
+        return Call(
+            "POST",
+            self._gpt + "/embeddings",
+            json=body(EmbeddingsBody(input=input)),
+            parse=parse_model(EmbeddingsResponse),
+            idempotent=True,  # computes, stores nothing
+        )
 
     def chunk_search(
         self,
@@ -370,4 +395,6 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
                 **{k: v for k, v in options.items() if v is not None},
             }
         )
-        return Call("POST", self._gpt + "/primitives/search", json=body(query), parse=parse_model(ChunkSearchResponse))
+        return Call(
+            "POST", self._gpt + "/primitives/search", json=body(query), parse=parse_model(ChunkSearchResponse), idempotent=True
+        )

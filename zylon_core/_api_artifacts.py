@@ -6,6 +6,10 @@ A ``Document`` is uploaded as multipart: ``type``, ``name`` (and the other text 
 ``content_length`` (the exact byte count of the file, computed here), and the file in
 ``fileData`` with its own content type. Every other type is created from JSON with a
 ``props`` object.
+
+Creating (JSON or upload) and syncing are POSTs that are never resent once they may
+have reached the server (``idempotent=False``); reads, updates (PUT) and deletes are
+safe to resend.
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ class ArtifactEndpoints:
         dto = artifact if isinstance(artifact, CreateArtifact) else CreateArtifact.model_validate(dict(artifact))
         if not isinstance(dto.name, str) or not dto.name.strip():
             raise ValueError(f"an artifact needs a non-empty name (type {dto.type!r}): the Workspace requires one")
-        return Call("POST", self._artifact_url(project_id), json=dto.to_json_dict(), parse=_model(Artifact))
+        return Call("POST", self._artifact_url(project_id), json=dto.to_json_dict(), parse=_model(Artifact), idempotent=False)
 
     def artifact_upload(
         self,
@@ -127,6 +131,7 @@ class ArtifactEndpoints:
             files={"props": (None, props_json, "application/json"), "fileData": (file_name, content, content_type)},
             headers={"Content-Type": f"multipart/form-data; boundary=zylon-{digest[:40]}"},
             parse=_model(Artifact),
+            idempotent=False,  # a second upload is a second artifact
         )
 
     def artifact_document(
@@ -216,7 +221,7 @@ class ArtifactEndpoints:
         """``POST .../artifact/{id}/sync`` (empty body; an SSE stream of ``sync_started``,
         ``sync_progress``, ``sync_completed`` / ``sync_error``). Not retried: a 409 means
         the artifact is being processed already."""
-        return Call("POST", self._artifact_url(project_id, artifact_id, "/sync"), retry=False)
+        return Call("POST", self._artifact_url(project_id, artifact_id, "/sync"), retry=False, idempotent=False)
 
     def is_safe_to_modify(
         self, *, project_id: str | None = None, artifact_id: str | None = None, created_by: str | None = None

@@ -3,8 +3,14 @@ Zylon: its connection fields resolved into settings, and one sync and one async 
 made when first used. Both adapters' connection mixins hold one :class:`Connection`.
 
 The fields can change after construction (``llm.base_url = ...``, ``model_copy(update=
-...)``): :meth:`Connection.current` compares them with the ones the clients were made
-from and makes new clients when they differ, so a changed field always takes effect.
+...)``): each use compares them with the ones the clients were made
+from and makes new clients when they differ, so a changed field always takes effect (a
+value that cannot work raises the ``ConfigurationError`` the constructor would have).
+
+A copy (``model_copy``) shares its original's connection, and so its HTTP clients,
+until one of its connection fields changes. The clients are closed by ``close()`` /
+``aclose()`` (also ``with`` / ``async with``), or when no object uses them any more
+(see :mod:`._lifecycle`): dropping one object never closes clients another still uses.
 """
 
 from __future__ import annotations
@@ -13,12 +19,13 @@ import ssl
 from typing import Any, ClassVar, Mapping, Optional
 
 from pydantic import AliasChoices, BaseModel, Field, PrivateAttr, SecretStr, ValidationError
+from typing_extensions import Self
 
 from ._client import AsyncZylonClient, ZylonClient
 from ._settings import DEFAULT_MAX_RETRIES, ZylonSettings, one_token
 from .errors import ConfigurationError
 
-CONNECTION_FIELDS = ("base_url", "api_token", "org", "timeout", "max_retries", "verify")
+CONNECTION_FIELDS = ("base_url", "api_token", "org", "timeout", "deadline", "max_retries", "verify")
 
 
 def connection_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -61,16 +68,20 @@ class Connection:
             "api_token": s.api_token,
             "org": s.org,
             "timeout": s.timeout,
+            "deadline": s.deadline,
             "max_retries": s.max_retries,
             "model": s.model,
         }
 
-    @staticmethod
-    def current(connection: Connection | None, values: Mapping[str, Any]) -> Connection:
-        """``connection`` if it was made from ``values``, else a new one."""
-        if connection is not None and connection.key == connection_key(values):
-            return connection
-        return Connection(values)
+    def __copy__(self) -> Connection:
+        return self  # a shallow copy of an object shares its connection
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Connection:
+        # A deep copy gets its own clients (HTTP clients hold locks and sockets, which
+        # cannot be copied), made when first used.
+        copied = Connection.__new__(Connection)
+        copied.settings, copied.key, copied._client, copied._aclient = self.settings, self.key, None, None
+        return copied
 
     @property
     def client(self) -> ZylonClient:
@@ -91,18 +102,22 @@ class Connection:
     async def aclose(self) -> None:
         if self._aclient is not None:
             await self._aclient.aclose()
+        self.close()
 
 
 class ConnectionFields(BaseModel):
     """The connection fields of every configured class in both adapters, declared once.
 
     ``base_url``, ``api_token`` (alias ``api_key``), ``org``, ``timeout``,
-    ``max_retries`` and ``verify``, each falling back to the environment
+    ``deadline``, ``max_retries`` and ``verify``, each falling back to the environment
     (``ZYLON_BASE_URL``, ``ZYLON_API_TOKEN``, ``ZYLON_ORG``); a missing base URL or token
     is a ``ConfigurationError`` naming the variable, raised by the constructor, and the
     resolved values are written back on the fields. ``_client`` / ``_aclient`` are made
     when first used, and made again when a connection field has changed since.
     ``_model_field`` names the class's model-name field, if it has one.
+
+    ``close()`` releases the sync connections, ``aclose()`` both kinds; ``with obj:``
+    and ``async with obj:`` do the same on leaving.
     """
 
     _model_field: ClassVar[Optional[str]] = None
@@ -116,7 +131,13 @@ class ConnectionFields(BaseModel):
         description="API token (alias api_key; env ZYLON_API_TOKEN). Never printed or serialised.",
     )
     org: Optional[str] = Field(default=None, description="Organization sent as x-org (env ZYLON_ORG, default 'default').")
-    timeout: Optional[float] = Field(default=None, description="Read timeout in seconds (default 60; connect 5).")
+    timeout: Optional[float] = Field(
+        default=None, description="Seconds to wait for the next bytes of an answer (default 60; connecting: 5)."
+    )
+    deadline: Optional[float] = Field(
+        default=None,
+        description="Seconds one request may take in all: retries, waits, its whole answer or stream (default 600).",
+    )
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0, description="Retries on transient failures (default 2).")
     verify: Any = Field(
         default=None,
@@ -141,9 +162,12 @@ class ConnectionFields(BaseModel):
 
     def model_post_init(self, context: Any, /) -> None:
         super().model_post_init(context)
-        connection = Connection(self._connection_values())
+        self._adopt(Connection(self._connection_values()))
+
+    def _adopt(self, connection: Connection) -> None:
+        """Use ``connection``, writing its resolved values back on the fields."""
         resolved = connection.resolved()
-        for name in ("base_url", "api_token", "org", "timeout", "max_retries"):
+        for name in ("base_url", "api_token", "org", "timeout", "deadline", "max_retries"):
             setattr(self, name, resolved[name])
         if self._model_field is not None:
             setattr(self, self._model_field, resolved["model"])
@@ -163,8 +187,14 @@ class ConnectionFields(BaseModel):
         return {name: getattr(self, name) for name in CONNECTION_FIELDS}
 
     def _current(self) -> Connection:
-        connection = Connection.current(self._connection, self._connection_values())
-        self._connection = connection
+        connection = self._connection
+        values = self._connection_values()
+        if connection is None or connection.key != connection_key(values):
+            # A field changed since the clients were made: new ones, from the new values
+            # (a ConfigurationError here is what the constructor would have raised).
+            self._adopt(Connection(values))
+            connection = self._connection
+            assert connection is not None
         return connection
 
     @property
@@ -180,11 +210,23 @@ class ConnectionFields(BaseModel):
         return self._current().aclient
 
     def close(self) -> None:
-        """Close the sync HTTP connections (the async ones: :meth:`aclose`)."""
+        """Close the sync HTTP connections (both kinds: :meth:`aclose`)."""
         if self._connection is not None:
             self._connection.close()
 
     async def aclose(self) -> None:
-        """Close the async HTTP connections."""
+        """Close the async HTTP connections (of the running event loop) and the sync ones."""
         if self._connection is not None:
             await self._connection.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()

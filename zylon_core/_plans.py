@@ -6,7 +6,9 @@ A *plan* is a generator. It yields *steps* and receives each step's outcome:
   answer, or throws the ``ZylonError`` it raised into the plan (which may catch it);
 * :class:`Follow`: the driver reads the call's event stream into the step's
   :class:`~zylon_core._streaming.StreamAccumulator` until the accumulator is done,
-  handing each delta to the consumer; sends back ``None``;
+  handing each delta to the consumer, and sends back ``None``; with ``otherwise``, an
+  answer that turns out to be JSON instead of a stream is read by it and its value sent
+  back (the request is sent once either way);
 * :class:`Emit`: the driver hands the value to the consumer (items of a page, the
   deltas of an answer that arrived whole);
 * :class:`Pause`: the driver sleeps.
@@ -16,7 +18,9 @@ what an answer means, when to give up) lives in the plan; :func:`drive` and
 :func:`adrive` only do I/O. When the consumer stops early (a closed generator, a
 cancelled task) or the run fails outside the plan, the driver throws
 :class:`Abandoned` into the plan and runs the calls
-it yields while unwinding (e.g. cancelling an interaction), then stops.
+it yields while unwinding (e.g. cancelling an interaction), then stops. An error that
+leaves a driver carries no token, whether the transport or the plan raised it (a plan
+builds errors from answers, which a server may have filled with the token).
 """
 
 from __future__ import annotations
@@ -26,9 +30,11 @@ import contextlib
 from dataclasses import dataclass
 from typing import Any, AsyncGenerator, Callable, Generator, Generic, TypeVar, Union
 
+import httpx
+
 from . import _transport
 from ._streaming import StreamAccumulator, StreamDelta
-from ._transport import AsyncTransport, Call, SyncTransport
+from ._transport import Answered, AsyncTransport, Call, SyncTransport
 from .errors import ZylonError
 
 T = TypeVar("T")
@@ -43,10 +49,13 @@ class Pause:
 
 @dataclass(frozen=True)
 class Follow:
-    """Read ``call``'s event stream into ``accumulator`` until it is done."""
+    """Read ``call``'s event stream into ``accumulator`` until it is done. With
+    ``otherwise``, an answer that is not an event stream is read whole by it, and its
+    value is the step's outcome (``None`` when the answer was a stream)."""
 
     call: Call[Any]
     accumulator: StreamAccumulator
+    otherwise: Callable[[httpx.Response], Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,14 +124,16 @@ def drive(transport: SyncTransport, plan: Plan[T], outcome: Outcome[T] | None = 
                     error = exc
             elif isinstance(step, Follow):
                 try:
-                    yield from _follow(transport, step)
+                    value = yield from _follow(transport, step)
                 except ZylonError as exc:
                     error = exc
             elif isinstance(step, Emit):
                 yield step.value
             else:
                 _transport._sleep(step.seconds)
-    except BaseException:  # closed early, interrupted, or failed outside the plan
+    except BaseException as exc:  # closed early, interrupted, or failed outside the plan
+        if isinstance(exc, ZylonError):
+            transport.scrub(exc)
         _unwind(transport, plan)
         raise
 
@@ -155,16 +166,20 @@ async def adrive(transport: AsyncTransport, plan: Plan[T], outcome: Outcome[T] |
                 except ZylonError as exc:
                     error = exc
             elif isinstance(step, Follow):
+                answered: list[Any] = []
                 try:
-                    async for delta in _afollow(transport, step):
+                    async for delta in _afollow(transport, step, answered):
                         yield delta
                 except ZylonError as exc:
                     error = exc
+                value = answered[0] if answered else None
             elif isinstance(step, Emit):
                 yield step.value
             else:
                 await _transport._async_sleep(step.seconds)
-    except BaseException:  # closed early, cancelled, or failed outside the plan
+    except BaseException as exc:  # closed early, cancelled, or failed outside the plan
+        if isinstance(exc, ZylonError):
+            transport.scrub(exc)
         await _aunwind(transport, plan)
         raise
 
@@ -181,12 +196,15 @@ async def arun(transport: AsyncTransport, plan: Plan[T]) -> T:
     return outcome.value  # type: ignore[return-value]
 
 
-def _follow(transport: SyncTransport, step: Follow) -> Generator[StreamDelta, None, None]:
+def _follow(transport: SyncTransport, step: Follow) -> Generator[StreamDelta, None, Any]:
+    """Yield the stream's deltas; return what ``step.otherwise`` read instead, if anything."""
     accumulator = step.accumulator
-    events = transport.stream(step.call)
+    events = transport.stream(step.call, step.otherwise)
     try:
         with transport.redacting():  # an error event may echo the token
             for event in events:
+                if isinstance(event, Answered):
+                    return event.value
                 delta = accumulator.feed(event)
                 if delta is not None:
                     yield delta
@@ -195,16 +213,21 @@ def _follow(transport: SyncTransport, step: Follow) -> Generator[StreamDelta, No
         tail = accumulator.flush()
         if tail is not None:
             yield tail
+        return None
     finally:
         events.close()
 
 
-async def _afollow(transport: AsyncTransport, step: Follow) -> AsyncGenerator[StreamDelta, None]:
+async def _afollow(transport: AsyncTransport, step: Follow, answered: list[Any]) -> AsyncGenerator[StreamDelta, None]:
+    """:func:`_follow`, async: what ``step.otherwise`` read goes to ``answered``."""
     accumulator = step.accumulator
-    events = transport.stream(step.call)
+    events = transport.stream(step.call, step.otherwise)
     try:
         with transport.redacting():
             async for event in events:
+                if isinstance(event, Answered):
+                    answered.append(event.value)
+                    return
                 delta = accumulator.feed(event)
                 if delta is not None:
                     yield delta

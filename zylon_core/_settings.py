@@ -29,6 +29,7 @@ DEFAULT_ORG = "default"
 DEFAULT_MODEL = "default"
 DEFAULT_READ_TIMEOUT = 60.0
 DEFAULT_CONNECT_TIMEOUT = 5.0
+DEFAULT_DEADLINE = 600.0
 DEFAULT_MAX_RETRIES = 2
 
 WORKSPACE_PREFIX = "/api/v1/app"
@@ -114,6 +115,15 @@ def check_seconds(name: str, value: Any) -> float:
     return number
 
 
+def check_deadline(value: Any) -> float:
+    """The per-request deadline: a finite number of seconds > 0 (``ConfigurationError``
+    otherwise; a deadline of 0 would refuse every request)."""
+    number = check_seconds("deadline", value)
+    if number == 0:
+        raise ConfigurationError("deadline must be a number of seconds > 0, got 0")
+    return number
+
+
 def one_token(api_token: Any, api_key: Any) -> Any:
     """The token given as ``api_token`` or its alias ``api_key``; both with different
     values is a ``ConfigurationError`` (not showing them)."""
@@ -139,6 +149,10 @@ class ZylonSettings(BaseModel):
     model: str = DEFAULT_MODEL
     timeout: float = DEFAULT_READ_TIMEOUT
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    deadline: float = DEFAULT_DEADLINE
+    """Seconds one request may take in all: its retries and their waits, reading its
+    answer, reading its whole event stream. ``timeout`` bounds each wait for the next
+    bytes, ``connect_timeout`` each connection attempt."""
     max_retries: int = Field(default=DEFAULT_MAX_RETRIES, ge=0)
     verify: Any = True
     paths: PathLayout = "auto"
@@ -158,6 +172,11 @@ class ZylonSettings(BaseModel):
     def _seconds(cls, value: Any, info: Any) -> float:
         return check_seconds(info.field_name, value)
 
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _deadline(cls, value: Any) -> float:
+        return check_deadline(value)
+
     @classmethod
     def resolve(
         cls,
@@ -169,13 +188,16 @@ class ZylonSettings(BaseModel):
         model: str | None = None,
         timeout: float | None = None,
         connect_timeout: float | None = None,
+        deadline: float | None = None,
         max_retries: int | None = None,
         verify: VerifyTypes | None = None,
         paths: str | None = None,
     ) -> "ZylonSettings":
         """Settings from arguments, else ``ZYLON_BASE_URL``, ``ZYLON_API_TOKEN``,
         ``ZYLON_ORG``, ``ZYLON_MODEL``, else the defaults. ``api_key`` is an alias of
-        ``api_token``; ``paths`` is one of :data:`PATH_LAYOUTS` (default ``auto``).
+        ``api_token``; ``paths`` is one of :data:`PATH_LAYOUTS` (default ``auto``);
+        ``timeout`` (read, default 60 s), ``connect_timeout`` (default 5 s) and
+        ``deadline`` (the whole request, default 600 s) are seconds.
         Raises ``ConfigurationError`` naming the setting that is missing or invalid."""
         base_url = base_url or os.environ.get(ENV_BASE_URL)
         if not base_url:
@@ -205,6 +227,8 @@ class ZylonSettings(BaseModel):
         for name, seconds in (("timeout", timeout), ("connect_timeout", connect_timeout)):
             if seconds is not None:
                 values[name] = check_seconds(name, seconds)
+        if deadline is not None:
+            values["deadline"] = check_deadline(deadline)
         for name, value in (("max_retries", max_retries), ("verify", verify), ("paths", paths)):
             if value is not None:
                 values[name] = value

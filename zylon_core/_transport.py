@@ -1,9 +1,18 @@
 """HTTP transport: one sync and one async httpx client per configured object.
 
-Both share :class:`BaseTransport` (headers, request building, the retry decision, error
-mapping); only the I/O calls differ. Streams are decoded by
-:class:`~zylon_core._sse.EventParser` and are retried only while nothing has been read
-from them.
+Both share :class:`BaseTransport` (headers, request building, the retry decision, the
+deadline, error mapping); only the I/O calls differ. Streams are decoded by
+:class:`~zylon_core._sse.EventParser`.
+
+* Retries follow :mod:`._retries`: a :class:`Call` says whether sending it twice is
+  safe, and one that creates something is resent only when it cannot have reached
+  the server or was refused before the server acted on it.
+* Each request has a deadline (``settings.deadline`` seconds) for everything it takes:
+  attempts, back-off waits, reading its answer or its whole stream. The sync transport
+  checks it between reads (and lowers each read's timeout to what is left); the async
+  one also cancels a read still pending when it passes.
+* A redirect is an error naming where it points, never followed.
+* No error carries the token (:mod:`._scrub`).
 """
 
 from __future__ import annotations
@@ -15,13 +24,17 @@ import functools
 import logging
 import os
 import ssl
+import sys
 import time
+import weakref
 from dataclasses import dataclass, field
-from typing import Any, AsyncGenerator, Callable, Generator, Generic, Iterator, TypeVar
+from typing import Any, AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Generic, Iterator, TypeVar
 
 import httpx
 
-from ._retries import RetryPolicy
+from . import _lifecycle
+from ._retries import MAYBE_SENT_ERRORS, RetryPolicy
+from ._scrub import scrub
 from ._settings import ZylonSettings
 from ._sse import EventParser
 from ._version import __version__
@@ -32,19 +45,28 @@ from .errors import (
     APITimeoutError,
     StreamError,
     error_from_response,
-    redact,
 )
 
 logger = logging.getLogger("zylon_core")
 
 T = TypeVar("T")
+E = TypeVar("E", bound=BaseException)
 
 USER_AGENT = f"zylon-integrations/{__version__} (python; httpx)"
+
+# Methods whose repetition changes nothing more than the first request did (RFC 9110).
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 
 @dataclass
 class Call(Generic[T]):
-    """One HTTP request and how to read its answer; built once, sent sync or async."""
+    """One HTTP request and how to read its answer; built once, sent sync or async.
+
+    ``idempotent``: whether sending it twice is as safe as sending it once. By default
+    it is for GET, HEAD, OPTIONS, PUT and DELETE and not for POST; a POST that only
+    reads (validate, embeddings, chunk search) says so with ``idempotent=True``.
+    ``retry=False`` forbids every retry.
+    """
 
     method: str
     url: str
@@ -59,18 +81,97 @@ class Call(Generic[T]):
     accept_statuses: frozenset[int] = frozenset()
     # False: sent without ``Authorization`` and ``x-org`` (``/api/health``, a pre-signed URL).
     auth: bool = True
+    idempotent: bool = None  # type: ignore[assignment]  # None: decided by the method
+
+    def __post_init__(self) -> None:
+        if self.idempotent is None:
+            self.idempotent = self.method.upper() in IDEMPOTENT_METHODS
+
+    @property
+    def path(self) -> str:
+        return httpx.URL(self.url).path
 
     def read(self, response: httpx.Response) -> T:
         if self.parse is None:
             return None  # type: ignore[return-value]
-        try:
-            return self.parse(response)
-        except (ValueError, RecursionError) as exc:  # malformed JSON, JSON nested too deep, an unexpected shape
-            raise APIStatusError(
-                f"{self.method} {httpx.URL(self.url).path}: could not read the response: {exc}",
-                response=response,
-                body=response.text[:2000],
-            ) from exc
+        return read_with(self, self.parse, response)
+
+
+def read_with(call: Call[Any], parse: Callable[[httpx.Response], T], response: httpx.Response) -> T:
+    """``parse(response)``; an answer it cannot read is an ``APIStatusError``."""
+    try:
+        return parse(response)
+    except (ValueError, RecursionError) as exc:  # malformed JSON, JSON nested too deep, an unexpected shape
+        raise APIStatusError(
+            f"{call.method} {call.path}: could not read the response: {exc}",
+            response=response,
+            body=response.text[:2000],
+        ) from exc
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What a stream yields instead of events when the server answered with JSON (and
+    the caller passed ``otherwise`` to read it): the value read."""
+
+    value: Any
+
+
+class Deadline:
+    """When a request must be over (``seconds`` from now, on the monotonic clock)."""
+
+    __slots__ = ("seconds", "at", "call")
+
+    def __init__(self, seconds: float, call: Call[Any]) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.call = call
+
+    def remaining(self) -> float:
+        return self.at - time.monotonic()
+
+    def check(self) -> float:
+        """Seconds left; the deadline's ``APITimeoutError`` if none are."""
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise self.error()
+        return left
+
+    def error(self) -> APITimeoutError:
+        return APITimeoutError(
+            f"{self.call.method} {self.call.path}: Zylon did not finish within the deadline of {self.seconds:g} s "
+            "(the deadline setting bounds a whole request: its retries and their waits, and reading its answer "
+            "or its whole stream)"
+        )
+
+
+class _Timeouts:
+    """One attempt's httpx timeouts: the client's, each lowered to what is left of the
+    deadline; ``lowered`` names those the deadline set (their expiry is the deadline)."""
+
+    __slots__ = ("timeout", "lowered")
+
+    def __init__(self, client_timeout: httpx.Timeout, left: float) -> None:
+        values = (client_timeout.connect, client_timeout.read, client_timeout.write, client_timeout.pool)
+        self.lowered: frozenset[str] = frozenset()
+        self.timeout: httpx.Timeout | None = None
+        if all(value is not None and value <= left for value in values):
+            return  # the usual case: far from the deadline, the client's own timeouts
+        names = ("connect", "read", "write", "pool")
+        self.lowered = frozenset(name for name, value in zip(names, values, strict=True) if value is None or value > left)
+        self.timeout = httpx.Timeout(
+            **{name: left if name in self.lowered else value for name, value in zip(names, values, strict=True)}
+        )
+
+    def expired(self, exc: Exception) -> bool:
+        """Whether ``exc`` is a timeout the deadline had set."""
+        kind = {
+            httpx.ConnectTimeout: "connect",
+            httpx.ReadTimeout: "read",
+            httpx.WriteTimeout: "write",
+            httpx.PoolTimeout: "pool",
+        }.get(type(exc))
+        return kind is not None and kind in self.lowered
 
 
 class BaseTransport:
@@ -84,15 +185,23 @@ class BaseTransport:
             "Accept": "application/json",
         }
         self.timeout = httpx.Timeout(settings.timeout, connect=settings.connect_timeout)
-        self._headed: object = None  # the client we made, which carries self.headers itself
+        self._owns_client = True  # False: the caller's http_client
+        self._ours: weakref.WeakSet[Any] = weakref.WeakSet()  # the clients we made, which carry self.headers
+        _lifecycle.track(self)
 
     def __repr__(self) -> str:  # never show headers (they hold the token)
         return f"{type(self).__name__}(base_url={self.settings.base_url!r}, org={self.settings.org!r})"
 
-    def build(self, client: httpx.Client | httpx.AsyncClient, call: Call[Any], stream: bool = False) -> httpx.Request:
-        # A caller's own http_client gets the auth headers on every request; the client we
-        # made has them already (merging them per request costs ~12 us a call).
-        if client is self._headed:
+    def build(
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        call: Call[Any],
+        stream: bool = False,
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Request:
+        # A caller's own http_client gets the auth headers on every request; the clients
+        # we make have them already (merging them per request costs ~12 us a call).
+        if client in self._ours:
             headers = {**_STREAM_HEADERS, **call.headers} if stream else call.headers
         else:
             headers = {**self.headers, **_STREAM_HEADERS, **call.headers} if stream else {**self.headers, **call.headers}
@@ -104,11 +213,17 @@ class BaseTransport:
             files=call.files,
             data=call.data,
             headers=headers,
+            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
         if not call.auth:
             for name in _AUTH_HEADERS:
                 request.headers.pop(name, None)
         return request
+
+    def scrub(self, error: E) -> E:
+        """``error`` (changed in place) without the token (see :mod:`._scrub`)."""
+        scrub(error, self.settings.api_token.get_secret_value())
+        return error
 
     @contextlib.contextmanager
     def redacting(self) -> Iterator[None]:
@@ -116,30 +231,50 @@ class BaseTransport:
         try:
             yield
         except APIError as exc:
-            raise redact(exc, self.settings.api_token.get_secret_value()) from exc.__cause__
+            self.scrub(exc)
+            raise
 
     def retry_delay(
         self,
         call: Call[Any],
         attempt: int,
+        deadline: Deadline,
         *,
         response: httpx.Response | None = None,
         exc: Exception | None = None,
+        timeouts: _Timeouts | None = None,
     ) -> float:
-        """Seconds to wait before trying again; raises the typed error when we stop."""
+        """Seconds to wait before trying again; raises the typed error when we stop
+        (not retryable, out of retries, or the wait would pass the deadline)."""
         if exc is not None:
-            error: Exception = _transport_error(exc)
-            retryable = isinstance(exc, _RETRYABLE_TRANSPORT_ERRORS)
+            if timeouts is not None and timeouts.expired(exc):
+                raise deadline.error() from exc
+            retryable = self.policy.should_retry_error(exc, call.idempotent)
+            maybe_sent = not call.idempotent and isinstance(exc, MAYBE_SENT_ERRORS)
+            error: APIError = _transport_error(call, exc, maybe_sent=maybe_sent)
         else:
             assert response is not None
-            error = redact(error_from_response(response), self.settings.api_token.get_secret_value())
+            error = error_from_response(response)
             if response.status_code in (401, 403) and response.request.url.path.startswith(self.settings.gpt_path_prefix):
                 _add_gateway_hint(error)
-            retryable = self.policy.should_retry_status(response)
+            retryable = self.policy.should_retry_status(response, call.idempotent)
         logger.debug("%s %s -> %s (attempt %d)", call.method, call.url, type(error).__name__, attempt + 1)
         if not call.retry or not retryable or attempt >= self.policy.max_retries:
-            raise error from exc
-        return self.policy.delay(attempt, response)
+            raise self.scrub(error) from exc
+        delay = self.policy.delay(attempt, response)
+        if delay >= deadline.remaining():
+            raise self.scrub(error) from exc
+        return delay
+
+    def status_error(self, call: Call[Any], response: httpx.Response) -> APIError | None:
+        """The error a final answer's status means (None: it is the answer)."""
+        status = response.status_code
+        if 300 <= status < 400:
+            return self.scrub(_redirect_error(call, response))
+        return None
+
+    def forget_inherited_clients(self) -> None:  # pragma: no cover - overridden
+        pass
 
 
 _STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
@@ -165,16 +300,23 @@ def _parsed_url(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
-# Failures before the server could have acted on the request. A read timeout is not
-# retried: the server may be running the (non-idempotent) chat request.
-_RETRYABLE_TRANSPORT_ERRORS = (
-    httpx.ConnectError,
-    httpx.ConnectTimeout,
-    httpx.PoolTimeout,
-    httpx.RemoteProtocolError,
-    httpx.ReadError,
-    httpx.WriteError,
-)
+def _is_error_status(call: Call[Any], status: int) -> bool:
+    return status >= 300 and status not in call.accept_statuses
+
+
+def _redirect_error(call: Call[Any], response: httpx.Response) -> APIStatusError:
+    location = response.headers.get("location", "").strip()
+    try:
+        target = str(response.url.join(location)) if location else "nowhere (no Location header)"
+    except (httpx.InvalidURL, ValueError):
+        target = repr(location[:200])
+    return APIStatusError(
+        f"{call.method} {call.path} was redirected ({response.status_code}) to {target}: Zylon's API does not "
+        "redirect, so it was not followed. Check base_url (the instance root, with the scheme and host "
+        "Zylon is served on)",
+        response=response,
+        body={"location": location} if location else None,
+    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -198,17 +340,39 @@ def ssl_context(verify: Any) -> Any:
     return verify
 
 
-def _transport_error(exc: Exception) -> APIConnectionError:
+def _transport_error(call: Call[Any], exc: Exception, *, maybe_sent: bool) -> APIConnectionError:
     if isinstance(exc, httpx.TimeoutException):
         return APITimeoutError(f"request to Zylon timed out: {type(exc).__name__}")
-    return APIConnectionError(f"could not reach Zylon: {type(exc).__name__}: {exc}")
+    message = f"could not reach Zylon: {type(exc).__name__}: {exc}"
+    if maybe_sent:
+        message += (
+            f". {call.method} {call.path} was not sent again: Zylon may have received it, and sending it twice "
+            "could do it twice"
+        )
+    return APIConnectionError(message)
+
+
+def _broken_answer(call: Call[Any], exc: Exception, deadline: Deadline, timeouts: _Timeouts) -> APIError:
+    """A transport failure while reading an answer whose status had arrived."""
+    if timeouts.expired(exc):
+        return deadline.error()
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(f"{call.method} {call.path}: Zylon's answer timed out while being read: {type(exc).__name__}")
+    tail = (
+        "" if call.idempotent else
+        "; it was not sent again, since Zylon had started answering and may have acted on it"
+    )
+    return APIConnectionError(f"{call.method} {call.path}: the connection broke while Zylon's answer was read "
+                              f"({type(exc).__name__}: {exc}){tail}")
 
 
 def _decoding_error(call: Call[Any], exc: httpx.DecodingError) -> APIError:
-    return APIError(f"{call.method} {httpx.URL(call.url).path}: Zylon's response body could not be decoded ({exc})")
+    return APIError(f"{call.method} {call.path}: Zylon's response body could not be decoded ({exc})")
 
 
-def _read_error(exc: Exception) -> StreamError:
+def _read_error(exc: Exception, deadline: Deadline, timeouts: _Timeouts) -> APIError:
+    if timeouts.expired(exc):
+        return deadline.error()
     if isinstance(exc, httpx.TimeoutException):
         return StreamError(f"Zylon stream timed out while reading: {type(exc).__name__}")
     return StreamError(f"Zylon stream broke off: {type(exc).__name__}: {exc}")
@@ -220,9 +384,14 @@ def _utf8() -> codecs.IncrementalDecoder:
     return codecs.getincrementaldecoder("utf-8")("replace")
 
 
-def _check_event_stream(response: httpx.Response) -> None:
+def is_event_stream(response: httpx.Response) -> bool:
     content_type = response.headers.get("content-type", "").partition(";")[0].strip()
-    if content_type.lower() != "text/event-stream":
+    return content_type.lower() == "text/event-stream"
+
+
+def _check_event_stream(response: httpx.Response) -> None:
+    if not is_event_stream(response):
+        content_type = response.headers.get("content-type", "").partition(";")[0].strip()
         raise StreamError(
             f"Zylon did not answer with an event stream: expected content-type text/event-stream, "
             f"got {content_type or 'none'!r}"
@@ -234,66 +403,161 @@ _sleep = time.sleep
 _async_sleep = asyncio.sleep
 
 
+class _BoundedStream(httpx.SyncByteStream):
+    """A response body that raises the deadline's error once it has passed."""
+
+    def __init__(self, inner: Any, deadline: Deadline) -> None:
+        self.inner, self.deadline = inner, deadline
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self.inner:
+            self.deadline.check()
+            yield chunk
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+if sys.version_info >= (3, 11):
+
+    async def _within(awaitable: Awaitable[T], seconds: float) -> T:
+        async with asyncio.timeout(seconds):
+            return await awaitable
+
+else:  # pragma: no cover - Python 3.10
+
+    async def _within(awaitable: Awaitable[T], seconds: float) -> T:
+        return await asyncio.wait_for(awaitable, seconds)
+
+
+class _BoundedAsyncStream(httpx.AsyncByteStream):
+    """A response body whose reads are cancelled when the deadline passes."""
+
+    def __init__(self, inner: Any, deadline: Deadline) -> None:
+        self.inner, self.deadline = inner, deadline
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        chunks = self.inner.__aiter__()
+        while True:
+            try:
+                chunk = await _within(chunks.__anext__(), self.deadline.check())
+            except StopAsyncIteration:
+                return
+            except asyncio.TimeoutError:
+                raise self.deadline.error() from None
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
 class SyncTransport(BaseTransport):
     def __init__(self, settings: ZylonSettings, client: httpx.Client | None = None) -> None:
         super().__init__(settings)
         self._client = client
+        self._owns_client = client is None
+        self._finalizer: weakref.finalize | None = None
 
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
-            self._client = self._headed = httpx.Client(
+            self._client = client = httpx.Client(
                 timeout=self.timeout, verify=ssl_context(self.settings.verify), headers=self.headers
             )
+            self._ours.add(client)
+            self._owns_client = True
+            # Dropped without close(): its connections close with it (the finalizer
+            # holds the client, not the transport).
+            self._finalizer = weakref.finalize(self, client.close)
         return self._client
 
-    def _send(self, call: Call[Any], stream: bool = False) -> httpx.Response:
+    def _send(self, call: Call[Any], stream: bool = False) -> tuple[httpx.Response, Deadline, _Timeouts]:
+        """The response to ``call`` (its body read unless ``stream``), after the retries
+        the policy allows; an error status raises."""
+        deadline = Deadline(self.settings.deadline, call)
         attempt = 0
         while True:
-            request = self.build(self.client, call, stream)
+            client = self.client
+            timeouts = _Timeouts(client.timeout, deadline.check())
+            request = self.build(client, call, stream, timeouts.timeout)
             try:
-                response = self.client.send(request, stream=stream)
+                response = client.send(request, stream=True, follow_redirects=False)
             except httpx.DecodingError as exc:
                 raise _decoding_error(call, exc) from exc
             except httpx.TransportError as exc:
-                _sleep(self.retry_delay(call, attempt, exc=exc))
-            else:
-                logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
-                if response.status_code < 400 or response.status_code in call.accept_statuses:
-                    return response
+                _sleep(self.retry_delay(call, attempt, deadline, exc=exc, timeouts=timeouts))
+                attempt += 1
+                continue
+            logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
+            response.stream = _BoundedStream(response.stream, deadline)
+            error_status = _is_error_status(call, response.status_code)
+            if not stream or error_status:
                 try:
                     response.read()
                 except httpx.DecodingError as exc:
                     raise _decoding_error(call, exc) from exc
+                except httpx.TransportError as exc:
+                    if not call.idempotent or not self.policy.should_retry_error(exc):
+                        raise self.scrub(_broken_answer(call, exc, deadline, timeouts)) from exc
+                    _sleep(self.retry_delay(call, attempt, deadline, exc=exc, timeouts=timeouts))
+                    attempt += 1
+                    continue
                 finally:
-                    response.close()
-                _sleep(self.retry_delay(call, attempt, response=response))
+                    if error_status or not stream:
+                        response.close()
+            if not error_status:
+                return response, deadline, timeouts
+            failure = self.status_error(call, response)
+            if failure is not None:
+                raise failure
+            _sleep(self.retry_delay(call, attempt, deadline, response=response))
             attempt += 1
 
     def execute(self, call: Call[T]) -> T:
-        response = self._send(call)
         with self.redacting():
+            response, _, _ = self._send(call)
             return call.read(response)
 
-    def stream(self, call: Call[Any]) -> Generator[dict[str, Any], None, None]:
-        """Decoded events; the response is closed when the iterator is closed."""
-        response = self._send(call, stream=True)
-        try:
-            _check_event_stream(response)
-            parser, decoder = EventParser(), _utf8()
-            for chunk in response.iter_bytes():
-                yield from parser.feed(decoder.decode(chunk))
-            yield from parser.feed(decoder.decode(b"", True))
-            yield from parser.close()
-        except httpx.HTTPError as exc:
-            raise _read_error(exc) from exc
-        finally:
-            response.close()
+    def stream(
+        self, call: Call[Any], otherwise: Callable[[httpx.Response], Any] | None = None
+    ) -> Generator[Any, None, None]:
+        """Decoded events; the response is closed when the iterator is closed. With
+        ``otherwise``, an answer that is not an event stream is read whole and its
+        value (``otherwise(response)``) yielded as one :class:`Answered`."""
+        with self.redacting():
+            response, deadline, timeouts = self._send(call, stream=True)
+            try:
+                if otherwise is not None and not is_event_stream(response):
+                    response.read()
+                    yield Answered(read_with(call, otherwise, response))
+                    return
+                _check_event_stream(response)
+                parser, decoder = EventParser(), _utf8()
+                for chunk in response.iter_bytes():
+                    yield from parser.feed(decoder.decode(chunk))
+                yield from parser.feed(decoder.decode(b"", True))
+                yield from parser.close()
+            except httpx.HTTPError as exc:
+                raise _read_error(exc, deadline, timeouts) from exc
+            finally:
+                response.close()
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
+        if self._finalizer is not None:
+            self._finalizer.detach()
+            self._finalizer = None
+
+    def forget_inherited_clients(self) -> None:
+        """In a forked child: the client's connections are the parent's; never use them."""
+        if self._owns_client and self._client is not None:
+            _lifecycle.keep_inherited(self._client)
+            self._client = None
+            if self._finalizer is not None:
+                self._finalizer.detach()
+                self._finalizer = None
 
 
 class AsyncTransport(BaseTransport):
@@ -302,66 +566,114 @@ class AsyncTransport(BaseTransport):
         self._client = client
         self._owns_client = client is None
         self._loop: asyncio.AbstractEventLoop | None = None
+        # Our clients, one per event loop (an AsyncClient's pool belongs to one loop),
+        # each with the guard that closes it when its loop shuts down (see _lifecycle).
+        self._per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, tuple[httpx.AsyncClient, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
 
     @property
     def client(self) -> httpx.AsyncClient:
-        # An AsyncClient's pool belongs to one event loop; make a new one for a new loop
-        # (pytest, asyncio.run called twice) instead of failing with "loop is closed".
+        if not self._owns_client and self._client is not None:
+            return self._client
         loop = asyncio.get_running_loop()
-        if self._client is None or (self._owns_client and self._loop is not loop):
-            self._client = self._headed = httpx.AsyncClient(
-                timeout=self.timeout, verify=ssl_context(self.settings.verify), headers=self.headers
-            )
-            self._loop = loop
-        return self._client
+        if loop is self._loop and self._client is not None:
+            return self._client
+        entry = self._per_loop.get(loop)
+        if entry is None or entry[0].is_closed:
+            client = httpx.AsyncClient(timeout=self.timeout, verify=ssl_context(self.settings.verify), headers=self.headers)
+            self._ours.add(client)
+            entry = self._per_loop[loop] = (client, _lifecycle.close_with_loop(client))
+        self._client, self._loop, self._owns_client = entry[0], loop, True
+        return entry[0]
 
-    async def _send(self, call: Call[Any], stream: bool = False) -> httpx.Response:
+    async def _send(self, call: Call[Any], stream: bool = False) -> tuple[httpx.Response, Deadline, _Timeouts]:
+        deadline = Deadline(self.settings.deadline, call)
         attempt = 0
         while True:
             client = self.client
-            request = self.build(client, call, stream)
+            timeouts = _Timeouts(client.timeout, deadline.check())
+            request = self.build(client, call, stream, timeouts.timeout)
             try:
-                response = await client.send(request, stream=stream)
+                response = await _within(client.send(request, stream=True, follow_redirects=False), deadline.check())
+            except asyncio.TimeoutError:
+                raise deadline.error() from None
             except httpx.DecodingError as exc:
                 raise _decoding_error(call, exc) from exc
             except httpx.TransportError as exc:
-                await _async_sleep(self.retry_delay(call, attempt, exc=exc))
-            else:
-                logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
-                if response.status_code < 400 or response.status_code in call.accept_statuses:
-                    return response
+                await _async_sleep(self.retry_delay(call, attempt, deadline, exc=exc, timeouts=timeouts))
+                attempt += 1
+                continue
+            logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
+            response.stream = _BoundedAsyncStream(response.stream, deadline)
+            error_status = _is_error_status(call, response.status_code)
+            if not stream or error_status:
                 try:
                     await response.aread()
                 except httpx.DecodingError as exc:
                     raise _decoding_error(call, exc) from exc
+                except httpx.TransportError as exc:
+                    if not call.idempotent or not self.policy.should_retry_error(exc):
+                        raise self.scrub(_broken_answer(call, exc, deadline, timeouts)) from exc
+                    await _async_sleep(self.retry_delay(call, attempt, deadline, exc=exc, timeouts=timeouts))
+                    attempt += 1
+                    continue
                 finally:
-                    await response.aclose()
-                await _async_sleep(self.retry_delay(call, attempt, response=response))
+                    if error_status or not stream:
+                        await response.aclose()
+            if not error_status:
+                return response, deadline, timeouts
+            failure = self.status_error(call, response)
+            if failure is not None:
+                raise failure
+            await _async_sleep(self.retry_delay(call, attempt, deadline, response=response))
             attempt += 1
 
     async def execute(self, call: Call[T]) -> T:
-        response = await self._send(call)
         with self.redacting():
+            response, _, _ = await self._send(call)
             return call.read(response)
 
-    async def stream(self, call: Call[Any]) -> AsyncGenerator[dict[str, Any], None]:
-        response = await self._send(call, stream=True)
-        try:
-            _check_event_stream(response)
-            parser, decoder = EventParser(), _utf8()
-            async for chunk in response.aiter_bytes():
-                for event in parser.feed(decoder.decode(chunk)):
+    async def stream(
+        self, call: Call[Any], otherwise: Callable[[httpx.Response], Any] | None = None
+    ) -> AsyncGenerator[Any, None]:
+        """:meth:`SyncTransport.stream`, async."""
+        with self.redacting():
+            response, deadline, timeouts = await self._send(call, stream=True)
+            try:
+                if otherwise is not None and not is_event_stream(response):
+                    await response.aread()
+                    yield Answered(read_with(call, otherwise, response))
+                    return
+                _check_event_stream(response)
+                parser, decoder = EventParser(), _utf8()
+                async for chunk in response.aiter_bytes():
+                    for event in parser.feed(decoder.decode(chunk)):
+                        yield event
+                for event in parser.feed(decoder.decode(b"", True)):
                     yield event
-            for event in parser.feed(decoder.decode(b"", True)):
-                yield event
-            for event in parser.close():
-                yield event
-        except httpx.HTTPError as exc:
-            raise _read_error(exc) from exc
-        finally:
-            await response.aclose()
+                for event in parser.close():
+                    yield event
+            except httpx.HTTPError as exc:
+                raise _read_error(exc, deadline, timeouts) from exc
+            finally:
+                await response.aclose()
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Close the client of the running loop (others are closed by their loops)."""
+        client, self._client, self._loop = self._client, None, None
+        if not self._owns_client:
+            if client is not None:
+                await client.aclose()
+            return
+        entry = self._per_loop.pop(asyncio.get_running_loop(), None)
+        self._per_loop.clear()
+        if entry is not None:
+            await entry[1].aclose()  # the guard closes the client it holds
+
+    def forget_inherited_clients(self) -> None:
+        """In a forked child: never use the parent's connections (or its event loops)."""
+        if self._owns_client:
+            _lifecycle.keep_inherited(list(self._per_loop.items()))
+            self._per_loop.clear()
+            self._client = self._loop = None

@@ -3,7 +3,8 @@
 * ``thread_id`` set: ``POST /thread/{id}/interaction``; a ``Processing`` interaction is
   followed through ``GET /interaction/{id}/stream`` until it completes;
 * else ``project_id`` set: ``POST /project/{id}/chat``, whose answer may be a message,
-  an interaction (followed like a thread's) or a stream;
+  an interaction (followed like a thread's) or a stream (read as it arrives when the
+  caller streams, whole otherwise);
 * else ``POST /chat``.
 
 :func:`turn_plan` holds every decision (which call, what an answer means, when to
@@ -21,7 +22,7 @@ from ._api import Endpoints
 from ._checks import check_path_id, check_sampling
 from ._operations import on_thread_route
 from ._plans import Emit, Follow, Plan
-from ._readers import ProjectChatAnswer
+from ._readers import ProjectChatAnswer, read_project_answer
 from ._streaming import StreamAccumulator, StreamDelta, apply_stop_sequences, normalize_stop_reason
 from ._transport import Call
 from .errors import APIError, ConfigurationError, InteractionFailedError, NotFoundError
@@ -243,7 +244,15 @@ def turn_plan(
         message = yield call
         return TurnResult(check_message(apply_stop_sequences(message, stops)), route)
 
-    answer = yield _project_call(api, route, request)
+    project_call = _project_call(api, route, request)
+    if stream:
+        # Streamed as it arrives when the server streams; a JSON answer (an interaction,
+        # a whole message) is read instead and handled below. One request either way.
+        answer = yield Follow(project_call, accumulator, otherwise=read_project_answer)
+        if answer is None:
+            return TurnResult(check_message(accumulator.finish()), route)
+    else:
+        answer = yield project_call
     if isinstance(answer, Interaction):
         interaction, message = yield from _interaction_answer(api, route, answer, accumulator, stream, stops)
         return TurnResult(check_message(message), route, interaction)

@@ -109,8 +109,19 @@ def test_validation_details_are_kept():
     assert caught.value.details == body["detail"]
 
 
-@pytest.mark.parametrize("status, error", [(429, RateLimitError), (500, InternalServerError), (503, InternalServerError), (408, None), (409, ConflictError)])
-def test_retryable_statuses_are_retried_up_to_max_retries(status, error, no_sleep):
+# A chat (which creates an answer) is resent only after a refusal (408, 429, 503); a
+# request that is safe to repeat (GET /me) after any 5xx and 409 as well.
+@pytest.mark.parametrize(
+    "status, error, send",
+    [
+        (429, RateLimitError, lambda client: client.chat.create(hello_request())),
+        (500, InternalServerError, lambda client: client.me()),
+        (503, InternalServerError, lambda client: client.chat.create(hello_request())),
+        (408, None, lambda client: client.chat.create(hello_request())),
+        (409, ConflictError, lambda client: client.me()),
+    ],
+)
+def test_retryable_statuses_are_retried_up_to_max_retries(status, error, send, no_sleep):
     calls = []
 
     def handler(request):
@@ -118,14 +129,14 @@ def test_retryable_statuses_are_retried_up_to_max_retries(status, error, no_slee
         return httpx.Response(status, json={"error": {"type": "overloaded_error", "message": "busy"}})
 
     with pytest.raises(error or Exception, match="busy"):
-        make_client(handler, max_retries=3).chat.create(hello_request())
+        send(make_client(handler, max_retries=3))
     assert len(calls) == 4
     assert len(no_sleep) == 3
     assert no_sleep[0] < no_sleep[1] < no_sleep[2]  # exponential back-off
 
 
 def test_retry_then_success(no_sleep):
-    answers = iter([httpx.Response(502, text="bad gateway"), httpx.Response(200, json=ANSWER)])
+    answers = iter([httpx.Response(503, text="unavailable"), httpx.Response(200, json=ANSWER)])
     message = make_client(lambda r: next(answers)).chat.create(hello_request())
     assert message.id == "msg_1" and len(no_sleep) == 1
 
