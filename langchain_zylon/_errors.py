@@ -3,58 +3,163 @@
 Each raised error is an instance of *both* the ``zylon_core`` class (so
 ``except zylon_core.RateLimitError`` keeps working) and the matching
 ``langchain_core.exceptions`` class (``ModelRateLimitError``, ...), the way
-``langchain-anthropic`` does it. Configuration errors are left as they are.
+``langchain-anthropic`` does it: one ordinary class here per ``zylon_core`` error
+class (``ZylonRateLimitError`` for ``RateLimitError``...), importable from this module
+and picklable (by state: the message, status, body and details the server gave).
+Configuration errors (``ValueError`` s raised before any request) are left as they are.
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+import inspect
+from typing import Any, Iterator
 
 from langchain_core import exceptions as lc
 
 from zylon_core import errors as z
 
-# Most specific first: the first matching zylon class decides.
-_MAPPING: tuple[tuple[type[Exception], type[Exception]], ...] = (
-    (z.AuthenticationError, lc.ModelAuthenticationError),
-    (z.PermissionDeniedError, lc.ModelPermissionDeniedError),
-    (z.NotFoundError, lc.ModelNotFoundError),
-    (z.RateLimitError, lc.ModelRateLimitError),
-    (z.RequestTooLargeError, lc.ModelInvalidRequestError),
-    (z.BadRequestError, lc.ModelInvalidRequestError),
-    (z.UnprocessableEntityError, lc.ModelInvalidRequestError),
-    (z.InternalServerError, lc.ModelAPIError),
-    (z.APITimeoutError, lc.ModelTimeoutError),
-    (z.APIConnectionError, lc.ModelConnectionError),
-    (z.StreamError, lc.ModelAPIError),
-    (z.InteractionFailedError, lc.ModelAPIError),
-    (z.APIError, lc.ModelError),
-)
 
-_CACHE: dict[type[Exception], type[Exception]] = {}
+def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
-def _combined(zylon_cls: type[Exception], lc_cls: type[Exception]) -> type[Exception]:
-    combined = _CACHE.get(zylon_cls)
-    if combined is None:
-        combined = type(f"Zylon{zylon_cls.__name__}", (zylon_cls, lc_cls), {"__module__": __name__})
-        _CACHE[zylon_cls] = combined
-    return combined
+class _PicklesByState:
+    """Pickled by state: the ``zylon_core`` constructors take keyword-only arguments
+    (``response=``...) that ``cls(*args)``, the default, cannot give back."""
+
+    def __reduce__(self) -> Any:
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))  # type: ignore[attr-defined]
+
+
+class ZylonAPIError(_PicklesByState, z.APIError, lc.ModelError):
+    pass
+
+
+class ZylonAPIConnectionError(_PicklesByState, z.APIConnectionError, lc.ModelConnectionError):
+    pass
+
+
+class ZylonAPITimeoutError(_PicklesByState, z.APITimeoutError, lc.ModelTimeoutError):
+    pass
+
+
+class ZylonAPIStatusError(_PicklesByState, z.APIStatusError, lc.ModelAPIError):
+    pass
+
+
+class ZylonBadRequestError(_PicklesByState, z.BadRequestError, lc.ModelInvalidRequestError):
+    pass
+
+
+class ZylonAuthenticationError(_PicklesByState, z.AuthenticationError, lc.ModelAuthenticationError):
+    pass
+
+
+class ZylonPermissionDeniedError(_PicklesByState, z.PermissionDeniedError, lc.ModelPermissionDeniedError):
+    pass
+
+
+class ZylonNotFoundError(_PicklesByState, z.NotFoundError, lc.ModelNotFoundError):
+    pass
+
+
+class ZylonConflictError(_PicklesByState, z.ConflictError, lc.ModelAPIError):
+    pass
+
+
+class ZylonRequestTooLargeError(_PicklesByState, z.RequestTooLargeError, lc.ModelInvalidRequestError):
+    pass
+
+
+class ZylonUnprocessableEntityError(_PicklesByState, z.UnprocessableEntityError, lc.ModelInvalidRequestError):
+    pass
+
+
+class ZylonRateLimitError(_PicklesByState, z.RateLimitError, lc.ModelRateLimitError):
+    pass
+
+
+class ZylonInternalServerError(_PicklesByState, z.InternalServerError, lc.ModelAPIError):
+    pass
+
+
+class ZylonStreamError(_PicklesByState, z.StreamError, lc.ModelAPIError):
+    pass
+
+
+class ZylonServerStreamError(_PicklesByState, z.ServerStreamError, lc.ModelAPIError):
+    pass
+
+
+class ZylonInteractionFailedError(_PicklesByState, z.InteractionFailedError, lc.ModelAPIError):
+    pass
+
+
+class ZylonIngestionError(_PicklesByState, z.IngestionError, lc.ModelError):
+    pass
+
+
+class ZylonIngestionTimeoutError(_PicklesByState, z.IngestionTimeoutError, lc.ModelError):
+    pass
+
+
+LANGCHAIN_ERRORS: dict[type[Exception], type[Exception]] = {
+    cls.__bases__[1]: cls  # the zylon_core class each one extends
+    for cls in (
+        ZylonAPIError,
+        ZylonAPIConnectionError,
+        ZylonAPITimeoutError,
+        ZylonAPIStatusError,
+        ZylonBadRequestError,
+        ZylonAuthenticationError,
+        ZylonPermissionDeniedError,
+        ZylonNotFoundError,
+        ZylonConflictError,
+        ZylonRequestTooLargeError,
+        ZylonUnprocessableEntityError,
+        ZylonRateLimitError,
+        ZylonInternalServerError,
+        ZylonStreamError,
+        ZylonServerStreamError,
+        ZylonInteractionFailedError,
+        ZylonIngestionError,
+        ZylonIngestionTimeoutError,
+    )
+}
+"""``zylon_core`` error class → the class raised to LangChain callers."""
+
+
+def _add_missing() -> None:
+    """A ``zylon_core`` error class added after this list still gets its class, made once
+    here at import (so that it pickles too), with the LangChain class of its nearest
+    listed ancestor."""
+    for _, cls in inspect.getmembers(z, inspect.isclass):
+        if issubclass(cls, z.APIError) and cls not in LANGCHAIN_ERRORS:
+            ancestor = next(base for base in cls.__mro__ if base in LANGCHAIN_ERRORS)
+            lc_cls = next(base for base in LANGCHAIN_ERRORS[ancestor].__mro__ if base.__module__ == lc.__name__)
+            name = f"Zylon{cls.__name__}"
+            made = type(name, (_PicklesByState, cls, lc_cls), {"__module__": __name__, "__qualname__": name})
+            globals()[name] = LANGCHAIN_ERRORS[cls] = made
+
+
+_add_missing()
 
 
 def to_langchain_error(error: Exception) -> Exception:
     """The same error, also an instance of the matching LangChain model error."""
     if isinstance(error, lc.ModelError) or not isinstance(error, z.APIError):
         return error
-    for zylon_cls, lc_cls in _MAPPING:
-        if isinstance(error, zylon_cls):
-            combined = _combined(type(error), lc_cls)
-            new = combined.__new__(combined)
-            new.__dict__.update(error.__dict__)
-            new.args = error.args
-            return new
-    return error
+    cls = LANGCHAIN_ERRORS.get(type(error))
+    if cls is None:  # a subclass made outside zylon_core.errors: keep it as it is
+        return error
+    new = cls.__new__(cls)
+    new.__dict__.update(error.__dict__)
+    new.args = error.args
+    return new
 
 
 @contextlib.contextmanager
