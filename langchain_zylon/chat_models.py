@@ -20,13 +20,13 @@ from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputPa
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field
 
 from zylon_core import ConfigurationError, TurnResult
 from zylon_core._citations import with_sources_extension
 from zylon_core._request import TURN_FIELDS, Turn, build_turn, check_call_arguments
+from zylon_core._tools import structured_output
 from zylon_core.models import ChatRequest, ChatValidationResult
 
 from ._codec import ChunkBuilder, to_ai_message, to_zylon_messages
@@ -394,8 +394,11 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         include_raw: bool = False,
         **kwargs: Any,
     ) -> Runnable[LanguageModelInput, Any]:
-        """Answers as ``schema`` (a pydantic class → instances; a JSON schema or TypedDict
-        → dicts).
+        """Answers as ``schema`` (a pydantic class → instances; a TypedDict or a JSON
+        schema → dicts). A JSON schema may be given bare (titled or not), as OpenAI's
+        ``{"name", "schema", "strict"}`` wrapper or as a function dict; its properties
+        reach Zylon as given (:func:`zylon_core._tools.structured_output`). A schema
+        that cannot work is a ``ValueError`` here, before any request.
 
         ``method="json_schema"`` (default) sends Zylon's ``response_format``;
         ``"function_calling"`` forces a tool call; ``"json_mode"`` is treated as
@@ -406,27 +409,28 @@ class ChatZylon(ZylonConnection, BaseChatModel):
             raise ValueError(f"unexpected arguments: {', '.join(sorted(kwargs))}")
         if schema is None:
             raise ValueError("with_structured_output needs a schema (a pydantic class, TypedDict or JSON schema)")
+        # One reading of every schema form, shared with the LlamaIndex adapter; a form
+        # that cannot work is a ValueError here, before any request.
+        output = structured_output(schema)
         is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
         if method == "json_mode":
             method = "json_schema"
         if method == "json_schema":
-            json_schema = _json_schema(schema)
             llm = self.bind(
-                response_format={"type": "json_schema", "json_schema": json_schema},
+                response_format={"type": "json_schema", "json_schema": output.schema},
                 ls_structured_output_format={"kwargs": {"method": "json_schema"}, "schema": schema},
             )
             parser: Runnable = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()  # type: ignore[arg-type]
         elif method == "function_calling":
-            tool_name = convert_to_openai_tool(schema)["function"]["name"]
             llm = self.bind_tools(
-                [schema],
-                tool_choice=tool_name,
+                [output.tool()],
+                tool_choice=output.name,
                 ls_structured_output_format={"kwargs": {"method": "function_calling"}, "schema": schema},
             )
             parser = (
                 PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
                 if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=tool_name, first_tool_only=True)
+                else JsonOutputKeyToolsParser(key_name=output.name, first_tool_only=True)
             )
         else:
             raise ValueError(f"unknown structured output method {method!r}: use 'json_schema' or 'function_calling'")
@@ -437,11 +441,3 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         ).with_fallbacks([RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error")
         return RunnableMap(raw=llm) | parse_or_none
 
-
-def _json_schema(schema: Mapping[str, Any] | type) -> dict[str, Any]:
-    """A plain JSON schema for ``response_format`` (title/description kept)."""
-    from langchain_core.utils.function_calling import convert_to_json_schema
-
-    if isinstance(schema, Mapping) and schema.get("type") == "object" and "properties" in schema:
-        return dict(schema)
-    return convert_to_json_schema(schema)

@@ -2,13 +2,17 @@
 
 Both adapters turn their framework's tools into a name, a description and a JSON schema;
 everything after that (validation, built-in pass-through, the dict forms users write by
-hand, ``tool_choice``, ``response_format``) is here, once.
+hand, ``tool_choice``, ``response_format``, the schema of a structured output in
+whatever form it is given) is here, once.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
+
+from pydantic import PydanticSchemaGenerationError, PydanticUserError, TypeAdapter
 
 from .models import BUILTIN_TOOL_TYPES
 
@@ -29,14 +33,37 @@ no ``any``. A server built to that schema refuses ``any``; ``zylon-doctor`` can 
 it through ``/messages/validate`` and compare the answer with this set."""
 
 
+MAX_SCHEMA_DEPTH = 64
+"""How deep a tool's or an answer's JSON schema may nest (objects and lists inside one
+another); real schemas stay far below it, and one deeper is refused before sending
+rather than costing the client (and the server) a recursion."""
+
+
+def check_schema_depth(schema: Any, where: str) -> None:
+    """A ``ValueError`` naming ``where`` and the depth when ``schema`` nests deeper than
+    :data:`MAX_SCHEMA_DEPTH` (walked without recursion, so any depth is measured)."""
+    stack: list[tuple[Any, int]] = [(schema, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_SCHEMA_DEPTH:
+            raise ValueError(
+                f"{where}: the JSON schema nests deeper than {MAX_SCHEMA_DEPTH} levels (depth {depth} reached); "
+                "flatten it, or define repeated parts once under $defs and refer to them with $ref"
+            )
+        children = node.values() if isinstance(node, Mapping) else node if isinstance(node, list) else ()
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (Mapping, list)))
+
+
 def custom_tool(name: Any, description: Any, schema: Any) -> dict[str, Any]:
-    """``{name, description, inputSchema}``, checked: a name, and an object schema."""
+    """``{name, description, inputSchema}``, checked: a name, and an object schema no
+    deeper than :data:`MAX_SCHEMA_DEPTH`."""
     if not isinstance(name, str) or not name:
         raise ValueError(f"every tool needs a non-empty string 'name', got {name!r}")
     if schema is None:
         schema = {"type": "object", "properties": {}}
     if not isinstance(schema, Mapping):
         raise ValueError(f"tool {name!r}: the input schema must be a JSON-schema object, got {type(schema).__name__}")
+    check_schema_depth(schema, f"tool {name!r}")
     schema = inline_refs(schema)
     schema.pop("title", None)
     schema.setdefault("type", "object")
@@ -182,23 +209,90 @@ def inline_refs(schema: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def json_schema_of(output: Any) -> dict[str, Any]:
-    """A self-contained JSON schema for a pydantic model class, a TypedDict-free dict
-    schema, or an OpenAI ``{name, schema}`` wrapper."""
-    if isinstance(output, Mapping):
-        schema = dict(output.get("schema", output)) if "schema" in output and "name" in output else dict(output)
-    elif hasattr(output, "model_json_schema"):
-        schema = output.model_json_schema()
+# Keywords of which a JSON schema that describes something has at least one.
+_SCHEMA_KEYWORDS = ("type", "properties", "anyOf", "oneOf", "allOf", "$ref", "enum", "const", "items")
+DEFAULT_OUTPUT_NAME = "output"
+
+
+@dataclass(frozen=True)
+class StructuredOutput:
+    """What a structured-output request asks for: a ``name`` (the tool's, with
+    ``function_calling``), an optional ``description`` and a self-contained JSON
+    ``schema`` (``$ref`` s inlined), with its properties as given."""
+
+    name: str
+    description: str | None
+    schema: dict[str, Any]
+
+    def tool(self) -> dict[str, Any]:
+        """The forced tool of ``method="function_calling"``: its input is the answer."""
+        return custom_tool(self.name, self.description, self.schema)
+
+
+def structured_output(output: Any) -> StructuredOutput:
+    """The one reading of a structured-output schema, for both adapters.
+
+    Takes a pydantic model class (named by its class name), another type pydantic can
+    describe (a ``TypedDict``, a dataclass), or a dict in any of the forms users write:
+
+    * a JSON schema, titled (its ``title`` names it) or not (named ``"output"``);
+    * OpenAI's ``response_format`` wrapper ``{"name", "schema", "strict"?}``, or the
+      whole ``{"type": "json_schema", "json_schema": {...}}``;
+    * a function or tool: ``{"name", "parameters"}``, ``{"type": "function",
+      "function": {...}}``, ``{"name", "input_schema" | "inputSchema"}``.
+
+    Anything else, a schema that describes nothing (no ``type``, ``properties``,
+    ``anyOf``...), one that is not an object where a name is needed, or one nested
+    deeper than :data:`MAX_SCHEMA_DEPTH` is a ``ValueError``, before any request.
+    """
+    name: Any = None
+    description: Any = None
+    schema: Any
+    if isinstance(output, type) and hasattr(output, "model_json_schema"):
+        name, schema = output.__name__, output.model_json_schema()
+        description = schema.get("description")
+    elif isinstance(output, type):
+        try:
+            schema = TypeAdapter(output).json_schema()
+        except (PydanticUserError, PydanticSchemaGenerationError, TypeError) as exc:
+            raise ValueError(f"cannot describe {output!r} as a JSON schema for structured output: {exc}") from None
+        name, description = output.__name__, schema.get("description")
+    elif isinstance(output, Mapping):
+        if output.get("type") == "json_schema" and isinstance(output.get("json_schema"), Mapping):
+            return structured_output(output["json_schema"])
+        if output.get("type") == "function" and isinstance(output.get("function"), Mapping):
+            return structured_output(output["function"])
+        wrapped = next((key for key in ("schema", "parameters", "input_schema", "inputSchema") if key in output), None)
+        if wrapped is not None and not any(k in output for k in ("properties", "anyOf", "oneOf", "allOf")):
+            name, description, schema = output.get("name"), output.get("description"), output[wrapped]
+            if not isinstance(schema, Mapping):
+                raise ValueError(f"structured output {name!r}: {wrapped!r} must be a JSON-schema object, got {schema!r:.100}")
+        else:
+            schema = output
+            name, description = output.get("title"), output.get("description")
     else:
-        raise ValueError(f"cannot build a JSON schema from {output!r}: pass a pydantic model class or a dict")
-    return inline_refs(schema)
+        raise ValueError(
+            f"cannot use {output!r:.100} as a structured output schema: pass a pydantic model class, a TypedDict, "
+            "a JSON schema dict, or a {'name', 'schema'} / function dict"
+        )
+    name = name if isinstance(name, str) and name.strip() else DEFAULT_OUTPUT_NAME
+    check_schema_depth(schema, f"structured output {name!r}")
+    if not any(key in schema for key in _SCHEMA_KEYWORDS):
+        raise ValueError(
+            f"structured output {name!r}: the JSON schema describes nothing (it has none of "
+            f"{', '.join(_SCHEMA_KEYWORDS)}); got {dict(schema)!r:.200}"
+        )
+    return StructuredOutput(name, description if isinstance(description, str) else None, inline_refs(schema))
+
+
+def json_schema_of(output: Any) -> dict[str, Any]:
+    """The self-contained JSON schema of a structured output (see :func:`structured_output`)."""
+    return structured_output(output).schema
 
 
 def response_format_for(output: Any) -> dict[str, Any]:
-    """``response_format`` for a pydantic model or schema dict, or an explicit
-    ``{"type": "json_schema", "json_schema": {...}}`` / ``{"type": "text"}``."""
+    """``response_format`` for a pydantic model or a schema in any form
+    :func:`structured_output` reads, or ``{"type": "text"}``."""
     if isinstance(output, Mapping) and output.get("type") == "text":
         return {"type": "text"}
-    if isinstance(output, Mapping) and output.get("type") == "json_schema" and "json_schema" in output:
-        return {"type": "json_schema", "json_schema": json_schema_of(output["json_schema"])}
     return {"type": "json_schema", "json_schema": json_schema_of(output)}
