@@ -140,18 +140,56 @@ def test_429_with_retry_after_then_the_answer(server, slept, name):
 
 @pytest.mark.fault("recovered")
 @pytest.mark.parametrize("name", ALL)
-def test_5xx_burst_then_the_answer(server, slept, name):
-    server.play(respond(502, raw=b"<html>bad gateway</html>"), respond(503, {"error": {"type": "overloaded_error", "message": "busy"}}), ok_answer(name))
+def test_refusals_then_the_answer(server, slept, name):
+    """503 and 429 say the server did not act on the request: a chat is sent again."""
+    server.play(respond(503, {"error": {"type": "overloaded_error", "message": "busy"}}), respond(429, raw=b""), ok_answer(name))
     assert ALL[name](server) == "the full answer"
     assert len(slept) == 2 and len(server.requests) == 3
 
 
+# Requests that are safe to repeat (they only read or check), through the adapters.
+VECTORS = {"object": "list", "data": [{"object": "embedding", "index": 0, "embedding": [0.5, 0.25]}]}
+SAFE = {
+    "ChatZylon.validate_request": (lambda s: _lc(s).validate_request("hi").valid, respond(204, raw=b""), True),
+    "ZylonEmbeddings.embed_query": (
+        lambda s: __import__("langchain_zylon").ZylonEmbeddings(base_url=s.base_url, api_token=TOKEN).embed_query("hi"),
+        respond(200, VECTORS),
+        [0.5, 0.25],
+    ),
+    "ZylonEmbedding.get_text_embedding": (
+        lambda s: __import__("llama_index_zylon").ZylonEmbedding(base_url=s.base_url, api_token=TOKEN).get_text_embedding("hi"),
+        respond(200, VECTORS),
+        [0.5, 0.25],
+    ),
+}
+
+
 @pytest.mark.fault("recovered")
+@pytest.mark.parametrize("name", SAFE)
+def test_a_request_safe_to_repeat_is_resent_after_a_reset_or_a_502(server, slept, name):
+    call, answer, expected = SAFE[name]
+    server.play(reset(), respond(502, raw=b"<html>bad gateway</html>"), answer)
+    assert call(server) == expected
+    assert len(server.requests) == 3
+
+
+@pytest.mark.fault("loud")
 @pytest.mark.parametrize("name", ALL)
-def test_connection_reset_before_the_response_then_the_answer(server, slept, name):
+def test_a_reset_after_the_request_arrived_is_not_resent(server, slept, name):
+    """The server may have acted on the chat: it is never sent a second time."""
     server.play(reset(), ok_answer(name))
-    assert ALL[name](server) == "the full answer"
-    assert len(server.requests) == 2
+    error = fails_loudly(ALL[name], server, expect(name, z.APIConnectionError, lc_errors.ModelConnectionError), "not sent again")
+    assert len(server.requests) == 1 and slept == []
+    assert "could do it twice" in str(error)
+
+
+@pytest.mark.fault("loud")
+@pytest.mark.parametrize("status", [500, 502, 504])
+@pytest.mark.parametrize("name", ["ChatZylon.invoke", "Zylon.achat", "ChatZylon.astream", "Zylon.stream_chat"])
+def test_a_5xx_that_may_come_after_the_chat_ran_is_not_resent(server, slept, name, status):
+    server.play(respond(status, {"message": f"gateway says {status}"}), ok_answer(name))
+    fails_loudly(ALL[name], server, expect(name, z.InternalServerError, lc_errors.ModelAPIError), f"gateway says {status}")
+    assert len(server.requests) == 1 and slept == []
 
 
 # -- loud: typed errors, no retry where a retry cannot help -------------------------------

@@ -51,9 +51,21 @@ def assert_cancelled(server: Any, owner: Any) -> None:
     assert wait_for(lambda: len(cancels(server)) == 1), f"no cancel reached the server: {cancels(server)}"
     (path,) = cancels(server)
     interaction = server.state.interactions[path.split("/")[-2]]
-    assert interaction.state == "Completed"
+    # The request is recorded as it arrives; the emulator stores the outcome just after.
+    assert wait_for(lambda: interaction.state == "Completed"), interaction.state
     assert interaction.assistant_output["stop_reason"] == "cancelled"
     assert busy_connections(owner) == 0
+
+
+async def assert_acancelled(server: Any, owner: Any) -> None:
+    """:func:`assert_cancelled` in a running event loop: it keeps running while the
+    client reads the cancel's answer and gives its connections back."""
+    assert await async_wait_for(lambda: len(cancels(server)) == 1), f"no cancel reached the server: {cancels(server)}"
+    (path,) = cancels(server)
+    interaction = server.state.interactions[path.split("/")[-2]]
+    assert await async_wait_for(lambda: interaction.state == "Completed"), interaction.state
+    assert interaction.assistant_output["stop_reason"] == "cancelled"
+    assert await async_wait_for(lambda: busy_connections(owner) == 0), busy_connections(owner)
 
 
 # -- the core clients -------------------------------------------------------------------
@@ -74,7 +86,7 @@ async def test_core_async_stream_closed_early(slow, thread):
         if delta.text:
             break
     await deltas.aclose()
-    assert_cancelled(slow, client)
+    await assert_acancelled(slow, client)
 
 
 async def _cancel_task_after_first_text(stream: Callable[[], AsyncIterator[Any]], has_text: Callable[[Any], bool]) -> None:
@@ -99,8 +111,7 @@ async def test_core_async_task_cancelled(slow, thread):
     await _cancel_task_after_first_text(
         lambda: client.stream_turn(Route.create(thread_id=thread), request()).__aiter__(), lambda d: bool(d.text)
     )
-    await async_wait_for(lambda: len(cancels(slow)) == 1)
-    assert_cancelled(slow, client)
+    await assert_acancelled(slow, client)
 
 
 # -- ChatZylon ----------------------------------------------------------------------------
@@ -121,16 +132,14 @@ async def test_chatzylon_astream_closed_early(slow, thread):
         if chunk.content:
             break
     await chunks.aclose()  # type: ignore[attr-defined]
-    await async_wait_for(lambda: len(cancels(slow)) == 1)
-    assert_cancelled(slow, llm)
+    await assert_acancelled(slow, llm)
 
 
 async def test_chatzylon_astream_task_cancelled(slow, thread):
     llm = ChatZylon(base_url=slow.base_url, api_token=TOKEN)
     # the thread as a per-call argument: the same path as a field
     await _cancel_task_after_first_text(lambda: llm.astream([HumanMessage(PROMPT)], thread_id=thread), lambda c: bool(c.content))
-    await async_wait_for(lambda: len(cancels(slow)) == 1)
-    assert_cancelled(slow, llm)
+    await assert_acancelled(slow, llm)
 
 
 # -- Zylon (LlamaIndex) -------------------------------------------------------------------
@@ -153,8 +162,7 @@ async def test_zylon_astream_chat_closed_early(slow, thread):
     await chunks.aclose()
     # LlamaIndex's callback wrapper does not aclose the generator it wraps: ours is
     # finalised by asyncio's async-generator hook a few loop turns later.
-    await async_wait_for(lambda: len(cancels(slow)) == 1)
-    assert_cancelled(slow, llm)
+    await assert_acancelled(slow, llm)
 
 
 async def test_zylon_astream_chat_task_cancelled(slow, thread):
@@ -165,8 +173,7 @@ async def test_zylon_astream_chat_task_cancelled(slow, thread):
             yield chunk
 
     await _cancel_task_after_first_text(stream, lambda c: bool(c.delta))
-    await async_wait_for(lambda: len(cancels(slow)) == 1)
-    assert_cancelled(slow, llm)
+    await assert_acancelled(slow, llm)
 
 
 # -- the server had already finished: 409 on cancel is not an error ----------------------

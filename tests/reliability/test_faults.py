@@ -72,19 +72,36 @@ def test_429_without_retry_after_backs_off_and_gives_up(server, slept):
     assert len(server.requests) == 3 and len(slept) == 2 and slept[0] < slept[1]
 
 
+THREAD = {"id": "thread_1", "name": "t", "project_id": "p", "visibility": "Private"}
+
+
 @pytest.mark.fault("loud")
-@pytest.mark.parametrize("statuses", [(500, 502, 503), (503, 503, 503)])
-def test_bursts_of_5xx_are_bounded_by_max_retries(server, slept, statuses):
+@pytest.mark.parametrize(
+    "statuses, send",
+    [
+        ((503, 503, 503), lambda client: client.chat.create(request())),  # refused each time: resent
+        ((500, 502, 503), lambda client: client.threads.get("thread_1")),  # safe to repeat: resent
+    ],
+)
+def test_bursts_of_5xx_are_bounded_by_max_retries(server, slept, statuses, send):
     server.play(*[respond(s, {"error": {"type": "overloaded_error", "message": "overloaded"}}) for s in statuses])
     with pytest.raises(InternalServerError, match="overloaded"):
-        client_for(server).chat.create(request())
+        send(client_for(server))
     assert len(server.requests) == 3
 
 
 @pytest.mark.fault("recovered")
-def test_5xx_burst_then_recovery(server, slept):
-    server.play(respond(502, raw=b"bad gateway"), respond(503, raw=b""), respond(200, ANSWER))
+def test_refusals_then_recovery(server, slept):
+    server.play(respond(503, raw=b"unavailable"), respond(429, raw=b""), respond(200, ANSWER))
     assert client_for(server).chat.create(request()).id == "msg_1"
+    assert len(server.requests) == 3
+
+
+@pytest.mark.fault("recovered")
+def test_5xx_burst_then_recovery_of_a_request_safe_to_repeat(server, slept):
+    server.play(respond(502, raw=b"bad gateway"), respond(500, raw=b""), respond(200, THREAD))
+    assert client_for(server).threads.get("thread_1").id == "thread_1"
+    assert len(server.requests) == 3
 
 
 @pytest.mark.fault("loud")
@@ -122,9 +139,9 @@ def test_connection_refused_is_retried_then_typed(slept):
 
 
 @pytest.mark.fault("recovered")
-def test_reset_before_response_is_retried(server, slept):
-    server.play(reset(), respond(200, ANSWER))
-    assert client_for(server).chat.create(request()).id == "msg_1"
+def test_reset_before_the_response_of_a_request_safe_to_repeat_is_retried(server, slept):
+    server.play(reset(), respond(200, THREAD))
+    assert client_for(server).threads.get("thread_1").id == "thread_1"
     assert len(server.requests) == 2
 
 
