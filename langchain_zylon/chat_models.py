@@ -20,13 +20,15 @@ from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputPa
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
+from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field
 
 from zylon_core import ConfigurationError, TurnResult
+from zylon_core._checks import check_text
 from zylon_core._citations import with_sources_extension
 from zylon_core._request import TURN_FIELDS, Turn, build_turn, check_call_arguments
-from zylon_core._tools import structured_output
+from zylon_core._tools import StructuredOutput, structured_output
 from zylon_core.models import ChatRequest, ChatValidationResult
 
 from ._codec import ChunkBuilder, to_ai_message, to_zylon_messages
@@ -218,6 +220,7 @@ class ChatZylon(ZylonConnection, BaseChatModel):
             tool_choice = convert_tool_choice(tool_choice, tools or [])
         if stop is not None:
             kwargs["stop"] = stop
+        _check_text_blocks(messages)  # before conversion, which would drop such a block
         # In thread mode earlier answers are not sent: no reason to warn about their reasoning.
         thread = (kwargs["thread_id"] if "thread_id" in kwargs else self.thread_id) is not None
         system_text, zylon_messages = to_zylon_messages(messages, warn_unsigned=not thread)
@@ -409,12 +412,10 @@ class ChatZylon(ZylonConnection, BaseChatModel):
             raise ValueError(f"unexpected arguments: {', '.join(sorted(kwargs))}")
         if schema is None:
             raise ValueError("with_structured_output needs a schema (a pydantic class, TypedDict or JSON schema)")
-        # One reading of every schema form, shared with the LlamaIndex adapter; a form
-        # that cannot work is a ValueError here, before any request.
-        output = structured_output(schema)
-        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
         if method == "json_mode":
             method = "json_schema"
+        output = _structured_output(schema, method)
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
         if method == "json_schema":
             llm = self.bind(
                 response_format={"type": "json_schema", "json_schema": output.schema},
@@ -441,3 +442,25 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         ).with_fallbacks([RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error")
         return RunnableMap(raw=llm) | parse_or_none
 
+
+def _structured_output(schema: Any, method: str) -> StructuredOutput:
+    """The schema, name and description to send. A class (pydantic, TypedDict) is read
+    the LangChain way first (``Annotated`` descriptions, the function form of
+    ``function_calling``); every dict form goes straight to the core's one reader
+    (:func:`zylon_core._tools.structured_output`), which keeps its properties as given
+    or raises ``ValueError`` before any request."""
+    if isinstance(schema, type):
+        if method == "function_calling":
+            return structured_output(convert_to_openai_tool(schema))
+        return structured_output({"name": schema.__name__, "schema": convert_to_json_schema(schema)})
+    return structured_output(schema)
+
+
+def _check_text_blocks(messages: Sequence[BaseMessage]) -> None:
+    """A ``{"type": "text"}`` content block whose ``text`` is not a string (``None``...)
+    is a ``ValueError`` naming it, not a block silently left out."""
+    for position, message in enumerate(messages):
+        if isinstance(message.content, list):
+            for index, block in enumerate(message.content):
+                if isinstance(block, dict) and block.get("type") == "text":
+                    check_text(block.get("text"), f"messages[{position}].content[{index}]")

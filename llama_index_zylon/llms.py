@@ -48,6 +48,7 @@ from llama_index.core.types import Model, PydanticProgramMode
 
 from zylon_core._citations import with_sources_extension
 from zylon_core._request import PASSTHROUGH_FIELDS, TURN_FIELDS, Turn, build_turn, check_call_arguments
+from zylon_core._tools import model_class
 
 from ._codec import (
     StreamState,
@@ -376,7 +377,8 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
 
     # -- structured output -----------------------------------------------------------
 
-    def _json_schema_mode(self) -> bool:
+    def _json_schema_mode(self, output_cls: Any) -> bool:
+        model_class(output_cls, "structured_predict")  # a dict schema: ValueError before any request
         return self.pydantic_program_mode == PydanticProgramMode.DEFAULT and self.structured_output_method == "json_schema"
 
     def _structured_args(
@@ -398,7 +400,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
     ) -> Model:
         """A ``output_cls`` instance, through ``response_format`` (json_schema) unless
         ``structured_output_method="function_calling"`` or another program mode is set."""
-        if not self._json_schema_mode():
+        if not self._json_schema_mode(output_cls):
             return super().structured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
         dispatcher.event(LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args))
         messages, kwargs = self._structured_args(output_cls, prompt, llm_kwargs, prompt_args)
@@ -414,7 +416,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
         llm_kwargs: Optional[Dict[str, Any]] = None,
         **prompt_args: Any,
     ) -> Model:
-        if not self._json_schema_mode():
+        if not self._json_schema_mode(output_cls):
             return await super().astructured_predict(output_cls, prompt, llm_kwargs, **prompt_args)
         dispatcher.event(LLMStructuredPredictStartEvent(output_cls=output_cls, template=prompt, template_args=prompt_args))
         messages, kwargs = self._structured_args(output_cls, prompt, llm_kwargs, prompt_args)
@@ -431,7 +433,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
         **prompt_args: Any,
     ) -> Generator[Any, None, None]:
         """Partial objects (``FlexibleModel`` s) as the JSON streams in, then the full one."""
-        if not self._json_schema_mode():
+        if not self._json_schema_mode(output_cls):
             return super()._structured_stream_call(output_cls, prompt, llm_kwargs, **prompt_args)
         messages, kwargs = self._structured_args(output_cls, prompt, llm_kwargs, prompt_args)
         chunks = self.stream_chat(messages, **kwargs)
@@ -455,7 +457,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
         llm_kwargs: Optional[Dict[str, Any]] = None,
         **prompt_args: Any,
     ) -> AsyncGenerator[Any, None]:
-        if not self._json_schema_mode():
+        if not self._json_schema_mode(output_cls):
             return await super()._structured_astream_call(output_cls, prompt, llm_kwargs, **prompt_args)
         messages, kwargs = self._structured_args(output_cls, prompt, llm_kwargs, prompt_args)
         chunks = await self.astream_chat(messages, **kwargs)

@@ -181,3 +181,33 @@ def _check_tool_id(value: Any, where: str) -> None:
             f"{where} {value!r} is not a valid Zylon tool id: ids hold only letters, digits, '_' and '-' "
             "(^[a-zA-Z0-9_-]+$)"
         )
+
+
+def check_text(value: Any, where: str) -> str:
+    """A text block's ``text``: a string (``None``, a number... would be dropped or
+    sent as something else). ``ValueError`` naming ``where``."""
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: a text block's 'text' must be a string, got {value!r:.60}")
+    return value
+
+
+def check_user_content(messages: Sequence[Any]) -> None:
+    """Every user message says something: a ``ValueError`` naming the first one whose
+    content is empty (no blocks, or only empty text), which would be sent as an empty
+    turn (a LlamaIndex ``ChatMessage(content=None)``, a ``HumanMessage("")``)."""
+    for position, message in enumerate(messages):
+        if getattr(message, "role", None) != "user":
+            continue
+        content = getattr(message, "content", None)
+        blocks = [content] if isinstance(content, str) else list(content or ())
+        if all(_empty(block) for block in blocks):
+            raise ValueError(
+                f"messages[{position}] (user) is empty: it has no text and no other content, and an empty "
+                "turn asks nothing (content=None or '' sends nothing); give it text or content blocks"
+            )
+
+
+def _empty(block: Any) -> bool:
+    if isinstance(block, str):
+        return not block
+    return _field(block, "type") == "text" and not _field(block, "text")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import ssl
 from typing import Any, ClassVar, Mapping, Optional
 
-from pydantic import AliasChoices, BaseModel, Field, PrivateAttr, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from typing_extensions import Self
 
 from ._client import AsyncZylonClient, ZylonClient
@@ -146,6 +146,15 @@ class ConnectionFields(BaseModel):
     )
 
     _connection: Optional[Connection] = PrivateAttr(default=None)
+
+    @field_validator("timeout", "deadline", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any, info: Any) -> Any:
+        # A bool is an int to pydantic (True would be 1 second): refuse it by name here;
+        # the value itself is checked when the settings are resolved.
+        if isinstance(value, bool):
+            raise ConfigurationError(f"{info.field_name} must be a number of seconds, got {value!r}")
+        return value
 
     def __init__(self, **data: Any) -> None:
         if "api_token" in data and "api_key" in data:  # one setting under two names

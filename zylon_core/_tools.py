@@ -285,6 +285,18 @@ def structured_output(output: Any) -> StructuredOutput:
     return StructuredOutput(name, description if isinstance(description, str) else None, inline_refs(schema))
 
 
+def model_class(output: Any, owner: str) -> Any:
+    """``output`` if it is a pydantic model class (what ``owner`` returns instances of);
+    anything else, a JSON-schema dict included, is a ``ValueError`` before any request."""
+    if isinstance(output, type) and hasattr(output, "model_validate_json"):
+        return output
+    structured_output(output)  # a schema that cannot work says so first
+    raise ValueError(
+        f"{owner} returns instances of a pydantic model class, got {output!r:.100}; for a JSON schema dict "
+        "pass response_format=<the schema> to chat() and read the JSON answer"
+    )
+
+
 def json_schema_of(output: Any) -> dict[str, Any]:
     """The self-contained JSON schema of a structured output (see :func:`structured_output`)."""
     return structured_output(output).schema

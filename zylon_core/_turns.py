@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from ._api import Endpoints
-from ._checks import check_path_id, check_sampling
+from ._checks import check_path_id, check_sampling, check_user_content
 from ._operations import on_thread_route
 from ._plans import Emit, Follow, Plan
 from ._readers import ProjectChatAnswer, read_project_answer
@@ -196,8 +196,10 @@ def deltas_from_message(message: MessageOutput) -> list[StreamDelta]:
 
 def prepare_request(route: Route, request: ChatRequest, *, stream: bool) -> ChatRequest:
     """The request as sent: ``stream`` set, and in a thread only the new turn, as one
-    user message. Out-of-range sampling and an empty thread turn are a ``ValueError``."""
+    user message. Out-of-range sampling, an empty user message and an empty thread turn
+    are a ``ValueError``."""
     check_sampling({name: getattr(request, name, None) for name in ("temperature", "top_p", "min_p", "top_k", "max_tokens")})
+    check_user_content(request.messages)
     update: dict[str, Any] = {"stream": True} if stream else {}
     if route.thread_id:
         turn = as_one_user_message(new_turn_messages(request.messages))
