@@ -111,9 +111,10 @@ def forward(upstream: str, cut_after: int | None = None) -> Action:
 class FaultServer:
     """``tls``: an ``ssl.SSLContext`` to serve HTTPS with (the handshake happens per
     connection; one a client refuses is recorded in ``tls_failures``). ``default``: the
-    action for requests beyond the script (a 500 saying so, unless given)."""
+    action for requests beyond the script (a 500 saying so, unless given); ``port``: the
+    port to listen on (any free one by default)."""
 
-    def __init__(self, tls: ssl.SSLContext | None = None, default: Action | None = None) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None, default: Action | None = None, port: int = 0) -> None:
         self.tls = tls
         self.tls_failures: list[str] = []
         self.script: list[Action] = []
@@ -125,7 +126,7 @@ class FaultServer:
         self._lock = threading.Lock()
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind(("127.0.0.1", 0))
+        self._sock.bind(("127.0.0.1", port))
         self._sock.listen(64)
         self._sock.settimeout(0.2)
         self.port = self._sock.getsockname()[1]
