@@ -145,6 +145,14 @@ class Deadline:
         )
 
 
+_TIMEOUT_KINDS: dict[type[Exception], str] = {
+    httpx.ConnectTimeout: "connect",
+    httpx.ReadTimeout: "read",
+    httpx.WriteTimeout: "write",
+    httpx.PoolTimeout: "pool",
+}
+
+
 class _Timeouts:
     """One attempt's httpx timeouts: the client's, each lowered to what is left of the
     deadline; ``lowered`` names those the deadline set (their expiry is the deadline)."""
@@ -165,12 +173,7 @@ class _Timeouts:
 
     def expired(self, exc: Exception) -> bool:
         """Whether ``exc`` is a timeout the deadline had set."""
-        kind = {
-            httpx.ConnectTimeout: "connect",
-            httpx.ReadTimeout: "read",
-            httpx.WriteTimeout: "write",
-            httpx.PoolTimeout: "pool",
-        }.get(type(exc))
+        kind = _TIMEOUT_KINDS.get(type(exc))
         return kind is not None and kind in self.lowered
 
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from langchain_zylon import ChatZylon
 from llama_index_zylon import Zylon
-from tests.reliability.fault_server import Action, FaultServer, raw, respond, sse
+from tests.reliability.fault_server import Action, FaultServer, raw, respond
 from tests.reliability.support import TOKEN
 from zylon_core import ZylonClient, ZylonError
 from zylon_core.models import ChatRequest, MessageInput, TextBlock
