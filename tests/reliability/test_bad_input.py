@@ -32,6 +32,7 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
     VideoBlock,
 )
+from llama_index.core.prompts import PromptTemplate
 
 from langchain_zylon import ChatZylon
 from llama_index_zylon import Zylon
@@ -74,6 +75,14 @@ def li_tool_turn(arguments: Any) -> list[ChatMessage]:
 
 
 OBJECT_SCHEMA = {"type": "object", "properties": {"q": {"type": "string"}}}
+
+
+def nested(levels: int) -> dict[str, Any]:
+    """An object schema with ``levels`` objects inside one another (built without recursion)."""
+    schema: dict[str, Any] = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"inner": schema}}
+    return schema
 
 Case = Callable[[FaultServer], Any]
 
@@ -155,6 +164,33 @@ CASES: list[tuple[str, Case, str]] = [
     ("li-max-tokens-zero", lambda s: li(s).chat([user()], max_tokens=0), "max_tokens must be >= 1"),
     ("li-stream-top-p-negative", lambda s: li(s).stream_chat([user()], top_p=-0.1), "top_p must be between 0 and 1"),
     ("li-min-p-above-1", lambda s: li(s).chat([user()], min_p=2.0), "min_p must be between 0 and 1"),
+    # -- text that is not text, and turns that say nothing
+    ("lc-text-block-text-none", lambda s: lc(s).invoke([HumanMessage(content=[{"type": "text", "text": None}])]), "messages[0].content[0]: a text block's 'text' must be a string, got None"),
+    ("lc-text-block-text-number", lambda s: lc(s).invoke([HumanMessage(content=[{"type": "text", "text": "ok"}, {"type": "text", "text": 42}])]), "messages[0].content[1]"),
+    ("lc-stream-text-block-text-none", lambda s: list(lc(s).stream([HumanMessage(content=[{"type": "text", "text": None}])])), "'text' must be a string"),
+    ("lc-empty-human-message", lambda s: lc(s).invoke([HumanMessage("")]), "messages[0] (user) is empty"),
+    ("li-content-none", lambda s: li(s).chat([ChatMessage(role="user", content=None)]), "messages[0] (user) is empty"),
+    ("li-content-empty-string", lambda s: li(s).chat([user("")]), "messages[0] (user) is empty"),
+    ("li-empty-turn-after-history", lambda s: li(s).chat([user(), ChatMessage(role="assistant", content="hello"), ChatMessage(role="user", content=None)]), "messages[2] (user) is empty"),
+    ("li-thread-empty-turn", lambda s: li(s, thread_id="t1").chat([ChatMessage(role="user", content=None)]), "(user) is empty"),
+    ("li-stream-content-none", lambda s: list(li(s).stream_chat([ChatMessage(role="user", content=None)])), "(user) is empty"),
+    # -- tool and output schemas nested too deep (JSON a recursion would choke on)
+    ("lc-tool-schema-too-deep", lambda s: lc(s).bind_tools([{"name": "t", "inputSchema": nested(40)}]), "nests deeper than 64 levels"),
+    ("lc-tool-schema-10000-deep", lambda s: lc(s).invoke("hi", tools=[{"name": "t", "inputSchema": nested(10000)}]), "nests deeper than 64 levels"),
+    ("li-tool-schema-too-deep", lambda s: li(s).chat([user()], tools=[{"name": "t", "inputSchema": nested(40)}]), "tool 't': the JSON schema nests deeper than 64"),
+    ("lc-structured-output-too-deep", lambda s: lc(s).with_structured_output(nested(40)), "nests deeper than 64"),
+    ("li-response-format-too-deep", lambda s: li(s).chat([user()], response_format=nested(40)), "nests deeper than 64"),
+    # -- structured output schemas that cannot work
+    ("lc-structured-output-title-only", lambda s: lc(s).with_structured_output({"title": "Person"}), "describes nothing"),
+    ("lc-structured-output-wrapper-without-schema", lambda s: lc(s).with_structured_output({"name": "Person", "strict": True}), "describes nothing"),
+    ("lc-structured-output-schema-not-a-dict", lambda s: lc(s).with_structured_output({"name": "Person", "schema": "a person"}), "'schema' must be a JSON-schema object"),
+    ("lc-structured-output-function-calling-array", lambda s: lc(s).with_structured_output({"type": "array", "items": {}}, method="function_calling"), "must describe an object"),
+    ("lc-structured-output-not-a-schema", lambda s: lc(s).with_structured_output(42), "cannot use 42 as a structured output schema"),
+    ("li-response-format-title-only", lambda s: li(s).chat([user()], response_format={"title": "Person"}), "describes nothing"),
+    ("li-structured-predict-dict", lambda s: li(s).structured_predict(OBJECT_SCHEMA, PromptTemplate("who?")), "returns instances of a pydantic model class"),
+    ("li-structured-predict-dict-function-calling", lambda s: li(s, structured_output_method="function_calling").structured_predict(OBJECT_SCHEMA, PromptTemplate("who?")), "pydantic model class"),
+    ("li-structured-predict-title-only", lambda s: li(s).structured_predict({"title": "Person"}, PromptTemplate("who?")), "describes nothing"),
+    ("li-as-structured-llm-dict", lambda s: li(s).as_structured_llm(OBJECT_SCHEMA), "subclass of BaseModel"),
     # -- sampling out of range, as fields (rejected by the constructor)
     ("lc-field-temperature-negative", lambda s: lc(s, temperature=-1), "temperature"),
     ("lc-field-top-p-above-1", lambda s: lc(s, top_p=2), "top_p"),
@@ -173,6 +209,9 @@ ASYNC_CASES: list[tuple[str, Callable[[FaultServer], Any], str]] = [
     ("li-achat-bad-data-uri", lambda s: li(s).achat([ChatMessage(role="user", blocks=[ImageBlock(url="data:image/png;base64,!!")])]), "not valid base64"),
     ("li-astream-chat-temperature", lambda s: li(s).astream_chat([user()], temperature=-3), "temperature must be between 0 and 1"),
     ("li-acomplete-agent-without-thread", lambda s: li(s).acomplete("hi", agent="ProjectDeepResearch"), "needs a thread_id"),
+    ("lc-ainvoke-text-block-text-none", lambda s: lc(s).ainvoke([HumanMessage(content=[{"type": "text", "text": None}])]), "'text' must be a string"),
+    ("li-achat-content-none", lambda s: li(s).achat([ChatMessage(role="user", content=None)]), "(user) is empty"),
+    ("li-astructured-predict-dict", lambda s: li(s).astructured_predict(OBJECT_SCHEMA, PromptTemplate("who?")), "pydantic model class"),
 ]
 
 
