@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Callable
+from typing import Callable
 
 import pytest
 from langchain_core.messages import HumanMessage
