@@ -240,6 +240,19 @@ def test_a_copy_shares_the_connection_until_a_field_changes(proxy, ids, emulator
     assert closed(proxy)
 
 
+def test_a_deep_copy_gets_connections_of_its_own(proxy, ids):
+    original = liz.Zylon(base_url=proxy.base_url, api_token=TOKEN)
+    original.chat([ChatMessage(role="user", content="hi")])
+    twin = original.model_copy(deep=True)  # HTTP clients cannot be copied: the twin makes its own
+    twin.chat([ChatMessage(role="user", content="hi")])
+    assert proxy.connections == 2
+    twin.close()
+    original.chat([ChatMessage(role="user", content="still open")])
+    assert proxy.connections == 2
+    original.close()
+    assert closed(proxy)
+
+
 # -- fork ----------------------------------------------------------------------------------
 
 

@@ -188,7 +188,9 @@ ECHOES = {
 
 
 def everything_about(error: BaseException) -> str:
-    parts = [str(error), repr(error), repr(error.args)]
+    import traceback
+
+    parts = [str(error), repr(error), repr(error.args), "".join(traceback.format_exception(type(error), error, error.__traceback__))]
     for name in ("message", "body", "details"):
         parts.append(repr(getattr(error, name, None)))
     if error.__cause__ is not None:
