@@ -54,6 +54,8 @@ BUILDERS: dict[str, tuple[Callable[[Endpoints], Call[Any]], bool]] = {
     "project_create": (lambda api: api.project_create("p"), False),
     "project_get": (lambda api: api.project_get("p1"), True),
     "project_delete": (lambda api: api.project_delete("p1"), True),
+    "user_projects": (lambda api: api.user_projects("u1", PageQuery()), True),
+    "models": (lambda api: api.models(), True),
     "search": (lambda api: api.search("what"), True),
     "me": (lambda api: api.me(), True),
     "health": (lambda api: api.health(), True),

@@ -96,7 +96,9 @@ def reachability_and_health(session: Session, settings: ZylonSettings, given: st
     used = {"base_url": settings.base_url, "base_url_given": given}
     try:
         health: Call[Any] = session.client.api.health()
-        status, location, body = session.send(dataclasses.replace(health, parse=_health_reader))
+        # Redirects are errors for every other call: here they are the answer to report.
+        redirects = frozenset(range(300, 400))
+        status, location, body = session.send(dataclasses.replace(health, parse=_health_reader, accept_statuses=redirects))
     except APIConnectionError as exc:
         problem = tls_failure(exc)
         if problem:
