@@ -24,28 +24,22 @@ import functools
 import logging
 import os
 import ssl
-import sys
 import time
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Generic, Iterator, TypeVar
+from typing import Any, AsyncGenerator, Callable, Generator, Generic, Iterator, TypeVar
 
 import httpx
 
 from . import _lifecycle
+from ._deadline import BoundedAsyncStream, BoundedStream, Deadline, Timeouts, within
+from ._failures import add_gateway_hint, broken_answer, decoding_error, read_error, redirect_error, transport_error
 from ._retries import MAYBE_SENT_ERRORS, RetryPolicy
 from ._scrub import scrub
 from ._settings import ZylonSettings
 from ._sse import EventParser
 from ._version import __version__
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    APITimeoutError,
-    StreamError,
-    error_from_response,
-)
+from .errors import APIError, APIStatusError, StreamError, error_from_response
 
 logger = logging.getLogger("zylon_core")
 
@@ -117,66 +111,6 @@ class Answered:
     value: Any
 
 
-class Deadline:
-    """When a request must be over (``seconds`` from now, on the monotonic clock)."""
-
-    __slots__ = ("seconds", "at", "call")
-
-    def __init__(self, seconds: float, call: Call[Any]) -> None:
-        self.seconds = seconds
-        self.at = time.monotonic() + seconds
-        self.call = call
-
-    def remaining(self) -> float:
-        return self.at - time.monotonic()
-
-    def check(self) -> float:
-        """Seconds left; the deadline's ``APITimeoutError`` if none are."""
-        left = self.at - time.monotonic()
-        if left <= 0:
-            raise self.error()
-        return left
-
-    def error(self) -> APITimeoutError:
-        return APITimeoutError(
-            f"{self.call.method} {self.call.path}: Zylon did not finish within the deadline of {self.seconds:g} s "
-            "(the deadline setting bounds a whole request: its retries and their waits, and reading its answer "
-            "or its whole stream)"
-        )
-
-
-_TIMEOUT_KINDS: dict[type[Exception], str] = {
-    httpx.ConnectTimeout: "connect",
-    httpx.ReadTimeout: "read",
-    httpx.WriteTimeout: "write",
-    httpx.PoolTimeout: "pool",
-}
-
-
-class _Timeouts:
-    """One attempt's httpx timeouts: the client's, each lowered to what is left of the
-    deadline; ``lowered`` names those the deadline set (their expiry is the deadline)."""
-
-    __slots__ = ("timeout", "lowered")
-
-    def __init__(self, client_timeout: httpx.Timeout, left: float) -> None:
-        values = (client_timeout.connect, client_timeout.read, client_timeout.write, client_timeout.pool)
-        self.lowered: frozenset[str] = frozenset()
-        self.timeout: httpx.Timeout | None = None
-        if all(value is not None and value <= left for value in values):
-            return  # the usual case: far from the deadline, the client's own timeouts
-        names = ("connect", "read", "write", "pool")
-        self.lowered = frozenset(name for name, value in zip(names, values, strict=True) if value is None or value > left)
-        self.timeout = httpx.Timeout(
-            **{name: left if name in self.lowered else value for name, value in zip(names, values, strict=True)}
-        )
-
-    def expired(self, exc: Exception) -> bool:
-        """Whether ``exc`` is a timeout the deadline had set."""
-        kind = _TIMEOUT_KINDS.get(type(exc))
-        return kind is not None and kind in self.lowered
-
-
 class BaseTransport:
     def __init__(self, settings: ZylonSettings) -> None:
         self.settings = settings
@@ -245,7 +179,7 @@ class BaseTransport:
         *,
         response: httpx.Response | None = None,
         exc: Exception | None = None,
-        timeouts: _Timeouts | None = None,
+        timeouts: Timeouts | None = None,
     ) -> float:
         """Seconds to wait before trying again; raises the typed error when we stop
         (not retryable, out of retries, or the wait would pass the deadline)."""
@@ -254,12 +188,12 @@ class BaseTransport:
                 raise deadline.error() from exc
             retryable = self.policy.should_retry_error(exc, call.idempotent)
             maybe_sent = not call.idempotent and isinstance(exc, MAYBE_SENT_ERRORS)
-            error: APIError = _transport_error(call, exc, maybe_sent=maybe_sent)
+            error: APIError = transport_error(call, exc, maybe_sent=maybe_sent)
         else:
             assert response is not None
             error = error_from_response(response)
             if response.status_code in (401, 403) and response.request.url.path.startswith(self.settings.gpt_path_prefix):
-                _add_gateway_hint(error)
+                add_gateway_hint(error)
             retryable = self.policy.should_retry_status(response, call.idempotent)
         logger.debug("%s %s -> %s (attempt %d)", call.method, call.url, type(error).__name__, attempt + 1)
         if not call.retry or not retryable or attempt >= self.policy.max_retries:
@@ -273,7 +207,7 @@ class BaseTransport:
         """The error a final answer's status means (None: it is the answer)."""
         status = response.status_code
         if 300 <= status < 400:
-            return self.scrub(_redirect_error(call, response))
+            return self.scrub(redirect_error(call, response))
         return None
 
     def forget_inherited_clients(self) -> None:  # pragma: no cover - overridden
@@ -283,20 +217,6 @@ class BaseTransport:
 _STREAM_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 _AUTH_HEADERS = ("authorization", "x-org")
 
-GATEWAY_HINT = (
-    "ZylonGPT (/api/gpt/v1) needs a Gateway token (Backoffice > Developer Console); Workspace tokens, "
-    "and every token created before Zylon 1.54, reach /api/v1 only"
-)
-
-
-def _add_gateway_hint(error: Exception) -> None:
-    """Say, on a 401/403 from ZylonGPT, which kind of token it takes."""
-    message = getattr(error, "message", None) or str(error)
-    message = f"{message.rstrip('. ')}. {GATEWAY_HINT}"
-    error.message = message  # type: ignore[attr-defined]
-    error.args = (message, *error.args[1:])
-
-
 @functools.lru_cache(maxsize=512)
 def _parsed_url(url: str) -> httpx.URL:
     """Parsing a URL string costs httpx ~9 us a request; the same few URLs come back."""
@@ -305,21 +225,6 @@ def _parsed_url(url: str) -> httpx.URL:
 
 def _is_error_status(call: Call[Any], status: int) -> bool:
     return status >= 300 and status not in call.accept_statuses
-
-
-def _redirect_error(call: Call[Any], response: httpx.Response) -> APIStatusError:
-    location = response.headers.get("location", "").strip()
-    try:
-        target = str(response.url.join(location)) if location else "nowhere (no Location header)"
-    except (httpx.InvalidURL, ValueError):
-        target = repr(location[:200])
-    return APIStatusError(
-        f"{call.method} {call.path} was redirected ({response.status_code}) to {target}: Zylon's API does not "
-        "redirect, so it was not followed. Check base_url (the instance root, with the scheme and host "
-        "Zylon is served on)",
-        response=response,
-        body={"location": location} if location else None,
-    )
 
 
 @functools.lru_cache(maxsize=16)
@@ -341,44 +246,6 @@ def ssl_context(verify: Any) -> Any:
     if isinstance(verify, (bool, str)):
         return _cached_ssl_context(verify)
     return verify
-
-
-def _transport_error(call: Call[Any], exc: Exception, *, maybe_sent: bool) -> APIConnectionError:
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"request to Zylon timed out: {type(exc).__name__}")
-    message = f"could not reach Zylon: {type(exc).__name__}: {exc}"
-    if maybe_sent:
-        message += (
-            f". {call.method} {call.path} was not sent again: Zylon may have received it, and sending it twice "
-            "could do it twice"
-        )
-    return APIConnectionError(message)
-
-
-def _broken_answer(call: Call[Any], exc: Exception, deadline: Deadline, timeouts: _Timeouts) -> APIError:
-    """A transport failure while reading an answer whose status had arrived."""
-    if timeouts.expired(exc):
-        return deadline.error()
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(f"{call.method} {call.path}: Zylon's answer timed out while being read: {type(exc).__name__}")
-    tail = (
-        "" if call.idempotent else
-        "; it was not sent again, since Zylon had started answering and may have acted on it"
-    )
-    return APIConnectionError(f"{call.method} {call.path}: the connection broke while Zylon's answer was read "
-                              f"({type(exc).__name__}: {exc}){tail}")
-
-
-def _decoding_error(call: Call[Any], exc: httpx.DecodingError) -> APIError:
-    return APIError(f"{call.method} {call.path}: Zylon's response body could not be decoded ({exc})")
-
-
-def _read_error(exc: Exception, deadline: Deadline, timeouts: _Timeouts) -> APIError:
-    if timeouts.expired(exc):
-        return deadline.error()
-    if isinstance(exc, httpx.TimeoutException):
-        return StreamError(f"Zylon stream timed out while reading: {type(exc).__name__}")
-    return StreamError(f"Zylon stream broke off: {type(exc).__name__}: {exc}")
 
 
 def _utf8() -> codecs.IncrementalDecoder:
@@ -406,54 +273,6 @@ _sleep = time.sleep
 _async_sleep = asyncio.sleep
 
 
-class _BoundedStream(httpx.SyncByteStream):
-    """A response body that raises the deadline's error once it has passed."""
-
-    def __init__(self, inner: Any, deadline: Deadline) -> None:
-        self.inner, self.deadline = inner, deadline
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self.inner:
-            self.deadline.check()
-            yield chunk
-
-    def close(self) -> None:
-        self.inner.close()
-
-
-if sys.version_info >= (3, 11):
-
-    async def _within(awaitable: Awaitable[T], seconds: float) -> T:
-        async with asyncio.timeout(seconds):
-            return await awaitable
-
-else:  # pragma: no cover - Python 3.10
-
-    async def _within(awaitable: Awaitable[T], seconds: float) -> T:
-        return await asyncio.wait_for(awaitable, seconds)
-
-
-class _BoundedAsyncStream(httpx.AsyncByteStream):
-    """A response body whose reads are cancelled when the deadline passes."""
-
-    def __init__(self, inner: Any, deadline: Deadline) -> None:
-        self.inner, self.deadline = inner, deadline
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        chunks = self.inner.__aiter__()
-        while True:
-            try:
-                chunk = await _within(chunks.__anext__(), self.deadline.check())
-            except StopAsyncIteration:
-                return
-            except asyncio.TimeoutError:
-                raise self.deadline.error() from None
-            yield chunk
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-
 class SyncTransport(BaseTransport):
     def __init__(self, settings: ZylonSettings, client: httpx.Client | None = None) -> None:
         super().__init__(settings)
@@ -474,34 +293,34 @@ class SyncTransport(BaseTransport):
             self._finalizer = weakref.finalize(self, client.close)
         return self._client
 
-    def _send(self, call: Call[Any], stream: bool = False) -> tuple[httpx.Response, Deadline, _Timeouts]:
+    def _send(self, call: Call[Any], stream: bool = False) -> tuple[httpx.Response, Deadline, Timeouts]:
         """The response to ``call`` (its body read unless ``stream``), after the retries
         the policy allows; an error status raises."""
         deadline = Deadline(self.settings.deadline, call)
         attempt = 0
         while True:
             client = self.client
-            timeouts = _Timeouts(client.timeout, deadline.check())
+            timeouts = Timeouts(client.timeout, deadline.check())
             request = self.build(client, call, stream, timeouts.timeout)
             try:
                 response = client.send(request, stream=True, follow_redirects=False)
             except httpx.DecodingError as exc:
-                raise _decoding_error(call, exc) from exc
+                raise decoding_error(call, exc) from exc
             except httpx.TransportError as exc:
                 _sleep(self.retry_delay(call, attempt, deadline, exc=exc, timeouts=timeouts))
                 attempt += 1
                 continue
             logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
-            response.stream = _BoundedStream(response.stream, deadline)
+            response.stream = BoundedStream(response.stream, deadline)
             error_status = _is_error_status(call, response.status_code)
             if not stream or error_status:
                 try:
                     response.read()
                 except httpx.DecodingError as exc:
-                    raise _decoding_error(call, exc) from exc
+                    raise decoding_error(call, exc) from exc
                 except httpx.TransportError as exc:
                     if not call.idempotent or not self.policy.should_retry_error(exc):
-                        raise self.scrub(_broken_answer(call, exc, deadline, timeouts)) from exc
+                        raise self.scrub(broken_answer(call, exc, deadline, timeouts)) from exc
                     _sleep(self.retry_delay(call, attempt, deadline, exc=exc, timeouts=timeouts))
                     attempt += 1
                     continue
@@ -541,7 +360,7 @@ class SyncTransport(BaseTransport):
                 yield from parser.feed(decoder.decode(b"", True))
                 yield from parser.close()
             except httpx.HTTPError as exc:
-                raise _read_error(exc, deadline, timeouts) from exc
+                raise read_error(exc, deadline, timeouts) from exc
             finally:
                 response.close()
 
@@ -590,34 +409,34 @@ class AsyncTransport(BaseTransport):
         self._client, self._loop, self._owns_client = entry[0], loop, True
         return entry[0]
 
-    async def _send(self, call: Call[Any], stream: bool = False) -> tuple[httpx.Response, Deadline, _Timeouts]:
+    async def _send(self, call: Call[Any], stream: bool = False) -> tuple[httpx.Response, Deadline, Timeouts]:
         deadline = Deadline(self.settings.deadline, call)
         attempt = 0
         while True:
             client = self.client
-            timeouts = _Timeouts(client.timeout, deadline.check())
+            timeouts = Timeouts(client.timeout, deadline.check())
             request = self.build(client, call, stream, timeouts.timeout)
             try:
-                response = await _within(client.send(request, stream=True, follow_redirects=False), deadline.check())
+                response = await within(client.send(request, stream=True, follow_redirects=False), deadline.check())
             except asyncio.TimeoutError:
                 raise deadline.error() from None
             except httpx.DecodingError as exc:
-                raise _decoding_error(call, exc) from exc
+                raise decoding_error(call, exc) from exc
             except httpx.TransportError as exc:
                 await _async_sleep(self.retry_delay(call, attempt, deadline, exc=exc, timeouts=timeouts))
                 attempt += 1
                 continue
             logger.debug("%s %s -> %d", call.method, call.url, response.status_code)
-            response.stream = _BoundedAsyncStream(response.stream, deadline)
+            response.stream = BoundedAsyncStream(response.stream, deadline)
             error_status = _is_error_status(call, response.status_code)
             if not stream or error_status:
                 try:
                     await response.aread()
                 except httpx.DecodingError as exc:
-                    raise _decoding_error(call, exc) from exc
+                    raise decoding_error(call, exc) from exc
                 except httpx.TransportError as exc:
                     if not call.idempotent or not self.policy.should_retry_error(exc):
-                        raise self.scrub(_broken_answer(call, exc, deadline, timeouts)) from exc
+                        raise self.scrub(broken_answer(call, exc, deadline, timeouts)) from exc
                     await _async_sleep(self.retry_delay(call, attempt, deadline, exc=exc, timeouts=timeouts))
                     attempt += 1
                     continue
@@ -658,7 +477,7 @@ class AsyncTransport(BaseTransport):
                 for event in parser.close():
                     yield event
             except httpx.HTTPError as exc:
-                raise _read_error(exc, deadline, timeouts) from exc
+                raise read_error(exc, deadline, timeouts) from exc
             finally:
                 await response.aclose()
 
