@@ -139,8 +139,9 @@ class ZylonIndex(BaseManagedIndex):
     (its ``doc_id`` is the artifact id), which the server chunks, embeds and searches.
 
     Setup: ``ZYLON_BASE_URL`` and ``ZYLON_API_TOKEN`` (or ``base_url`` / ``api_token``,
-    alias ``api_key``; ``org``, ``timeout``, ``max_retries``, ``verify``); the token must be
-    a **Gateway token** (a Workspace token reaches ``/api/v1`` only: a 401/403 says so).
+    alias ``api_key``; ``org``, ``timeout``, ``deadline``, ``max_retries``, ``verify``); the
+    token must be a **Gateway token** (a Workspace token reaches ``/api/v1`` only: a 401/403
+    says so). ``close()`` / ``aclose()`` or ``with`` / ``async with`` release the connections.
 
     ```python
     from llama_index.core import Document
@@ -186,6 +187,7 @@ class ZylonIndex(BaseManagedIndex):
         api_key: Any = None,
         org: Optional[str] = None,
         timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
         max_retries: Optional[int] = None,
         verify: Any = None,
         fetch_metadata: bool = True,
@@ -203,7 +205,14 @@ class ZylonIndex(BaseManagedIndex):
             raise TypeError(f"unexpected argument(s) {', '.join(unknown)} for ZylonIndex")
         self.collection = check_collection(collection)
         self.fetch_metadata = fetch_metadata
-        values = {"base_url": base_url, "api_token": one_token(api_token, api_key), "org": org, "timeout": timeout, "verify": verify}
+        values = {
+            "base_url": base_url,
+            "api_token": one_token(api_token, api_key),
+            "org": org,
+            "timeout": timeout,
+            "deadline": deadline,
+            "verify": verify,
+        }
         if max_retries is not None:
             values["max_retries"] = max_retries
         self._connection = Connection({name: values.get(name) for name in (*CONNECTION_FIELDS, "model")})
@@ -227,11 +236,23 @@ class ZylonIndex(BaseManagedIndex):
         return self._connection.aclient
 
     def close(self) -> None:
-        """Close the sync HTTP connections (the async ones: :meth:`aclose`)."""
+        """Close the sync HTTP connections (both kinds: :meth:`aclose`)."""
         self._connection.close()
 
     async def aclose(self) -> None:
         await self._connection.aclose()
+
+    def __enter__(self) -> "ZylonIndex":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    async def __aenter__(self) -> "ZylonIndex":
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.aclose()
 
     # -- building ----------------------------------------------------------------------------
 

@@ -78,10 +78,9 @@ class GptArtifactEndpoints:
     def ingest(self, body: IngestBody) -> Call[IngestedDoc]:
         """``POST /artifacts/ingest``: the ingested document (``artifact``, ``doc_metadata``
         with what the server added: ``artifact_id``, ``collection``, ``hash``...)."""
-        # TODO(reliability): mark this call idempotent=False once Call has the flag: an
-        # ingest that may have reached the server is not sent again (a second one races
-        # the first: "409 task already in progress", and embeds everything again).
-        return Call("POST", self._gpt + "/artifacts/ingest", json=body.to_json_dict(), parse=_first_doc)
+        # Not resent once it may have reached the server: a second ingest races the first
+        # ("409 task already in progress") and embeds everything again.
+        return Call("POST", self._gpt + "/artifacts/ingest", json=body.to_json_dict(), parse=_first_doc, idempotent=False)
 
     def ingested_list(self, collection: str) -> Call[IngestResponse]:
         """``GET /artifacts/list?collection=``: every artifact of the collection."""
@@ -99,13 +98,14 @@ class GptArtifactEndpoints:
         """``POST /artifacts/delete``: ``200 null``; an unknown artifact is an error (see
         :func:`zylon_core._collections.is_missing_artifact`)."""
         body = DeleteIngestedBody(artifact=check_artifact_id(artifact_id), collection=check_collection(collection))
-        return Call("POST", self._gpt + "/artifacts/delete", json=body.to_json_dict())
+        # Safe to resend: deleting twice leaves the same state (the second answer says the
+        # artifact is missing, which deleting reads as done).
+        return Call("POST", self._gpt + "/artifacts/delete", json=body.to_json_dict(), idempotent=True)
 
     def ingested_content(
         self, filter: ContextFilter, *, format: Literal["markdown", "object"] | None = None
     ) -> Call[ContentResponse]:
         """``POST /artifacts/content``: the full content of the artifacts ``filter`` selects."""
-        # TODO(reliability): idempotent=True (a read sent as POST) once Call has the flag.
         values: dict[str, Any] = {"context_filter": filter}
         if format is not None:
             values["format"] = format
@@ -115,6 +115,7 @@ class GptArtifactEndpoints:
             self._gpt + "/artifacts/content",
             json=body.to_json_dict(),
             parse=lambda r: ContentResponse.model_validate(r.json()),
+            idempotent=True,  # a read sent as POST
         )
 
     def ingested_chunked_content(self, filter: ContextFilter, *, max_tokens: int | None = None) -> Call[ChunkedContentResponse]:
@@ -131,4 +132,5 @@ class GptArtifactEndpoints:
             self._gpt + "/artifacts/chunked-content",
             json=body.to_json_dict(),
             parse=lambda r: ChunkedContentResponse.model_validate(r.json()),
+            idempotent=True,  # a read sent as POST
         )

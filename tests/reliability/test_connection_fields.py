@@ -21,6 +21,9 @@ from tests.reliability.test_lifecycle import CLASSES, ids  # noqa: F401 - the mo
 from zylon_core import APITimeoutError, ConfigurationError
 
 OTHER_TOKEN = "sk-reliability-other-0c7d51e9b2"
+# ZylonIndex (a LlamaIndex managed index, not a pydantic model) takes its connection
+# settings as constructor arguments only: it has no fields to change.
+FIELD_CLASSES = {name: value for name, value in CLASSES.items() if name != "ZylonIndex"}
 
 
 @pytest.fixture
@@ -40,7 +43,7 @@ def seen(server: FaultServer) -> list[tuple[str, str]]:
     return [(r[2].get("authorization", "").removeprefix("Bearer "), r[2].get("x-org", "")) for r in server.requests]
 
 
-@pytest.mark.parametrize("name", CLASSES)
+@pytest.mark.parametrize("name", FIELD_CLASSES)
 def test_assigning_base_url_takes_effect(first, second, ids, name):  # noqa: F811
     make, call, _ = CLASSES[name]
     obj = make(first.base_url, ids)
@@ -54,7 +57,7 @@ def test_assigning_base_url_takes_effect(first, second, ids, name):  # noqa: F81
     assert len(first.requests) == before
 
 
-@pytest.mark.parametrize("name", CLASSES)
+@pytest.mark.parametrize("name", FIELD_CLASSES)
 def test_a_copy_with_other_settings_uses_them_and_the_original_keeps_its_own(first, second, ids, name):  # noqa: F811
     make, call, _ = CLASSES[name]
     original = make(first.base_url, ids)

@@ -28,7 +28,8 @@ from tests.reliability.support import HEADERS, TOKEN, new_thread
 from zylon_core import APIConnectionError, InternalServerError, Route, ZylonClient, ZylonSettings
 from zylon_core._api import Endpoints, PageQuery
 from zylon_core._transport import Call
-from zylon_core.models import ChatRequest, CreateInteractionDTO, MessageInput, ProjectChatDTO, TextBlock
+from zylon_core.models import ChatRequest, ContextFilter, CreateInteractionDTO, MessageInput, ProjectChatDTO, TextBlock
+from zylon_core.models.ingest import IngestBody, IngestInput
 
 REQUEST = ChatRequest(messages=[MessageInput(role="user", content=[TextBlock(text="hi")])])
 INTERACTION = {"id": "inter_1", "thread_id": "t1", "state": "Completed",
@@ -77,6 +78,13 @@ BUILDERS: dict[str, tuple[Callable[[Endpoints], Call[Any]], bool]] = {
     "presigned_get": (lambda api: api.presigned_get("https://storage.example/x"), True),
     "artifact_sync": (lambda api: api.artifact_sync("p1", "a1"), False),
     "is_safe_to_modify": (lambda api: api.is_safe_to_modify(project_id="p1"), True),
+    # ZylonGPT collections
+    "ingest": (lambda api: api.ingest(IngestBody(artifact="a1", collection="c1", input=IngestInput(type="text", value="x"))), False),
+    "ingested_list": (lambda api: api.ingested_list("c1"), True),
+    "ingested_metadata": (lambda api: api.ingested_metadata("c1"), True),
+    "ingested_delete": (lambda api: api.ingested_delete("c1", "a1"), True),  # deleting twice: the same state
+    "ingested_content": (lambda api: api.ingested_content(ContextFilter(collection="c1")), True),
+    "ingested_chunked_content": (lambda api: api.ingested_chunked_content(ContextFilter(collection="c1")), True),
 }
 
 

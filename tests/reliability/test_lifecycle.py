@@ -96,6 +96,16 @@ CLASSES: dict[str, tuple[Make, Callable[[Any], Any], Callable[[Any], Any]]] = {
         lambda o: asyncio.run(o.get_keys()),
         lambda o: o.get_keys(),
     ),
+    "ZylonVectorStore": (
+        lambda url, ids: lcz.ZylonVectorStore(base_url=url, api_token=TOKEN, collection="reliability"),
+        lambda o: o.similarity_search("what is it", k=1),
+        lambda o: o.asimilarity_search("what is it", k=1),
+    ),
+    "ZylonIndex": (
+        lambda url, ids: liz.ZylonIndex("reliability", base_url=url, api_token=TOKEN),
+        lambda o: o.as_retriever().retrieve("what is it"),
+        lambda o: o.as_retriever().aretrieve("what is it"),
+    ),
     "ZylonProjectReader": (
         lambda url, ids: liz.ZylonProjectReader(base_url=url, api_token=TOKEN, project_id=ids["project_id"]),
         lambda o: o.load_data(),
