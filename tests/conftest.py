@@ -15,6 +15,9 @@ from typing import Any, Iterator
 
 import pytest
 
+# Fixtures every folder may use (clients, projects, a corpus, thread helpers).
+pytest_plugins = ["tests.fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_API = ROOT.parent / "shared" / "zylon-api"
 TEST_TOKEN = "test-token-not-a-secret"

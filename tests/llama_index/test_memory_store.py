@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from llama_index_zylon import Zylon, ZylonChatStore, ZylonMemoryStore
 from tests.conftest import TEST_TOKEN
-from tests.memory.conftest import pages_read, turn_bodies, turn_systems, user_text
+from tests.fixtures import pages_read, turn_bodies, turn_systems, user_text
 from zylon_core import ConfigurationError, NotFoundError, ThreadRewriteError, UnsavedMessagesError
 
 ACTIVE, ARCHIVED = MessageStatus.ACTIVE, MessageStatus.ARCHIVED

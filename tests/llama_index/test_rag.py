@@ -13,7 +13,7 @@ from llama_index.core.schema import MetadataMode, NodeRelationship, NodeWithScor
 
 from llama_index_zylon import Zylon, ZylonEmbedding, ZylonProjectReader, ZylonRetriever
 from tests.conftest import TEST_TOKEN
-from tests.rag.conftest import CORPUS, QUESTIONS, connection, new_project
+from tests.fixtures import CORPUS, QUESTIONS, connection, new_project
 from zylon_core import ConfigurationError, IngestionError, ZylonClient
 from zylon_core.emulator.testing import run_emulator
 

@@ -14,7 +14,7 @@ from llama_index.core.tools import FunctionTool
 
 from llama_index_zylon import Zylon, ZylonChatStore
 from tests.conftest import TEST_TOKEN
-from tests.memory.conftest import pages_read, turn_bodies, turn_systems, user_text
+from tests.fixtures import pages_read, turn_bodies, turn_systems, user_text
 from zylon_core import ConfigurationError, NotFoundError
 from zylon_core._memory import ThreadRewriteError, UnsavedMessagesError
 

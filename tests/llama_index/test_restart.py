@@ -10,12 +10,9 @@ import sys
 import textwrap
 from typing import Any
 
-from langchain_core.messages import HumanMessage
-
-from langchain_zylon import ChatZylon, ZylonChatMessageHistory
 from llama_index_zylon import Zylon, ZylonChatStore
 from tests.conftest import ROOT, TEST_TOKEN
-from tests.memory.conftest import turn_bodies, user_text
+from tests.fixtures import turn_bodies, user_text
 
 LANGCHAIN_SCRIPT = """
 import json, sys
@@ -61,29 +58,6 @@ def run_fresh_process(script: str, base_url: str, thread_id: str) -> dict[str, A
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def test_langchain_conversation_continues_in_a_new_process(config: dict[str, Any], emulator: Any, project_id: str) -> None:
-    history = ZylonChatMessageHistory.create(project_id, "restart", **config)
-    llm = ChatZylon(thread_id=history.thread_id, **config)
-    llm.invoke("My name is Ada.")
-    llm.invoke("my city is Paris")
-
-    seen = run_fresh_process(LANGCHAIN_SCRIPT, emulator.base_url, history.thread_id)
-
-    assert seen["before"] == [
-        ["HumanMessage", "My name is Ada."],
-        ["AIMessage", 'You said: "My name is Ada.". This is turn 1 of this thread.'],
-        ["HumanMessage", "my city is Paris"],
-        ["AIMessage", 'You said: "my city is Paris". This is turn 2 of this thread.'],
-    ]
-    assert seen["name"] == "Your name is Ada. This is turn 3 of this thread."
-    assert seen["city"] == "Your city is Paris. This is turn 4 of this thread."
-    assert seen["after"] == 8
-    # Back here, the first process sees what the other one added, and goes on.
-    assert [m.text for m in history.messages][4::2] == ["What is my name?", "What is my city?"]
-    assert llm.invoke([*history.messages, HumanMessage("Who am I?")]).text.startswith("Your name is Ada. This is turn 5")
-    assert turn_bodies(emulator, history.thread_id)[2] == user_text("What is my name?")
 
 
 def test_llama_index_conversation_continues_in_a_new_process(config: dict[str, Any], emulator: Any, project_id: str) -> None:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from langchain_zylon import ChatZylon, ZylonEmbeddings, ZylonProjectLoader, ZylonRetriever
 from tests.conftest import TEST_TOKEN
-from tests.rag.conftest import CORPUS, QUESTIONS, connection, new_project
+from tests.fixtures import CORPUS, QUESTIONS, connection, new_project
 from zylon_core import AsyncZylonClient, AuthenticationError, ConfigurationError, IngestionError, ZylonClient
 from zylon_core.emulator.testing import run_emulator
 

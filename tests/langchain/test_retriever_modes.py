@@ -67,6 +67,17 @@ def llama(server: MockServer, **fields):
 # -- project mode (the Workspace search) -------------------------------------------------
 
 
+
+
+
+
+
+
+
+
+# -- collection mode (ZylonGPT chunk search) ---------------------------------------------
+
+
 def test_langchain_project_mode_keeps_the_projects_hits():
     server = MockServer({SEARCH: json_response(200, hits())})
     docs = langchain(server, project_id=PROJECT, k=4).invoke(LONG_QUESTION)
@@ -103,18 +114,6 @@ def test_project_mode_threshold_and_k_and_per_call_values():
     assert len(server.requests) == 3
 
 
-async def test_llama_index_project_mode():
-    server = MockServer({SEARCH: json_response(200, hits())})
-    retriever = llama(server, project_id=PROJECT, similarity_top_k=1)
-    (hit,) = retriever.retrieve("billing issues")
-    again = await retriever.aretrieve("billing issues")
-    assert [(n.node.node_id, n.score) for n in again] == [(hit.node.node_id, hit.score)] == [("content_8f1a3d5c7b9e", 0.84)]
-    assert hit.node.get_content() == "Billing issues drove 38% of support cases."
-    assert hit.node.metadata["name"] == "Q1 Support Summary"
-    shown = hit.node.get_content(metadata_mode="llm")  # type: ignore[arg-type]
-    assert "Q1 Support Summary" in shown and "search_result_id" not in shown
-
-
 @pytest.mark.parametrize("make", [langchain, llama])
 def test_project_mode_refuses_what_only_chunk_search_has(make):
     server = MockServer()
@@ -122,9 +121,6 @@ def test_project_mode_refuses_what_only_chunk_search_has(make):
         make(server, project_id=PROJECT, expand=True)
     with pytest.raises(ValueError, match="artifact_ids needs a collection"):
         make(server, project_id=PROJECT, artifact_ids=["a1"])
-
-
-# -- collection mode (ZylonGPT chunk search) ---------------------------------------------
 
 
 def test_collection_mode_with_a_project_adds_the_metadata_filter(shared_api):

@@ -1,5 +1,6 @@
-"""Fixtures for the RAG tests: a corpus of small documents, projects on the session
-emulator, and clients configured for it."""
+"""Fixtures and helpers shared by the test folders (loaded by tests/conftest.py):
+clients and projects on the session emulator, a small corpus for retrieval, thread
+helpers, and readers of what the emulator received."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ QUESTIONS = {
     "How many days does onboarding take?": "Onboarding guide",
     "How often are access tokens rotated?": "Security policy",
 }
+
 
 
 def connection(server: Any) -> dict[str, Any]:
@@ -75,3 +77,60 @@ def corpus_project(emulator: Any) -> tuple[str, dict[str, Artifact]]:
 def project(client: ZylonClient) -> str:
     """A fresh, empty project."""
     return new_project(client)
+
+
+# -- threads ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def config(emulator: Any) -> dict[str, Any]:
+    """Connection keyword arguments every memory class and chat model takes."""
+    return {"base_url": emulator.base_url, "api_key": TEST_TOKEN}
+
+
+@pytest.fixture
+def project_id(client: ZylonClient, request: pytest.FixtureRequest) -> str:
+    """A fresh project per test, so thread lists only hold the test's own threads."""
+    return client.projects.create(f"memory {request.node.name}")["id"]
+
+
+@pytest.fixture
+def new_thread(client: ZylonClient, project_id: str) -> Any:
+    def make(name: str = "memory test") -> str:
+        return client.threads.create(project_id, name).id
+
+    return make
+
+
+def turn_bodies(emulator: Any, thread_id: str) -> list[list[dict[str, Any]]]:
+    """``pgpt.messages`` of every interaction created in ``thread_id``, in order."""
+    return [
+        r["json"]["pgpt"]["messages"]
+        for r in emulator.requests
+        if r["method"] == "POST" and r["path"] == f"/api/v1/app/thread/{thread_id}/interaction"
+    ]
+
+
+def turn_systems(emulator: Any, thread_id: str) -> list[Any]:
+    return [
+        (r["json"]["pgpt"].get("system") or {}).get("text")
+        for r in emulator.requests
+        if r["method"] == "POST" and r["path"] == f"/api/v1/app/thread/{thread_id}/interaction"
+    ]
+
+
+def pages_read(emulator: Any, path: str) -> list[tuple[str, int]]:
+    """How every GET of ``path`` asked for its page, in order: ``("page=N", page_size)``,
+    or ``("after", page_size)`` when it followed the previous page's ``next_cursor``."""
+    asked = []
+    for r in emulator.requests:
+        if r["method"] == "GET" and r["path"] == path:
+            query = r["query"]
+            how = "after" if "after" in query else f"page={query.get('page')}"
+            asked.append((how, int(query.get("page_size", 0))))
+    return asked
+
+
+def user_text(text: str) -> list[dict[str, Any]]:
+    """The wire form of one new user turn holding ``text``."""
+    return [{"role": "user", "content": [{"type": "text", "text": text}]}]

@@ -19,7 +19,7 @@ from langgraph.types import Command
 from examples.thread_memory import ZylonThread
 from langchain_zylon import ChatZylon, ZylonChatMessageHistory
 from tests.conftest import TEST_TOKEN
-from tests.memory.conftest import pages_read, turn_bodies, turn_systems, user_text
+from tests.fixtures import pages_read, turn_bodies, turn_systems, user_text
 from zylon_core import ConfigurationError, NotFoundError
 from zylon_core._memory import UnsavedMessagesError
 

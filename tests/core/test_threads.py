@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import TEST_TOKEN
-from tests.memory.conftest import pages_read
+from tests.fixtures import pages_read
 from zylon_core import AsyncZylonClient, NotFoundError, ThreadRewriteError, UnsavedMessagesError, ZylonClient
 from zylon_core._memory import (
     DEFAULT_THREAD_NAME,

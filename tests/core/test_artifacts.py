@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import TEST_TOKEN
-from tests.rag.conftest import CORPUS, QUESTIONS, new_project
+from tests.fixtures import CORPUS, QUESTIONS, new_project
 from zylon_core import (
     APIError,
     AsyncZylonClient,

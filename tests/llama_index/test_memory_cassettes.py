@@ -14,16 +14,12 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
-from langchain_core.runnables import ConfigurableField
 from langchain_core.tools import tool
 from llama_index.core.chat_engine import SimpleChatEngine
 from llama_index.core.memory import ChatMemoryBuffer
 
-from langchain_zylon import ChatZylon, ZylonChatMessageHistory
 from llama_index_zylon import Zylon, ZylonChatStore
-from tests.cassettes import FILTERED_HEADERS, record_or_replay
+from tests.cassettes import record_or_replay
 from tests.conftest import ROOT, TEST_TOKEN
 from zylon_core import ZylonClient
 
@@ -54,42 +50,6 @@ def magic_function(input: int) -> int:
     return input + 2
 
 
-def test_langchain_thread_conversation(cassette: Recording) -> None:
-    from langchain_core.runnables.history import RunnableWithMessageHistory
-
-    config = cassette.config
-    history = ZylonChatMessageHistory.create(cassette.project("memory cassette"), "langchain cassette", **config)
-    thread_id = history.thread_id
-    session = {"configurable": {"session_id": thread_id}}
-    prompt = ChatPromptTemplate.from_messages([("system", "Be brief."), MessagesPlaceholder("history"), ("human", "{question}")])
-    llm = ChatZylon(**config).configurable_fields(thread_id=ConfigurableField(id="session_id"))
-    chat = RunnableWithMessageHistory(
-        prompt | llm,
-        lambda session_id: ZylonChatMessageHistory(session_id, page_size=2, **config),
-        input_messages_key="question",
-        history_messages_key="history",
-    )
-
-    first = chat.invoke({"question": "My name is Ada."}, session)
-    tools = ChatZylon(thread_id=thread_id, **config).bind_tools([magic_function])
-    question = HumanMessage("What is the value of magic_function(3)? Use the tool.")
-    call = tools.invoke([*history.messages, question])
-    result = magic_function.invoke(call.tool_calls[0])
-    tools.invoke([*history.messages, question, call, result])
-    streamed = "".join(chunk.text for chunk in chat.stream({"question": "What is my name?"}, session))
-
-    assert first.response_metadata["thread_id"] == thread_id
-    assert streamed == "Your name is Ada. This is turn 4 of this thread."
-    messages = ZylonChatMessageHistory(thread_id, page_size=2, **config).messages
-    assert [type(m).__name__ for m in messages] == [
-        "HumanMessage", "AIMessage", "HumanMessage", "AIMessage", "ToolMessage", "AIMessage", "HumanMessage", "AIMessage",
-    ]
-    assert isinstance(messages[3], AIMessage) and messages[3].tool_calls == call.tool_calls
-    assert isinstance(messages[4], ToolMessage) and messages[4].content == "5"
-    assert messages[5].text == "The result of magic_function is 5."
-    assert messages[-1].text == streamed
-
-
 async def test_llama_index_thread_conversation(cassette: Recording) -> None:
     config = cassette.config
     store = ZylonChatStore(project_id=cassette.project("memory cassette"), page_size=2, **config)
@@ -111,13 +71,3 @@ async def test_llama_index_thread_conversation(cassette: Recording) -> None:
     assert [m.content for m in messages[::2]] == ["My name is Ada.", "my city is Paris", "What is my name?", "What is my city?"]
     assert store.pending_messages(thread_id) == []
     assert await store.aget_keys() == [thread_id]
-
-
-def test_memory_cassettes_hold_no_credentials() -> None:
-    files = sorted(CASSETTES.glob("*.yaml"))
-    assert [p.name for p in files] == ["test_langchain_thread_conversation.yaml", "test_llama_index_thread_conversation.yaml"]
-    for path in files:
-        text = path.read_text()
-        assert TEST_TOKEN not in text and "Bearer" not in text, path.name
-        for header in FILTERED_HEADERS:
-            assert f"{header}:" not in text.lower(), (path.name, header)

@@ -15,16 +15,12 @@ from typing import Any, Iterator
 
 import pytest
 from langchain_core.documents import Document as LCDocument
-from llama_index.core import Document as LIDocument
-from llama_index.core.base.llms.types import ChatMessage, CitationBlock
-from llama_index.core.query_engine import RetrieverQueryEngine
 
 from langchain_zylon import ChatZylon, ZylonEmbeddings, ZylonProjectLoader
 from langchain_zylon import ZylonRetriever as LCRetriever
-from llama_index_zylon import Zylon, ZylonEmbedding, ZylonProjectReader
 from tests.cassettes import record_or_replay
 from tests.conftest import ROOT, TEST_TOKEN
-from tests.rag.conftest import CORPUS
+from tests.fixtures import CORPUS
 from zylon_core import ZylonClient
 
 CASSETTES = ROOT / "cassettes" / "rag"
@@ -80,34 +76,6 @@ async def test_langchain_async_retriever_and_embeddings(cassette):
     vectors = await embeddings.aembed_documents(list(CORPUS.values()))
     assert len(vectors) == 3 and len({len(v) for v in vectors}) == 1
     assert embeddings.embed_query("onboarding") == await embeddings.aembed_query("onboarding")
-
-
-def test_llama_index_upload_search_and_cited_chat(cassette):
-    project = cassette.new_project("RAG cassette (LlamaIndex)")
-    reader = ZylonProjectReader(project_id=project, poll_interval=0, **cassette.connection)
-    ids = reader.add_documents([LIDocument(text=t, metadata={"title": n}) for n, t in CORPUS.items()])
-
-    # ZylonGPT chunk search; the emulator files a project's chunks in a collection named after it.
-    retriever = reader.as_retriever(k=2, collection=project)
-    nodes = retriever.retrieve(QUESTION)
-    assert nodes[0].node.ref_doc_id == ids[1]
-
-    engine = RetrieverQueryEngine.from_args(retriever, llm=Zylon(**cassette.connection))
-    response = engine.query(QUESTION)
-    assert "New customers finish onboarding in 3 days" in str(response)
-
-    llm = Zylon(project_id=project, artifact_ids=[ids[1]], citations=True, **cassette.connection)
-    chat = llm.chat([ChatMessage(role="user", content=QUESTION)])
-    citations = [b for b in chat.message.blocks if isinstance(b, CitationBlock)]
-    assert {c.source for c in citations} == {ids[1]}
-    assert citations[0].title == "Onboarding guide.txt"
-
-
-def test_llama_index_embeddings(cassette):
-    model = ZylonEmbedding(embed_batch_size=2, **cassette.connection)
-    vectors = model.get_text_embedding_batch(list(CORPUS.values()))
-    assert len(vectors) == 3
-    assert model.get_query_embedding("onboarding") == model.get_text_embedding("onboarding")
 
 
 def test_cassettes_hold_no_credentials():
