@@ -16,7 +16,7 @@ until one of its connection fields changes. The clients are closed by ``close()`
 from __future__ import annotations
 
 import ssl
-from typing import Any, ClassVar, Mapping, Optional
+from typing import Any, ClassVar, Literal, Mapping, Optional
 
 from pydantic import AliasChoices, BaseModel, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from typing_extensions import Self
@@ -25,7 +25,7 @@ from ._client import AsyncZylonClient, ZylonClient
 from ._settings import DEFAULT_MAX_RETRIES, ZylonSettings, one_token
 from .errors import ConfigurationError
 
-CONNECTION_FIELDS = ("base_url", "api_token", "org", "timeout", "deadline", "max_retries", "verify")
+CONNECTION_FIELDS = ("base_url", "api_token", "org", "timeout", "deadline", "max_retries", "verify", "paths")
 
 
 def connection_key(values: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -70,6 +70,7 @@ class Connection:
             "timeout": s.timeout,
             "deadline": s.deadline,
             "max_retries": s.max_retries,
+            "paths": s.paths,
             "model": s.model,
         }
 
@@ -144,6 +145,13 @@ class ConnectionFields(BaseModel):
         exclude=True,
         description="TLS verification: True (default), False, a CA bundle path or an ssl.SSLContext.",
     )
+    paths: Optional[Literal["auto", "current", "legacy"]] = Field(
+        default=None,
+        description=(
+            "Where threads and interactions live: 'current' (Zylon 1.50 and later), 'legacy' (before 1.50, "
+            "under /project/{id}/...), or 'auto' (default: detected on a 404 when the project id is known)."
+        ),
+    )
 
     _connection: Optional[Connection] = PrivateAttr(default=None)
 
@@ -176,7 +184,7 @@ class ConnectionFields(BaseModel):
     def _adopt(self, connection: Connection) -> None:
         """Use ``connection``, writing its resolved values back on the fields."""
         resolved = connection.resolved()
-        for name in ("base_url", "api_token", "org", "timeout", "deadline", "max_retries"):
+        for name in ("base_url", "api_token", "org", "timeout", "deadline", "max_retries", "paths"):
             setattr(self, name, resolved[name])
         if self._model_field is not None:
             setattr(self, self._model_field, resolved["model"])
