@@ -51,6 +51,7 @@ import vector_store  # noqa: E402
 from floors import langchain_floor, llama_index_floor  # noqa: E402
 
 TOKEN = "bench-token"
+PEER_MODEL = "claude-sonnet-4-5"  # the name the Anthropic peers send; the emulator lists it
 HERE = Path(__file__).resolve().parent
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "x-org": "default"}
 ADAPTERS = {
@@ -77,7 +78,11 @@ def emulator_process() -> Iterator[str]:
     """The emulator in its own process; yields its base URL."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "zylon_core.emulator", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        [
+            sys.executable, "-m", "zylon_core.emulator", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+            # The peers must name a model, and the emulator refuses unknown ones as a real server does.
+            "--model-id", "emulator", "--model-id", PEER_MODEL,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -246,7 +251,7 @@ def build_contenders(base: str, reply: str, pieces: list[str]) -> dict[str, Cont
         from langchain_anthropic import ChatAnthropic
 
         model = ChatAnthropic(
-            model="claude-sonnet-4-5", base_url=f"{base}/api/gpt", api_key=TOKEN,
+            model=PEER_MODEL, base_url=f"{base}/api/gpt", api_key=TOKEN,
             default_headers={"x-org": "default"}, max_tokens=100000,
         )
         return Contender(
@@ -260,7 +265,7 @@ def build_contenders(base: str, reply: str, pieces: list[str]) -> dict[str, Cont
         from llama_index.llms.anthropic import Anthropic
 
         llm = Anthropic(
-            model="claude-sonnet-4-5", base_url=f"{base}/api/gpt", api_key=TOKEN,
+            model=PEER_MODEL, base_url=f"{base}/api/gpt", api_key=TOKEN,
             default_headers={"x-org": "default"}, max_tokens=100000,
         )
         return Contender(
