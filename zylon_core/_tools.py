@@ -9,6 +9,7 @@ whatever form it is given) is here, once.
 from __future__ import annotations
 
 import copy
+import inspect
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -72,7 +73,9 @@ def custom_tool(name: Any, description: Any, schema: Any) -> dict[str, Any]:
     schema.setdefault("properties", {})
     tool: dict[str, Any] = {"name": name, "inputSchema": schema}
     if description:
-        tool["description"] = str(description)
+        # Docstrings reach us indented on Python < 3.13 and dedented on 3.13 (the compiler
+        # strips them): the same tool must send the same description on every version.
+        tool["description"] = inspect.cleandoc(str(description))
     return tool
 
 

@@ -169,3 +169,10 @@ def test_answer_metadata_normalises_and_adds_thread_ids():
     meta = answer_metadata(MessageOutput(id="m", model="big", stop_reason="stop_sequence", stop_sequence="##"),
                            model_name="default", interaction_id="i", thread_id="t")
     assert meta == {"id": "m", "model_name": "big", "stop_reason": "stop_sequence", "stop_sequence": "##", "interaction_id": "i", "thread_id": "t"}
+
+
+def test_a_tool_description_is_the_same_on_every_python_version():
+    # 3.13 strips a docstring's indentation at compile time, older versions keep it.
+    indented = "Add two numbers.\n\n        Returns their sum.\n        "
+    dedented = "Add two numbers.\n\nReturns their sum."
+    assert custom_tool("add", indented, None)["description"] == custom_tool("add", dedented, None)["description"] == dedented
