@@ -82,9 +82,9 @@ def count_tokens(api: Endpoints, request: ChatRequest | dict[str, Any], *, requi
     try:
         tokens: int = yield api.messages_count_tokens(request)
     except UNREACHABLE:
+        catalog.reaches = False
         if required:
             raise
-        catalog.reaches = False
         return None
     catalog.reaches = True
     return tokens

@@ -19,7 +19,7 @@ class Messages(SyncResource):
 
     def create(self, request: ChatRequest) -> MessageOutput:
         """``POST /messages``: the answer, whole."""
-        return self._send(self._api.messages(request.model_copy(update={"stream": None})))
+        return self._send(self._api.messages(request.model_copy(update={"stream": False})))
 
     def stream(self, request: ChatRequest) -> Iterator[dict[str, Any]]:
         """``POST /messages`` with ``stream: true``: the decoded SSE events."""
@@ -40,7 +40,7 @@ class AsyncMessages(AsyncResource):
     """Async :class:`Messages`."""
 
     async def create(self, request: ChatRequest) -> MessageOutput:
-        return await self._send(self._api.messages(request.model_copy(update={"stream": None})))
+        return await self._send(self._api.messages(request.model_copy(update={"stream": False})))
 
     def stream(self, request: ChatRequest) -> AsyncIterator[dict[str, Any]]:
         return self._transport.stream(self._api.messages(request.model_copy(update={"stream": True})))
