@@ -199,14 +199,15 @@ class ZylonGPTFeatures:
     def resume(self, message_id: str, *, stop: list[str] | None = None) -> Iterator[AIMessageChunk]:
         """A background message's answer as ``AIMessageChunk`` s, from its start (``GET
         /api/gpt/v1/messages/async/{id}/stream``, which replays the whole stream, also
-        after it finished): summed, they give the ``AIMessage`` ``invoke`` would have.
-        The last chunk carries usage (unless ``stream_usage=False``) and
+        after it finished): summed, they give the ``AIMessage`` ``invoke`` would have,
+        its content as blocks (the request, which may have asked for tools, thinking or
+        citations, is not known here). The last chunk carries usage (unless ``stream_usage=False``) and
         ``response_metadata``. An unknown or deleted id is a ``NotFoundError``; a
         message that failed ends in ``ServerStreamError`` with the server's explanation.
         Stopping early stops reading only (:meth:`cancel_background` stops the message).
         ``stop``: stop sequences to cut the text at (client side)."""
         stream = self._client.resume_turn(message_id, stop=stop)
-        builder = ChunkBuilder()
+        builder = ChunkBuilder(rich=True)  # the request is not known here: content as blocks
         try:
             with mapped_errors():
                 for delta in stream:
@@ -220,7 +221,7 @@ class ZylonGPTFeatures:
     async def aresume(self, message_id: str, *, stop: list[str] | None = None) -> AsyncIterator[AIMessageChunk]:
         """Async :meth:`resume`."""
         stream = self._aclient.resume_turn(message_id, stop=stop)
-        builder = ChunkBuilder()
+        builder = ChunkBuilder(rich=True)  # the request is not known here: content as blocks
         try:
             with mapped_errors():
                 async for delta in stream:
