@@ -82,10 +82,12 @@ class Zylon(ZylonGPTFeatures, ZylonConnection, FunctionCallingLLM):
     * else one-shot chat.
 
     ``metadata.context_window``: the configured ``context_window``; unset, the model's
-    ``max_input_tokens`` from ``GET /api/gpt/v1/models`` where known (with ``api="gpt"``
-    read once per client on first use; on the Workspace route only once
-    :meth:`fetch_model_info` has read it: ``metadata`` makes no request there), else
-    32768. ``num_output`` likewise (``max_tokens``, the card's, else 1024).
+    ``max_input_tokens`` from ``GET /api/gpt/v1/models`` where known, else 32768;
+    ``num_output`` likewise (``max_tokens``, the card's, else 1024). With ``api="gpt"``
+    the list is read on first use, once per client (LlamaIndex reads ``metadata`` on
+    every call, so a client's first call makes it; one attempt, a failure is logged and
+    remembered). On the Workspace route ``metadata`` makes no request: the card counts
+    once :meth:`fetch_model_info` has read it (a token that reaches ZylonGPT).
 
     Outputs: text as ``TextBlock`` s (citation markup removed; the server's text in
     ``message.additional_kwargs["raw_text"]`` when it differs), reasoning as a

@@ -8,6 +8,7 @@ the async client share them; each client keeps its own :class:`ModelCatalog` (on
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ._plans import Plan
@@ -41,9 +42,10 @@ class ModelCatalog:
         return self.listed.find(model) if self.listed is not None else None
 
 
-def list_models(api: Endpoints) -> Plan[ModelList]:
-    """``GET /models``, kept in the client's catalog."""
-    listed: ModelList = yield api.models()
+def list_models(api: Endpoints, *, retry: bool = True) -> Plan[ModelList]:
+    """``GET /models``, kept in the client's catalog (``retry=False``: one attempt)."""
+    call = api.models()
+    listed: ModelList = yield (call if retry else replace(call, retry=False))
     catalog = api.catalog
     catalog.listed, catalog.failure, catalog.reaches = listed, None, True
     return listed
@@ -54,13 +56,14 @@ def model_info(api: Endpoints, model: str | None = None, *, quiet: bool = False)
     once per client. None when the list does not name it (``"default"`` is the only
     listed model, or unknown). The list's errors raise; with ``quiet`` they give None and
     are remembered, so a quiet lookup never asks twice (for properties read often, such
-    as LlamaIndex's ``metadata``)."""
+    as LlamaIndex's ``metadata``), and make one attempt, not the retries: a property
+    never waits through back-offs."""
     catalog = api.catalog
     if catalog.listed is None:
         if quiet and catalog.failure is not None:
             return None
         try:
-            yield from list_models(api)
+            yield from list_models(api, retry=not quiet)
         except ZylonError as exc:
             if isinstance(exc, UNREACHABLE):
                 catalog.reaches = False
