@@ -66,11 +66,10 @@ def llama_index() -> None:
     print(f"\n[Zylon api=gpt] context window from the model's card: {llm.metadata.context_window}")
     print(f"  chat: {llm.chat([ChatMessage(role='user', content='Name one benefit of on-premise AI.')]).message.content}")
     message_id = llm.submit([ChatMessage(role="user", content="Draft a two-line release note.")])
-    final = None
-    for final in llm.resume_chat(message_id):
-        pass
-    assert final is not None
-    print(f"  background {message_id}: {final.message.content}")
+    answer = ""
+    for response in llm.resume_chat(message_id):  # each holds the message so far
+        answer = response.message.content or ""
+    print(f"  background {message_id}: {answer}")
     llm.delete_background(message_id)
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Dict, Sequence, Union
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.llms.utils import parse_partial_json
 
+from zylon_core import ConfigurationError
 from zylon_core._request import PASSTHROUGH_FIELDS, TURN_FIELDS, Turn, build_turn, check_call_arguments
 
 from ._codec import response_format_for, to_zylon_messages, to_zylon_tool_choice, to_zylon_tools
@@ -30,6 +31,10 @@ def llm_turn(llm: Zylon, messages: Sequence[ChatMessage], kwargs: Dict[str, Any]
     """The checked turn of one call (``ValueError`` / ``TypeError`` /
     ``ConfigurationError`` before any request)."""
     check_call_arguments(kwargs, CALL_KEYS, "Zylon")
+    if "model" in kwargs and llm.api != "gpt":
+        raise ConfigurationError(
+            "model= per call needs api='gpt': the Workspace routes take no model (the instance's model answers)"
+        )
     tools = to_zylon_tools(kwargs.get("tools"))
     choice = kwargs.get("tool_choice")
     tool_choice = None

@@ -120,6 +120,13 @@ def test_workspace_fields_are_refused_by_the_constructor(server: Any, field: str
         Zylon(base_url=server.base_url, api_key=TEST_TOKEN, effort="low")
 
 
+def test_a_per_call_model_on_the_workspace_route_is_refused_not_dropped(server: Any) -> None:
+    server.clear_requests()
+    with pytest.raises(ConfigurationError, match="model= per call needs api='gpt'"):
+        Zylon(base_url=server.base_url, api_key=TEST_TOKEN).chat(HELLO, model="second")
+    assert server.requests == []
+
+
 async def test_validate_request_asks_the_apis_own_endpoint(server: Any) -> None:
     server.clear_requests()
     assert gpt(server).validate_request(HELLO).valid
