@@ -13,8 +13,9 @@ Contenders: raw httpx on the Workspace route the adapters use (``/api/v1/app/cha
 on ZylonGPT's ``/api/gpt/v1/messages`` (the peers' route); each framework's floor (a
 model in that framework doing no I/O and returning the same message / deltas, see
 ``floors.py``); the same floors fetching their answer with raw httpx inside the call
-("floor over wire"); ChatZylon and Zylon (LlamaIndex); ChatAnthropic and the LlamaIndex
-Anthropic LLM pointed at ``/api/gpt``. A contender that cannot be built or errors is
+("floor over wire"); ChatZylon and Zylon (LlamaIndex), on the Workspace route and on
+ZylonGPT's (``api="gpt"``, limit: raw httpx on ``/api/gpt``); ChatAnthropic and the
+LlamaIndex Anthropic LLM pointed at ``/api/gpt``. A contender that cannot be built or errors is
 reported with its error, never dropped.
 
 The limit for an adapter is raw httpx on its route plus its framework's floor. Targets:
@@ -58,6 +59,9 @@ ADAPTERS = {
     # adapter: (raw route, floor, floor over wire, peer)
     "ChatZylon": ("raw httpx", "LangChain floor", "LangChain floor over wire", "ChatAnthropic (/api/gpt)"),
     "Zylon (LlamaIndex)": ("raw httpx", "LlamaIndex floor", "LlamaIndex floor over wire", "LlamaIndex Anthropic (/api/gpt)"),
+    # The ZylonGPT route (api="gpt"): its limit is raw httpx on /api/gpt; no floor over that wire.
+    "ChatZylon (api=gpt)": ("raw httpx (/api/gpt)", "LangChain floor", "", "ChatAnthropic (/api/gpt)"),
+    "Zylon (LlamaIndex, api=gpt)": ("raw httpx (/api/gpt)", "LlamaIndex floor", "", "LlamaIndex Anthropic (/api/gpt)"),
 }
 PEER_ROUTE = "raw httpx (/api/gpt)"
 # Everything after this line in RESULTS.md is hand-written analysis that a new run keeps.
@@ -247,6 +251,18 @@ def build_contenders(base: str, reply: str, pieces: list[str]) -> dict[str, Cont
             lambda p: llm.achat(li_msgs(p)),
         )
 
+    def chat_zylon_gpt() -> Contender:
+        from langchain_zylon import ChatZylon
+
+        model = ChatZylon(base_url=base, api_token=TOKEN, api="gpt", max_tokens=100000)
+        return Contender("", lambda p: model.invoke(lc_msgs(p)), lambda p: model.stream(lc_msgs(p)), lambda p: model.ainvoke(lc_msgs(p)))
+
+    def zylon_gpt() -> Contender:
+        from llama_index_zylon import Zylon
+
+        llm = Zylon(base_url=base, api_token=TOKEN, api="gpt", max_tokens=100000)
+        return Contender("", lambda p: llm.chat(li_msgs(p)), lambda p: llm.stream_chat(li_msgs(p)), lambda p: llm.achat(li_msgs(p)))
+
     def chat_anthropic() -> Contender:
         from langchain_anthropic import ChatAnthropic
 
@@ -277,6 +293,8 @@ def build_contenders(base: str, reply: str, pieces: list[str]) -> dict[str, Cont
 
     add("ChatZylon", chat_zylon)
     add("Zylon (LlamaIndex)", zylon)
+    add("ChatZylon (api=gpt)", chat_zylon_gpt)
+    add("Zylon (LlamaIndex, api=gpt)", zylon_gpt)
     add("ChatAnthropic (/api/gpt)", chat_anthropic)
     add("LlamaIndex Anthropic (/api/gpt)", li_anthropic)
     for name, contender in contenders.items():

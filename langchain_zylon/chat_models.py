@@ -7,42 +7,37 @@ LangChain and Zylon lives in the pure :mod:`langchain_zylon._codec` (and tools i
 
 from __future__ import annotations
 
-from dataclasses import replace
-from operator import itemgetter
 from typing import Any, AsyncIterator, Callable, ClassVar, Iterator, Literal, Mapping, Optional, Sequence
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models import BaseChatModel, LanguageModelInput, ModelProfile
 from langchain_core.language_models.base import LangSmithParams
 from langchain_core.language_models.chat_models import agenerate_from_stream, generate_from_stream
 from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.output_parsers import JsonOutputKeyToolsParser, JsonOutputParser, PydanticOutputParser, PydanticToolsParser
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
-from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
-from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field
 
 from zylon_core import ConfigurationError, TurnResult
 from zylon_core._checks import check_text
-from zylon_core._citations import with_sources_extension
-from zylon_core._request import TURN_FIELDS, Turn, build_turn, check_call_arguments
-from zylon_core._tools import StructuredOutput, structured_output
+from zylon_core._request import TURN_FIELDS, Turn, build_turn, check_call_arguments, check_configuration
 from zylon_core.models import ChatRequest, ChatValidationResult
 
 from ._codec import ChunkBuilder, to_ai_message, to_zylon_messages
 from ._config import ZylonConnection
 from ._errors import mapped_errors
+from ._gpt import ZylonGPTFeatures, model_profile
+from ._structured import structured_runnable, warn_strict
 from ._tools import convert_tool_choice, convert_tools
 
 # Passed by LangChain internals (or harmless to accept): not request parameters.
 _IGNORED_KWARGS = ("stream", "ls_structured_output_format", "structured_output_format")
 _BOUND_KWARGS = ("tools", "tool_choice", "response_format")
-_CALL_KWARGS = tuple(name for name in TURN_FIELDS if name != "stop") + _BOUND_KWARGS + ("model",)
+_CALL_KWARGS = tuple(name for name in TURN_FIELDS if name != "stop") + _BOUND_KWARGS + ("model", "stream_usage")
 
 
-class ChatZylon(ZylonConnection, BaseChatModel):
+class ChatZylon(ZylonGPTFeatures, ZylonConnection, BaseChatModel):
     """Chat with a private Zylon instance.
 
     Setup: ``pip install "zylon-integrations[langchain]"`` and set ``ZYLON_BASE_URL``
@@ -60,7 +55,18 @@ class ChatZylon(ZylonConnection, BaseChatModel):
     llm = ChatZylon(project_id="proj_...")             # POST /project/{id}/chat
     llm = ChatZylon(thread_id="thread_...")            # POST /thread/{id}/interaction
     llm.invoke("Hello", thread_id="thread_...", temperature=0.2)
+    llm = ChatZylon(api="gpt", model="default")        # ZylonGPT: POST /api/gpt/v1/messages
+    llm.invoke("Hello", model="other-model")           # per call: another of its models
     ```
+
+    ``api="gpt"`` (a Gateway token) sends the turn to ZylonGPT instead: ``model`` is sent
+    (per call too: ``response_metadata["model_name"]`` is the model asked for), ``stop``
+    also as ``stop_sequences``, ``effort`` as ``output_config.effort``, ``tool_context``
+    scopes built-in tools; files go as ``document`` blocks, tool results as strings.
+    Threads, projects, artifacts and agents are the Workspace's (``ConfigurationError``
+    with ``api="gpt"``). ZylonGPT also runs turns in the background: :meth:`submit`,
+    then :meth:`resume` (from any process), :meth:`background_status`,
+    :meth:`cancel_background`, :meth:`delete_background`.
 
     In thread mode the server keeps the history: only the messages after the last
     ``AIMessage`` are sent (the new question, or the tool results answering its tool
@@ -98,22 +104,32 @@ class ChatZylon(ZylonConnection, BaseChatModel):
       them with ``system.extensions: ["zylon"]``): every source, once, in
       ``response_metadata["sources"]`` and ``additional_kwargs["sources"]``;
     * unknown block types are kept as they came;
-    * ``usage_metadata``; ``response_metadata``: ``id``, ``model_name``,
+    * ``usage_metadata``; ``response_metadata``: ``id``, ``model_name`` (the model asked
+      for on ZylonGPT, else the answer's), ``model`` (the server's own ``model`` field),
       ``model_provider="zylon"``, ``stop_reason`` (``end_turn``, ``tool_use``,
       ``max_tokens``, ``stop_sequence``...) and, in thread mode, ``interaction_id`` and
       ``thread_id``.
 
+    LangChain conventions: ``get_num_tokens_from_messages`` asks ZylonGPT's
+    ``/messages/count_tokens`` (approximated when a Workspace token cannot reach it);
+    ``profile`` is a documented default until :meth:`load_profile` reads the model's
+    card from ``GET /api/gpt/v1/models``; ``strict=True`` is not sent (Zylon has no
+    strict mode) and says so with a ``UserWarning``; ``method="json_mode"`` is sent as
+    ``json_schema`` with a ``UserWarning``.
+
     Input: files (LangChain ``file`` / ``text-plain`` blocks, OpenAI ``file``,
-    Anthropic ``document``) are sent as ``binary`` blocks, images and audio as
+    Anthropic ``document``) are sent as ``binary`` blocks (``document`` with
+    ``api="gpt"``), images and audio as
     ``{"data", "mime_type"}``; whether the instance's model takes images or audio is
     its own capability (the server answers 400, raised as ``BadRequestError`` with its
     explanation).
 
     Streaming yields ``AIMessageChunk`` s (text, reasoning, ``tool_call_chunks`` whose
     ``index`` is the Zylon block position, server tool blocks as content); summed, they
-    give what ``invoke`` gives. The last chunk has ``usage_metadata``,
-    ``response_metadata``, the sources and ``chunk_position="last"``. Stop sequences are applied by
-    the client (the API has none). Errors are ``zylon_core`` errors that are also
+    give what ``invoke`` gives. The last chunk has ``usage_metadata`` (unless
+    ``stream_usage=False``), ``response_metadata``, the sources and
+    ``chunk_position="last"``. Stop sequences are applied by the client (the Workspace
+    API has none; ZylonGPT also gets them). Errors are ``zylon_core`` errors that are also
     LangChain's standard model errors (``ModelRateLimitError``, ...).
     """
 
@@ -123,9 +139,13 @@ class ChatZylon(ZylonConnection, BaseChatModel):
     # verify come from ZylonConnection (env fallbacks resolved at construction) ---------
     _model_field: ClassVar[Optional[str]] = "model"
     model: str | None = Field(default=None, alias="model_name")
-    """Model name reported to tracing; env ``ZYLON_MODEL``, default ``"default"``."""
+    """The model (env ``ZYLON_MODEL``, default ``"default"``): sent with ``api="gpt"``;
+    on the Workspace routes, whose instance model answers, only the name for tracing."""
 
     # -- routing ----------------------------------------------------------------------
+    api: Literal["workspace", "gpt"] = "workspace"
+    """Where turns go: the Workspace chat routes, or ZylonGPT's ``/api/gpt/v1/messages``
+    (``"gpt"``, a Gateway token; not per call)."""
     project_id: str | None = None
     """Chat within a project (``POST /project/{id}/chat``) unless ``thread_id`` is set."""
     thread_id: str | None = None
@@ -142,15 +162,23 @@ class ChatZylon(ZylonConnection, BaseChatModel):
     top_k: int | None = Field(default=None, ge=1)
     seed: int | None = None
     stop: list[str] | None = Field(default=None, alias="stop_sequences")
-    """Stop sequences, applied by the client (the Zylon API has no stop parameter)."""
+    """Stop sequences, applied by the client (and sent as ``stop_sequences`` with ``api="gpt"``)."""
     thinking: bool | None = None
     """``thinking.enabled``: reasoning comes back as thinking/reasoning content."""
+    effort: Literal["low", "medium", "high", "max", "xhigh"] | None = None
+    """``api="gpt"`` only: ``output_config.effort`` (thinking at that effort; a level the
+    model's card does not list is a ``ValueError`` before the turn is sent)."""
+    tool_context: list[dict[str, Any]] | None = None
+    """What built-in tools work on (``[{"type": "ingested_artifact", "context_filter":
+    {"collection": ...}}]``, ``sql_database``, ``text``, ``file``, ``uri`` items)."""
     citations: bool | None = None
     """``system.citations.enabled``: the answer cites sources."""
     use_default_prompt: bool | None = None
     """``system.use_default_prompt``."""
     streaming: bool = False
     """Stream internally even on ``invoke``."""
+    stream_usage: bool = True
+    """Usage on the last streamed chunk (``False``: none); also per call."""
     model_kwargs: dict[str, Any] = Field(default_factory=dict)
     """Other ``ChatRequest`` fields sent as they are (``min_p``, ``presence_penalty``, ...)."""
 
@@ -161,6 +189,14 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         unknown = set(self.model_kwargs) - set(ChatRequest.model_fields)
         if unknown:
             raise ConfigurationError(f"model_kwargs: not ChatRequest fields: {', '.join(sorted(unknown))}")
+        check_configuration(self._configured())  # e.g. thread_id with api="gpt"
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        # No request at construction: the documented default (load_profile() reads the server's).
+        return model_profile(None)
+
+    def _configured(self) -> dict[str, Any]:
+        return {**{name: getattr(self, name) for name in TURN_FIELDS}, "api": self.api, "model": self.model}
 
     # -- LangChain metadata -----------------------------------------------------------
 
@@ -184,6 +220,7 @@ class ChatZylon(ZylonConnection, BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {
             "model": self.model,
+            "api": self.api,
             "base_url": self.base_url,
             "org": self.org,
             **{name: getattr(self, name) for name in TURN_FIELDS},
@@ -211,7 +248,7 @@ class ChatZylon(ZylonConnection, BaseChatModel):
 
     def _turn(self, messages: list[BaseMessage], stop: list[str] | None, kwargs: dict[str, Any]) -> Turn:
         """The checked turn of one call (route, request, stop sequences), before any I/O."""
-        for name in _IGNORED_KWARGS:
+        for name in (*_IGNORED_KWARGS, "stream_usage"):
             kwargs.pop(name, None)
         check_call_arguments(kwargs, _CALL_KWARGS, "ChatZylon")
         tools = convert_tools(kwargs["tools"]) if kwargs.get("tools") else None
@@ -223,19 +260,17 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         _check_text_blocks(messages)  # before conversion, which would drop such a block
         # In thread mode earlier answers are not sent: no reason to warn about their reasoning.
         thread = (kwargs["thread_id"] if "thread_id" in kwargs else self.thread_id) is not None
-        system_text, zylon_messages = to_zylon_messages(messages, warn_unsigned=not thread)
-        turn = build_turn(
+        system_text, zylon_messages = to_zylon_messages(messages, api=self.api, warn_unsigned=not thread)
+        return build_turn(
             system_text,
             zylon_messages,
-            configured={name: getattr(self, name) for name in TURN_FIELDS},
+            configured=self._configured(),
             per_call=kwargs,
             tools=tools,
             tool_choice=tool_choice,
             response_format=kwargs.get("response_format"),
             extra=self.model_kwargs,
         )
-        # Citations and built-in searches come with their sources (chunks, artifacts, files).
-        return replace(turn, request=with_sources_extension(turn.request, searches=bool(turn.server_tools)))
 
     def _model_name(self, kwargs: dict[str, Any]) -> str:
         return kwargs.get("model") or self.model or "default"
@@ -247,18 +282,21 @@ class ChatZylon(ZylonConnection, BaseChatModel):
             client_tools=turn.client_tools,
             interaction_id=result.interaction_id,
             thread_id=result.thread_id if result.route.thread_id else None,
+            model_sent=result.route.api == "gpt",
         )
         llm_output = {"id": result.message.id, "model_name": message.response_metadata["model_name"]}
         return ChatResult(generations=[ChatGeneration(message=message)], llm_output=llm_output)
 
     @staticmethod
-    def _last_chunk(builder: ChunkBuilder, result: TurnResult | None, model_name: str) -> ChatGenerationChunk:
+    def _last_chunk(builder: ChunkBuilder, result: TurnResult | None, model_name: str, usage: bool) -> ChatGenerationChunk:
         assert result is not None, "the stream ended without a result"
         message = builder.last(
             result.message,
             model_name=model_name,
             interaction_id=result.interaction_id,
             thread_id=result.thread_id if result.route.thread_id else None,
+            model_sent=result.route.api == "gpt",
+            usage=usage,
         )
         return ChatGenerationChunk(message=message)
 
@@ -299,7 +337,7 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
-        model_name = self._model_name(kwargs)
+        model_name, usage = self._model_name(kwargs), kwargs.get("stream_usage", self.stream_usage)
         turn = self._turn(messages, stop, kwargs)
         builder = ChunkBuilder(rich=turn.rich, client_tools=turn.client_tools)
         stream = self._client.stream_turn(turn.route, turn.request, stop=turn.stop)
@@ -316,7 +354,7 @@ class ChatZylon(ZylonConnection, BaseChatModel):
                     yield chunk
         finally:
             stream.close()  # leaving early cancels the interaction
-        last = self._last_chunk(builder, stream.result, model_name)
+        last = self._last_chunk(builder, stream.result, model_name, bool(usage))
         if run_manager is not None and last.text:
             run_manager.on_llm_new_token(last.text, chunk=last)
         yield last
@@ -328,7 +366,7 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
-        model_name = self._model_name(kwargs)
+        model_name, usage = self._model_name(kwargs), kwargs.get("stream_usage", self.stream_usage)
         turn = self._turn(messages, stop, kwargs)
         builder = ChunkBuilder(rich=turn.rich, client_tools=turn.client_tools)
         stream = self._aclient.stream_turn(turn.route, turn.request, stop=turn.stop)
@@ -345,7 +383,7 @@ class ChatZylon(ZylonConnection, BaseChatModel):
                     yield chunk
         finally:
             await stream.aclose()
-        last = self._last_chunk(builder, stream.result, model_name)
+        last = self._last_chunk(builder, stream.result, model_name, bool(usage))
         if run_manager is not None and last.text:
             await run_manager.on_llm_new_token(last.text, chunk=last)
         yield last
@@ -353,16 +391,21 @@ class ChatZylon(ZylonConnection, BaseChatModel):
     # -- checking a request without running it ----------------------------------------
 
     def validate_request(self, messages: LanguageModelInput, **kwargs: Any) -> ChatValidationResult:
-        """Ask Zylon (``POST /chat/validate``) whether this request is valid, without
-        running it. Takes the same input and per-call arguments as ``invoke``."""
+        """Ask Zylon whether this request is valid, without running it: ``POST
+        /chat/validate`` (Workspace) or ``POST /api/gpt/v1/messages/validate``
+        (``api="gpt"``). Takes the same input and per-call arguments as ``invoke``."""
         turn = self._turn(self._convert_input(messages).to_messages(), kwargs.pop("stop", None), kwargs)
         with mapped_errors():
+            if self.api == "gpt":
+                return self._client.messages.validate(turn.request)
             return self._client.chat.validate(turn.request)
 
     async def avalidate_request(self, messages: LanguageModelInput, **kwargs: Any) -> ChatValidationResult:
         """Async :meth:`validate_request`."""
         turn = self._turn(self._convert_input(messages).to_messages(), kwargs.pop("stop", None), kwargs)
         with mapped_errors():
+            if self.api == "gpt":
+                return await self._aclient.messages.validate(turn.request)
             return await self._aclient.chat.validate(turn.request)
 
     # -- tools and structured output --------------------------------------------------
@@ -380,9 +423,10 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         (``{"type": "semantic_search_v1", "name": "search"}``) is run by the server.
 
         ``tool_choice``: ``"auto"``, ``"any"`` (or ``"required"``), ``"none"``, a tool
-        name, ``True`` (the single tool, or any), or a dict.
+        name, ``True`` (the single tool, or any), or a dict. ``strict=True`` is not sent
+        (Zylon has no strict mode): a ``UserWarning`` says so.
         """
-        kwargs.pop("strict", None)  # Zylon has no strict mode; accepted for compatibility
+        warn_strict(kwargs.pop("strict", None), "bind_tools")
         formatted = convert_tools(tools)
         choice = convert_tool_choice(tool_choice, formatted, parallel_tool_calls)
         if choice is not None:
@@ -404,56 +448,15 @@ class ChatZylon(ZylonConnection, BaseChatModel):
         that cannot work is a ``ValueError`` here, before any request.
 
         ``method="json_schema"`` (default) sends Zylon's ``response_format``;
-        ``"function_calling"`` forces a tool call; ``"json_mode"`` is treated as
-        ``"json_schema"`` (Zylon's JSON output always follows a schema).
+        ``"function_calling"`` forces a tool call; ``"json_mode"`` is sent as
+        ``"json_schema"`` (any JSON object without a schema) with a ``UserWarning``:
+        Zylon has no JSON mode. ``strict=True`` is not sent (Zylon has no strict mode):
+        a ``UserWarning`` says so.
         """
-        kwargs.pop("strict", None)
+        strict = kwargs.pop("strict", None)
         if kwargs:
             raise ValueError(f"unexpected arguments: {', '.join(sorted(kwargs))}")
-        if schema is None:
-            raise ValueError("with_structured_output needs a schema (a pydantic class, TypedDict or JSON schema)")
-        if method == "json_mode":
-            method = "json_schema"
-        output = _structured_output(schema, method)
-        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-        if method == "json_schema":
-            llm = self.bind(
-                response_format={"type": "json_schema", "json_schema": output.schema},
-                ls_structured_output_format={"kwargs": {"method": "json_schema"}, "schema": schema},
-            )
-            parser: Runnable = PydanticOutputParser(pydantic_object=schema) if is_pydantic else JsonOutputParser()  # type: ignore[arg-type]
-        elif method == "function_calling":
-            llm = self.bind_tools(
-                [output.tool()],
-                tool_choice=output.name,
-                ls_structured_output_format={"kwargs": {"method": "function_calling"}, "schema": schema},
-            )
-            parser = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
-                if is_pydantic
-                else JsonOutputKeyToolsParser(key_name=output.name, first_tool_only=True)
-            )
-        else:
-            raise ValueError(f"unknown structured output method {method!r}: use 'json_schema' or 'function_calling'")
-        if not include_raw:
-            return llm | parser
-        parse_or_none = RunnablePassthrough.assign(
-            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
-        ).with_fallbacks([RunnablePassthrough.assign(parsed=lambda _: None)], exception_key="parsing_error")
-        return RunnableMap(raw=llm) | parse_or_none
-
-
-def _structured_output(schema: Any, method: str) -> StructuredOutput:
-    """The schema, name and description to send. A class (pydantic, TypedDict) is read
-    the LangChain way first (``Annotated`` descriptions, the function form of
-    ``function_calling``); every dict form goes straight to the core's one reader
-    (:func:`zylon_core._tools.structured_output`), which keeps its properties as given
-    or raises ``ValueError`` before any request."""
-    if isinstance(schema, type):
-        if method == "function_calling":
-            return structured_output(convert_to_openai_tool(schema))
-        return structured_output({"name": schema.__name__, "schema": convert_to_json_schema(schema)})
-    return structured_output(schema)
+        return structured_runnable(self, schema, method=method, include_raw=include_raw, strict=strict)
 
 
 def _check_text_blocks(messages: Sequence[BaseMessage]) -> None:

@@ -1,10 +1,10 @@
-"""``Zylon``: a LlamaIndex ``FunctionCallingLLM`` over the Zylon Workspace chat API."""
+"""``Zylon``: a LlamaIndex ``FunctionCallingLLM`` over the Zylon Workspace chat API, or
+ZylonGPT's messages API (``api="gpt"``). A call's turn is built by :mod:`._turn`; the
+ZylonGPT extras (model card, validation, background messages) are in :mod:`._gpt`."""
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import replace
 from typing import (
     Any,
     AsyncGenerator,
@@ -42,24 +42,18 @@ from llama_index.core.instrumentation.events.llm import (
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
-from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.prompts import PromptTemplate
 from llama_index.core.types import Model, PydanticProgramMode
 
-from zylon_core._citations import with_sources_extension
-from zylon_core._request import PASSTHROUGH_FIELDS, TURN_FIELDS, Turn, build_turn, check_call_arguments
+from zylon_core._request import PASSTHROUGH_FIELDS, Turn, check_configuration
 from zylon_core._tools import model_class
 
-from ._codec import (
-    StreamState,
-    response_format_for,
-    to_zylon_messages,
-    to_zylon_tool_choice,
-    to_zylon_tools,
-)
+from ._codec import StreamState, response_format_for, to_zylon_tool_choice, to_zylon_tools
 from ._codec.responses import chat_response, completion_response, final_chunk, stream_chunk
 from ._codec.structured import Partials, parse_structured
 from ._config import ZylonConnection
+from ._gpt import ZylonGPTFeatures
+from ._turn import call_arguments, configured, llm_turn
 
 logger = logging.getLogger(__name__)
 dispatcher = get_dispatcher(__name__)
@@ -67,24 +61,7 @@ dispatcher = get_dispatcher(__name__)
 DEFAULT_CONTEXT_WINDOW = 32768
 DEFAULT_NUM_OUTPUT = 1024
 
-# Per-call keyword arguments: the turn fields, plus what LlamaIndex's tool calling passes.
-_CALL_KEYS = (*TURN_FIELDS, *PASSTHROUGH_FIELDS, "tools", "tool_choice", "response_format", "allow_parallel_tool_calls")
-
-
-def _call_arguments(arguments: Union[Dict[str, Any], str]) -> Dict[str, Any]:
-    """A ``ToolCallBlock`` 's arguments as a dict (a JSON string parsed, leniently)."""
-    if not isinstance(arguments, str):
-        return arguments
-    if not arguments.strip():
-        return {}
-    try:
-        value = json.loads(arguments)
-    except ValueError:
-        value = parse_partial_json(arguments)
-    return value if isinstance(value, dict) else {}
-
-
-class Zylon(ZylonConnection, FunctionCallingLLM):
+class Zylon(ZylonGPTFeatures, ZylonConnection, FunctionCallingLLM):
     """Zylon private AI as a LlamaIndex LLM (chat, streaming, tools, structured output).
 
     Configuration falls back to the environment: ``ZYLON_BASE_URL``, ``ZYLON_API_TOKEN``,
@@ -92,11 +69,25 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
 
     Routing (per call keyword arguments override the fields):
 
+    * ``api="gpt"`` (a Gateway token): ZylonGPT's ``POST /api/gpt/v1/messages``, where
+      ``model`` is sent (per call too), ``stop`` also as ``stop_sequences``, ``effort`` as
+      ``output_config.effort``; documents go as ``document`` blocks, tool results as
+      strings. It takes none of the Workspace fields below (``ConfigurationError``), and
+      runs turns in the background: :meth:`submit`, then :meth:`resume_chat` (from any
+      process), :meth:`background_status`, :meth:`cancel_background`;
     * ``thread_id`` set: the turn is an interaction of that thread; the server keeps the
       history, so only the messages after the last assistant message are sent;
     * else ``project_id`` set: project chat (``artifact_ids`` / ``all_artifacts`` pick the
       documents in scope);
     * else one-shot chat.
+
+    ``metadata.context_window``: the configured ``context_window``; unset, the model's
+    ``max_input_tokens`` from ``GET /api/gpt/v1/models`` where known, else 32768;
+    ``num_output`` likewise (``max_tokens``, the card's, else 1024). With ``api="gpt"``
+    the list is read on first use, once per client (LlamaIndex reads ``metadata`` on
+    every call, so a client's first call makes it; one attempt, a failure is logged and
+    remembered). On the Workspace route ``metadata`` makes no request: the card counts
+    once :meth:`fetch_model_info` has read it (a token that reaches ZylonGPT).
 
     Outputs: text as ``TextBlock`` s (citation markup removed; the server's text in
     ``message.additional_kwargs["raw_text"]`` when it differs), reasoning as a
@@ -123,7 +114,12 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
         ```
     """
 
-    model: Optional[str] = Field(default=None, description="Model name for tracing (env ZYLON_MODEL).")
+    model: Optional[str] = Field(
+        default=None, description="The model (env ZYLON_MODEL): sent with api='gpt', else a name for tracing."
+    )
+    api: Literal["workspace", "gpt"] = Field(
+        default="workspace", description="Where turns go: the Workspace chat routes, or ZylonGPT (/api/gpt/v1/messages)."
+    )
 
     project_id: Optional[str] = Field(default=None, description="Chat within this project.")
     thread_id: Optional[str] = Field(default=None, description="Chat as interactions of this thread.")
@@ -140,6 +136,12 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
     seed: Optional[int] = Field(default=None, description="Sampling seed.")
     stop: Optional[List[str]] = Field(default=None, description="Stop sequences (applied client-side).")
     thinking: Optional[bool] = Field(default=None, description="Ask for reasoning (ThinkingBlock).")
+    effort: Optional[Literal["low", "medium", "high", "max", "xhigh"]] = Field(
+        default=None, description="api='gpt' only: output_config.effort (thinking at that effort)."
+    )
+    tool_context: Optional[List[Dict[str, Any]]] = Field(
+        default=None, description="What built-in tools work on (ingested_artifact, sql_database, text, file, uri items)."
+    )
     citations: Optional[bool] = Field(default=None, description="Ask for sources / citations.")
     use_default_prompt: Optional[bool] = Field(default=None, description="Use Zylon's default system prompt.")
 
@@ -147,7 +149,9 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
         default="json_schema",
         description="structured_predict through response_format (json_schema) or a forced tool call.",
     )
-    context_window: int = Field(default=DEFAULT_CONTEXT_WINDOW, gt=0, description="Context window in tokens.")
+    context_window: Optional[int] = Field(
+        default=None, gt=0, description="Context window in tokens (unset: the model's, where known, else 32768)."
+    )
     additional_kwargs: Dict[str, Any] = Field(
         default_factory=dict, description="Extra ChatRequest fields (min_p, presence_penalty, ...)."
     )
@@ -163,6 +167,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
                 f"additional_kwargs holds unknown Zylon request fields: {', '.join(sorted(unknown))}; "
                 f"allowed: {', '.join(PASSTHROUGH_FIELDS)}"
             )
+        check_configuration(configured(self))  # e.g. thread_id with api="gpt"
 
     @classmethod
     def class_name(cls) -> str:
@@ -170,46 +175,19 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
 
     @property
     def metadata(self) -> LLMMetadata:
+        card = self._known_card() if self.context_window is None or self.max_tokens is None else None
         return LLMMetadata(
-            context_window=self.context_window,
-            num_output=self.max_tokens or DEFAULT_NUM_OUTPUT,
+            context_window=self.context_window or (card and card.max_input_tokens) or DEFAULT_CONTEXT_WINDOW,
+            num_output=self.max_tokens or (card and card.max_tokens) or DEFAULT_NUM_OUTPUT,
             is_chat_model=True,
             is_function_calling_model=True,
             model_name=self.model or "default",
             system_role=MessageRole.SYSTEM,
         )
 
-    # -- building a turn -------------------------------------------------------------
-
     def _turn(self, messages: Sequence[ChatMessage], kwargs: Dict[str, Any]) -> Turn:
         """The checked turn of one call (route, request, stop sequences), before any I/O."""
-        check_call_arguments(kwargs, _CALL_KEYS, "Zylon")
-        tools = to_zylon_tools(kwargs.get("tools"))
-        choice = kwargs.get("tool_choice")
-        tool_choice = None
-        if tools and (choice is not None or "allow_parallel_tool_calls" in kwargs):
-            tool_choice = to_zylon_tool_choice(
-                choice,
-                tool_names=[t["name"] for t in tools],
-                allow_parallel_tool_calls=kwargs.get("allow_parallel_tool_calls"),
-            )
-        elif choice is not None and not tools:
-            raise ValueError("tool_choice was given without tools")
-        response_format = kwargs.get("response_format")
-        system_text, zylon_messages = to_zylon_messages(messages)
-        turn = build_turn(
-            system_text,
-            zylon_messages,
-            configured={name: getattr(self, name) for name in TURN_FIELDS},
-            per_call=kwargs,
-            tools=tools or None,
-            tool_choice=tool_choice,
-            response_format=response_format_for(response_format) if response_format is not None else None,
-            extra=self.additional_kwargs,
-        )
-        # Citations and built-in searches point into sources, which come only with the
-        # zylon extension.
-        return replace(turn, request=with_sources_extension(turn.request, searches=bool(turn.server_tools)))
+        return llm_turn(self, messages, kwargs)
 
     def _prompt_message(self, prompt: str, formatted: bool) -> List[ChatMessage]:
         if not formatted and self.completion_to_prompt is not None:
@@ -357,7 +335,7 @@ class Zylon(ZylonConnection, FunctionCallingLLM):
         selections = []
         for block in response.message.blocks:
             if isinstance(block, ToolCallBlock):
-                arguments = _call_arguments(block.tool_kwargs)
+                arguments = call_arguments(block.tool_kwargs)
                 selections.append(
                     ToolSelection(tool_id=block.tool_call_id or "", tool_name=block.tool_name, tool_kwargs=arguments)
                 )

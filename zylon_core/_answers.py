@@ -175,13 +175,23 @@ def answer_metadata(
     interaction_id: str | None = None,
     thread_id: str | None = None,
     pending_tool_calls: bool = False,
+    model_sent: bool = False,
 ) -> dict[str, Any]:
-    """``id``, ``model_name``, ``stop_reason`` (see :func:`final_stop_reason`),
+    """``id``, ``model_name``, ``model``, ``stop_reason`` (see :func:`final_stop_reason`),
     ``stop_sequence`` and, in thread mode, ``interaction_id`` / ``thread_id``: what both
-    adapters report."""
+    adapters report.
+
+    ``model_name`` is the model that answered as far as the client can tell: the one the
+    request named when the API takes a model (``model_sent``: ZylonGPT, which refuses an
+    unknown one and reports every answer as ``"private-gpt"``), else the answer's own
+    ``model``, else the configured ``model_name``. ``model`` is the answer's ``model``
+    as the server reported it (``model_name`` when it reported none)."""
+    reported = message.model
+    name = model_name if model_sent else (reported or model_name)
     metadata: dict[str, Any] = {
         "id": message.id,
-        "model_name": message.model or model_name,
+        "model_name": name,
+        "model": reported or name,
         "stop_reason": final_stop_reason(message.stop_reason, pending_tool_calls),
     }
     if message.stop_sequence:

@@ -3,8 +3,9 @@
 :class:`Endpoints` knows the URLs (from the settings), the request bodies and how each
 answer is read; it sends nothing. The clients send these calls, and the plans of
 :mod:`._operations`, :mod:`._turns` and :mod:`._memory` compose them. The artifact
-endpoints are in :mod:`._api_artifacts` (Workspace) and :mod:`._api_gpt` (ZylonGPT); the answers that come in several shapes are read
-by :mod:`._readers`.
+endpoints are in :mod:`._api_artifacts` (Workspace) and :mod:`._api_gpt` (ZylonGPT), ZylonGPT's
+messages, models and background messages in :mod:`._api_gpt_messages`; the answers that
+come in several shapes are read by :mod:`._readers`.
 
 Thread and interaction paths depend on the server's version (``settings.paths``): Zylon
 1.50 and later keep them at ``/thread/{id}`` and ``/interaction/{id}``, older servers under
@@ -30,6 +31,8 @@ from pydantic import BaseModel
 
 from ._api_artifacts import ArtifactEndpoints, FileInput, query_params, read_file, text_file_name
 from ._api_gpt import GptArtifactEndpoints
+from ._api_gpt_messages import GptMessageEndpoints
+from ._gpt_models import ModelCatalog
 from ._readers import ProjectChatAnswer, read_project_answer, read_search_results, read_validation
 from ._settings import HEALTH_PATH, ZylonSettings
 from ._system import Health, User
@@ -118,7 +121,7 @@ class PageQuery:
         return params
 
 
-class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
+class Endpoints(ArtifactEndpoints, GptArtifactEndpoints, GptMessageEndpoints):
     """The calls of the Workspace API (``{base}/api/v1/app``) and ZylonGPT (``{base}/api/gpt/v1``)."""
 
     def __init__(self, settings: ZylonSettings) -> None:
@@ -128,6 +131,8 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
         self.paths = settings.paths
         # With paths="auto": the layout this server was seen to use (None: not yet known).
         self.detected_layout: Literal["current", "legacy"] | None = None
+        # ZylonGPT's models list and whether the token reaches it, once known.
+        self.catalog = ModelCatalog()
 
     # -- path layout -----------------------------------------------------------------
 
@@ -342,27 +347,6 @@ class Endpoints(ArtifactEndpoints, GptArtifactEndpoints):
         return Call("GET", self.settings.root_url(HEALTH_PATH), parse=parse_model(Health), auth=False)
 
     # -- ZylonGPT --------------------------------------------------------------------
-
-    def messages_validate(self, request: ChatRequest | Mapping[str, Any]) -> Call[ChatValidationResult]:
-        """``POST /api/gpt/v1/messages/validate`` (``model`` from the settings unless the
-        request names one): ``{"valid": true}``; a 400 ``{"valid": false, "errors"}`` or
-        error envelope is an invalid result, not an exception; other errors raise."""
-        payload = body(request)
-        payload.setdefault("model", self.settings.model)
-        return Call(
-            "POST",
-            self._gpt + "/messages/validate",
-            json=payload,
-            parse=read_validation,
-            accept_statuses=frozenset({400}),
-            idempotent=True,  # only checks the request
-        )
-
-    def models(self) -> Call[dict[str, Any]]:
-        """``GET /api/gpt/v1/models``: the models ZylonGPT serves, Anthropic's list shape
-        ``{"data": [{"id", "display_name", "max_tokens", "capabilities", ...}], "has_more",
-        "first_id", "last_id"}`` (a Gateway token; a Workspace token gets 401)."""
-        return Call("GET", self._gpt + "/models", parse=parse_json)
 
     def embeddings(self, input: str | list[str]) -> Call[EmbeddingsResponse]:
         """``POST /api/gpt/v1/embeddings``."""

@@ -18,7 +18,6 @@ from ._resources import (
     AsyncChunkSearch,
     AsyncEmbeddings,
     AsyncInteractions,
-    AsyncMessages,
     AsyncProjects,
     AsyncThreads,
     AsyncWorkspaceSearch,
@@ -26,19 +25,19 @@ from ._resources import (
     ChunkSearch,
     Embeddings,
     Interactions,
-    Messages,
     Projects,
     Threads,
     WorkspaceSearch,
 )
 from ._resources_artifacts import Artifacts, AsyncArtifacts
 from ._resources_collections import AsyncCollections, Collections
+from ._resources_gpt import AsyncBackground, AsyncMessages, AsyncModels, Background, Messages, Models
 from ._settings import ZylonSettings
 from ._streaming import StreamDelta
 from ._system import Health, User
 from ._transport import AsyncTransport, SyncTransport
-from ._turns import Route, TurnResult, turn_plan
-from .models import ChatRequest
+from ._turns import Route, TurnResult, resume_plan, submit_plan, turn_plan
+from .models import BackgroundMessage, ChatRequest
 
 T = TypeVar("T")
 
@@ -58,10 +57,11 @@ class ZylonClient(BaseClient):
     """A Zylon instance, synchronously.
 
     Resources: ``chat``, ``threads``, ``interactions``, ``projects``, ``artifacts``,
-    ``search`` (Workspace API) and ``messages``, ``embeddings``, ``chunks``, ``collections``
-    (ZylonGPT);
+    ``search`` (Workspace API) and ``messages``, ``models``, ``background``,
+    ``embeddings``, ``chunks``, ``collections`` (ZylonGPT);
     :meth:`me` (who the token is) and :meth:`health`. A turn routed the way the adapters
-    route it: :meth:`run_turn` / :meth:`stream_turn`. Settings come from ``settings`` or
+    route it: :meth:`run_turn` / :meth:`stream_turn`; on ZylonGPT also in the background:
+    :meth:`submit_turn`, then :meth:`resume_turn`. Settings come from ``settings`` or
     keyword overrides of :meth:`ZylonSettings.resolve` (with the ``ZYLON_*`` environment
     fallbacks); ``http_client`` is used instead of our own.
     """
@@ -78,6 +78,8 @@ class ZylonClient(BaseClient):
         self.artifacts = Artifacts(self.api, transport)
         self.search = WorkspaceSearch(self.api, transport)
         self.messages = Messages(self.api, transport)
+        self.models = Models(self.api, transport)
+        self.background = Background(self.api, transport)
         self.embeddings = Embeddings(self.api, transport)
         self.chunks = ChunkSearch(self.api, transport)
         self.collections = Collections(self.api, transport)
@@ -106,6 +108,18 @@ class ZylonClient(BaseClient):
         """One turn as :class:`StreamDelta` s; the stream's ``result`` holds the whole turn."""
         return TurnStream(self._transport, turn_plan(self.api, route, request, stream=True, stop=tuple(stop or ())))
 
+    def submit_turn(self, route: Route, request: ChatRequest, *, message_id: str | None = None) -> BackgroundMessage:
+        """Start one ZylonGPT turn (``route.api == "gpt"``) in the background
+        (``POST /api/gpt/v1/messages/async``); its ``message_id`` is what
+        :meth:`resume_turn` takes, here or in another process."""
+        return self.run(submit_plan(self.api, route, request, message_id))
+
+    def resume_turn(self, message_id: str, *, stop: Iterable[str] | None = None) -> TurnStream:
+        """A background message's answer as :class:`StreamDelta` s, from its start
+        (``GET .../async/{id}/stream``); ``result`` holds the whole turn afterwards.
+        Closing it early stops reading, not the message (``background.cancel`` does)."""
+        return TurnStream(self._transport, resume_plan(self.api, message_id, stop=tuple(stop or ())))
+
     def close(self) -> None:
         self._transport.close()
 
@@ -131,6 +145,8 @@ class AsyncZylonClient(BaseClient):
         self.artifacts = AsyncArtifacts(self.api, transport)
         self.search = AsyncWorkspaceSearch(self.api, transport)
         self.messages = AsyncMessages(self.api, transport)
+        self.models = AsyncModels(self.api, transport)
+        self.background = AsyncBackground(self.api, transport)
         self.embeddings = AsyncEmbeddings(self.api, transport)
         self.chunks = AsyncChunkSearch(self.api, transport)
         self.collections = AsyncCollections(self.api, transport)
@@ -152,6 +168,12 @@ class AsyncZylonClient(BaseClient):
 
     def stream_turn(self, route: Route, request: ChatRequest, *, stop: Iterable[str] | None = None) -> AsyncTurnStream:
         return AsyncTurnStream(self._transport, turn_plan(self.api, route, request, stream=True, stop=tuple(stop or ())))
+
+    async def submit_turn(self, route: Route, request: ChatRequest, *, message_id: str | None = None) -> BackgroundMessage:
+        return await self.run(submit_plan(self.api, route, request, message_id))
+
+    def resume_turn(self, message_id: str, *, stop: Iterable[str] | None = None) -> AsyncTurnStream:
+        return AsyncTurnStream(self._transport, resume_plan(self.api, message_id, stop=tuple(stop or ())))
 
     async def aclose(self) -> None:
         await self._transport.aclose()

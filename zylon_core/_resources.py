@@ -9,7 +9,7 @@ async twins are coroutines and async iterators, and say so in their signatures.
 from __future__ import annotations
 
 import builtins
-from typing import Any, AsyncIterator, Callable, Iterator, Literal, Mapping, Sequence, TypeVar
+from typing import Any, AsyncIterator, Callable, Iterator, Literal, Sequence, TypeVar
 
 from . import _operations as ops
 from ._api import DEFAULT_PAGE_SIZE, Endpoints, PageQuery
@@ -103,20 +103,6 @@ class AsyncChat(AsyncResource):
 
     async def validate(self, request: ChatRequest) -> ChatValidationResult:
         return await self._send(self._api.chat_validate(request))
-
-
-class Messages(SyncResource):
-    """ZylonGPT ``/api/gpt/v1/messages`` (a Gateway token)."""
-
-    def validate(self, request: ChatRequest | Mapping[str, Any]) -> ChatValidationResult:
-        """``POST /api/gpt/v1/messages/validate``: ``valid`` and the server's ``errors``
-        (a 400 is an invalid result, not an exception)."""
-        return self._send(self._api.messages_validate(request))
-
-
-class AsyncMessages(AsyncResource):
-    async def validate(self, request: ChatRequest | Mapping[str, Any]) -> ChatValidationResult:
-        return await self._send(self._api.messages_validate(request))
 
 
 # -- threads -------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """One conversational turn, routed the way the contract says.
 
+* ``api="gpt"``: ZylonGPT's ``POST /api/gpt/v1/messages`` (a Gateway token; the caller
+  keeps the history, ``model`` is sent); background messages (``/messages/async``) are
+  submitted with :func:`submit_plan` and read back with :func:`resume_plan`;
 * ``thread_id`` set: ``POST /thread/{id}/interaction``; a ``Processing`` interaction is
   followed through ``GET /interaction/{id}/stream`` until it completes;
 * else ``project_id`` set: ``POST /project/{id}/chat``, whose answer may be a message,
@@ -16,22 +19,41 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Literal, Mapping
 
 from ._api import Endpoints
 from ._checks import check_path_id, check_sampling, check_user_content
+from ._gpt_models import model_info
 from ._operations import on_thread_route
 from ._plans import Emit, Follow, Plan
 from ._readers import ProjectChatAnswer, read_project_answer
 from ._streaming import StreamAccumulator, StreamDelta, apply_stop_sequences, normalize_stop_reason
 from ._transport import Call
 from .errors import APIError, ConfigurationError, InteractionFailedError, NotFoundError
-from .models import ChatRequest, CreateInteractionDTO, Interaction, MessageInput, MessageOutput, ProjectChatDTO, TextBlock
+from .models import (
+    BackgroundMessage,
+    ChatRequest,
+    CreateInteractionDTO,
+    Interaction,
+    MessageInput,
+    MessageOutput,
+    ProjectChatDTO,
+    TextBlock,
+)
 
 AGENTS = ("Default", "ProjectDeepResearch")
 
+Api = Literal["workspace", "gpt"]
+APIS: tuple[Api, ...] = ("workspace", "gpt")
 
 ROUTE_FIELDS = ("thread_id", "project_id", "artifact_ids", "all_artifacts", "agent")
+
+
+def check_api(api: Any) -> Api:
+    """``"workspace"`` or ``"gpt"``; anything else is a ``ConfigurationError``."""
+    if api not in APIS:
+        raise ConfigurationError(f"api must be 'workspace' (the Workspace chat routes) or 'gpt' (ZylonGPT /api/gpt/v1/messages), got {api!r}")
+    return api
 
 
 @dataclass(frozen=True)
@@ -45,7 +67,10 @@ class Route:
       take an agent); ``artifact_ids`` / ``all_artifacts`` without a project or thread;
     * ``all_artifacts=True`` together with a non-empty ``artifact_ids`` (both cannot
       hold); ``artifact_ids`` given as one string instead of a list;
-    * in :meth:`for_call`, a per-call ``project_id`` while the call goes to a thread.
+    * in :meth:`for_call`, a per-call ``project_id`` while the call goes to a thread;
+    * with ``api="gpt"``, any of ``thread_id``, ``project_id``, ``artifact_ids``,
+      ``all_artifacts``, ``agent``: they belong to the Workspace (ZylonGPT has no
+      threads or projects; its built-in tools are scoped by ``tool_context``).
     """
 
     thread_id: str | None = None
@@ -53,6 +78,7 @@ class Route:
     artifact_ids: tuple[str, ...] | None = None
     all_artifacts: bool | None = None
     agent: str | None = None
+    api: Api = "workspace"
 
     @classmethod
     def create(
@@ -63,7 +89,19 @@ class Route:
         artifact_ids: Iterable[str] | None = None,
         all_artifacts: bool | None = None,
         agent: str | None = None,
+        api: Api = "workspace",
     ) -> "Route":
+        if check_api(api) == "gpt":
+            given: dict[str, Any] = {"thread_id": thread_id, "project_id": project_id, "artifact_ids": artifact_ids}
+            given.update(all_artifacts=all_artifacts, agent=agent)
+            named = [name for name, value in given.items() if value is not None]
+            if named:
+                raise ConfigurationError(
+                    f"{', '.join(named)} belong to the Workspace API (threads, projects and their artifacts); "
+                    "api='gpt' sends the turn to ZylonGPT's /api/gpt/v1/messages, which has none of them: "
+                    "use api='workspace' for them, or scope ZylonGPT's built-in tools with tool_context"
+                )
+            return cls(api="gpt")
         if thread_id is not None:
             check_path_id("thread_id", thread_id)
         if project_id is not None:
@@ -92,7 +130,8 @@ class Route:
 
     @classmethod
     def for_call(cls, configured: Mapping[str, Any], per_call: Mapping[str, Any]) -> "Route":
-        """The route of one call: per-call values win over the configured ones.
+        """The route of one call: per-call values win over the configured ones (the API,
+        ``configured["api"]``, is not chosen per call).
 
         A per-call ``project_id`` (other than the configured one) while the call goes
         to a thread is an error: a thread belongs to one project and the interaction
@@ -107,10 +146,12 @@ class Route:
                 f"{values['thread_id']!r}, which Zylon answers within its own project (project_id would be "
                 "ignored); pass thread_id=None to chat in that project, or leave project_id out"
             )
-        return cls.create(**values)
+        return cls.create(**values, api=configured.get("api") or "workspace")
 
     @property
     def kind(self) -> str:
+        if self.api == "gpt":
+            return "gpt"
         return "thread" if self.thread_id else "project" if self.project_id else "chat"
 
 
@@ -224,7 +265,9 @@ def turn_plan(
     ``Completed`` without an answer is read once more (``GET /interaction/{id}``) and is
     an ``APIError`` if it still has none; ``Error`` is an ``InteractionFailedError``. A
     thread call answered 404 may be sent once on the pre-1.50 path layout (see
-    :func:`._operations.on_thread_route`)."""
+    :func:`._operations.on_thread_route`). On ZylonGPT (``route.api == "gpt"``) a turn
+    asking for an ``effort`` its model's card does not list is a ``ValueError`` (the
+    card is read once per client, see :func:`._gpt_models.model_info`)."""
     request = prepare_request(route, request, stream=stream)
     stops = tuple(stop)
     accumulator = StreamAccumulator(stops)
@@ -238,8 +281,12 @@ def turn_plan(
         interaction, message = yield from _interaction_answer(api, route, interaction, accumulator, stream, stops)
         return TurnResult(check_message(message), route, interaction)
 
-    if not route.project_id:
-        call = api.chat(request)
+    if not route.project_id:  # one-shot: the Workspace's /chat, or ZylonGPT's /messages
+        if route.api == "gpt":
+            yield from _check_effort(api, request)
+            call = api.messages(request)
+        else:
+            call = api.chat(request)
         if stream:
             yield Follow(call, accumulator)
             return TurnResult(check_message(accumulator.finish()), route)
@@ -350,3 +397,42 @@ def _interaction_dto(route: Route, request: ChatRequest) -> CreateInteractionDTO
     if route.agent is not None:
         dto.agent = route.agent  # type: ignore[assignment]
     return dto
+
+
+# -- ZylonGPT -------------------------------------------------------------------------------
+
+
+def _check_effort(api: Endpoints, request: ChatRequest) -> Plan[None]:
+    """An ``output_config.effort`` the model's card does not list is a ``ValueError``
+    before the turn is sent (nothing is checked when the card is unknown)."""
+    effort = request.output_config.effort if request.output_config else None
+    if effort is None:
+        return
+    card = yield from model_info(api, request.model, quiet=True)
+    if card is not None and effort not in card.effort_levels:
+        levels = ", ".join(card.effort_levels) or "none"
+        raise ValueError(f"model {card.id!r} does not take effort={effort!r} (its levels: {levels}); leave effort unset or pick one of them")
+
+
+def submit_plan(api: Endpoints, route: Route, request: ChatRequest, message_id: str | None = None) -> Plan[BackgroundMessage]:
+    """``POST /api/gpt/v1/messages/async``: the turn, run by the server in the
+    background; its ``message_id`` (``message_id`` if given) is what
+    :func:`resume_plan` takes, from this process or another. ``api="gpt"`` routes only
+    (``ConfigurationError`` otherwise)."""
+    if route.api != "gpt":
+        raise ConfigurationError("background messages are ZylonGPT's (/api/gpt/v1/messages/async): they need api='gpt'")
+    request = prepare_request(route, request, stream=False)
+    yield from _check_effort(api, request)
+    created: BackgroundMessage = yield api.background_create(request, message_id)
+    return created
+
+
+def resume_plan(api: Endpoints, message_id: str, *, stop: Iterable[str] = ()) -> Plan[TurnResult]:
+    """A background message's answer, read through ``GET .../async/{id}/stream`` by the
+    same accumulator as any stream. The server replays the whole stream from its first
+    event (also once finished), so resuming always gives the complete answer; a stream
+    ending in an ``error`` event raises ``ServerStreamError``; an unknown or deleted id
+    is a ``NotFoundError``. ``stop``: stop sequences the client applies."""
+    accumulator = StreamAccumulator(tuple(stop))
+    yield Follow(api.background_stream(message_id), accumulator)
+    return TurnResult(check_message(accumulator.finish()), Route(api="gpt"))

@@ -31,7 +31,8 @@ results)                             ``response_metadata["sources"]`` and
 ``document``, any other type         kept as it came (nothing is dropped)
 ``usage``                            ``usage_metadata`` (input/output/total)
 id, model, stop reason               ``response_metadata``: ``id``, ``model_name``,
-                                     ``stop_reason`` (Anthropic-style),
+                                     ``model`` (the server's), ``stop_reason``
+                                     (Anthropic-style),
                                      ``stop_sequence``, ``model_provider="zylon"``,
                                      and in thread mode ``interaction_id`` /
                                      ``thread_id``
@@ -77,9 +78,15 @@ def response_metadata(
     thread_id: str | None = None,
     sources: list[dict[str, Any]] | None = None,
     tool_calls: bool = False,
+    model_sent: bool = False,
 ) -> dict[str, Any]:
     metadata = answer_metadata(
-        message, model_name=model_name, interaction_id=interaction_id, thread_id=thread_id, pending_tool_calls=tool_calls
+        message,
+        model_name=model_name,
+        interaction_id=interaction_id,
+        thread_id=thread_id,
+        pending_tool_calls=tool_calls,
+        model_sent=model_sent,
     )
     metadata["model_provider"] = PROVIDER
     if sources:
@@ -101,12 +108,15 @@ def to_ai_message(
     client_tools: frozenset[str] | None = None,
     interaction_id: str | None = None,
     thread_id: str | None = None,
+    model_sent: bool = False,
 ) -> AIMessage:
     """Convert one complete answer.
 
     ``client_tools`` names the custom tools bound for the request: a ``tool_use`` is a
     pending call only if it is not answered in the same output and (when known) names
     one of them. ``None`` means "unknown": every unanswered ``tool_use`` is a call.
+    ``model_sent``: the request named ``model_name`` (ZylonGPT), which is then the
+    reported ``model_name`` (see :func:`zylon_core._answers.answer_metadata`).
     """
     if all(block.type == "text" and not block.citations and "<citation" not in block.text for block in message.content):
         # Text only (the common case): what the general path below gives, without first
@@ -116,7 +126,9 @@ def to_ai_message(
             additional_kwargs={},
             tool_calls=[],
             usage_metadata=usage_metadata(message.usage),
-            response_metadata=response_metadata(message, model_name=model_name, interaction_id=interaction_id, thread_id=thread_id),
+            response_metadata=response_metadata(
+                message, model_name=model_name, interaction_id=interaction_id, thread_id=thread_id, model_sent=model_sent
+            ),
         )
     wire = [clean_block(block.to_json_dict()) for block in message.content]
     resolver = CitationResolver(wire) if any(b.get("type") in _CITABLE for b in wire) else None
@@ -162,6 +174,7 @@ def to_ai_message(
             thread_id=thread_id,
             sources=sources,
             tool_calls=bool(tool_calls),
+            model_sent=model_sent,
         ),
     )
 

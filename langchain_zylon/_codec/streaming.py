@@ -237,10 +237,13 @@ class ChunkBuilder:
         interaction_id: str | None = None,
         thread_id: str | None = None,
         sources: list[dict[str, Any]] | None = None,
+        model_sent: bool = False,
+        usage: bool = True,
     ) -> AIMessageChunk:
-        """The closing chunk: what only the end tells (see the module docstring), usage,
-        response metadata and ``chunk_position="last"``. ``message`` is the complete
-        answer the stream gave; ``sources`` default to all of its sources."""
+        """The closing chunk: what only the end tells (see the module docstring), usage
+        (unless ``usage=False``), response metadata and ``chunk_position="last"``.
+        ``message`` is the complete answer the stream gave; ``sources`` default to all
+        of its sources; ``model_sent`` as in :func:`.outputs.to_ai_message`."""
         if sources is None:
             sources = collect_sources(message.content)
         content: list[Any] = []
@@ -280,7 +283,7 @@ class ChunkBuilder:
             content=content if self.blocks else text,
             additional_kwargs=additional,
             tool_call_chunks=calls,
-            usage_metadata=usage_metadata(message.usage),
+            usage_metadata=usage_metadata(message.usage) if usage else None,
             response_metadata=response_metadata(
                 message,
                 model_name=model_name,
@@ -288,6 +291,7 @@ class ChunkBuilder:
                 thread_id=thread_id,
                 sources=sources,
                 tool_calls=bool(self._calls),
+                model_sent=model_sent,
             ),
             chunk_position="last",
         )

@@ -92,7 +92,7 @@ def test_every_contender_gives_the_same_answer(run: ModuleType, emulator: Any) -
     contenders = run.build_contenders(emulator.base_url, reply, pieces)
     assert set(contenders) >= {
         "raw httpx", "LangChain floor", "LlamaIndex floor", "ChatZylon", "Zylon (LlamaIndex)",
-        "ChatAnthropic (/api/gpt)", "LlamaIndex Anthropic (/api/gpt)",
+        "ChatAnthropic (/api/gpt)", "LlamaIndex Anthropic (/api/gpt)", "ChatZylon (api=gpt)", "Zylon (LlamaIndex, api=gpt)",
     }
     for name, contender in contenders.items():
         if contender.error:  # a peer that is not installed is reported, never dropped

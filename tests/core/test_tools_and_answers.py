@@ -165,10 +165,10 @@ def test_answer_metadata_normalises_and_adds_thread_ids():
     assert answer_metadata(MessageOutput(id="m"), model_name="d", pending_tool_calls=True)["stop_reason"] == "tool_use"
     assert answer_metadata(MessageOutput(id="m"), model_name="d")["stop_reason"] == "end_turn"
     message = MessageOutput(id="m", stop_reason="stop")
-    assert answer_metadata(message, model_name="default") == {"id": "m", "model_name": "default", "stop_reason": "end_turn"}
+    assert answer_metadata(message, model_name="default") == {"id": "m", "model_name": "default", "model": "default", "stop_reason": "end_turn"}
     meta = answer_metadata(MessageOutput(id="m", model="big", stop_reason="stop_sequence", stop_sequence="##"),
                            model_name="default", interaction_id="i", thread_id="t")
-    assert meta == {"id": "m", "model_name": "big", "stop_reason": "stop_sequence", "stop_sequence": "##", "interaction_id": "i", "thread_id": "t"}
+    assert meta == {"id": "m", "model_name": "big", "model": "big", "stop_reason": "stop_sequence", "stop_sequence": "##", "interaction_id": "i", "thread_id": "t"}
 
 
 def test_a_tool_description_is_the_same_on_every_python_version():

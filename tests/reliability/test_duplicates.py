@@ -61,6 +61,14 @@ BUILDERS: dict[str, tuple[Callable[[Endpoints], Call[Any]], bool]] = {
     "me": (lambda api: api.me(), True),
     "health": (lambda api: api.health(), True),
     "messages_validate": (lambda api: api.messages_validate(REQUEST), True),
+    "messages": (lambda api: api.messages(REQUEST), False),  # a turn: the answer would be generated twice
+    "messages_count_tokens": (lambda api: api.messages_count_tokens(REQUEST), True),
+    "model_get": (lambda api: api.model_get("m1"), True),
+    "background_create": (lambda api: api.background_create(REQUEST), False),  # would run the turn twice
+    "background_status": (lambda api: api.background_status("b1"), True),
+    "background_stream": (lambda api: api.background_stream("b1"), True),  # replays, changes nothing
+    "background_cancel": (lambda api: api.background_cancel("b1"), True),  # a second cancel changes nothing
+    "background_delete": (lambda api: api.background_delete("b1"), True),
     "embeddings": (lambda api: api.embeddings("hi"), True),
     "chunk_search": (lambda api: api.chunk_search("hi"), True),
     "artifact_create": (lambda api: api.artifact_create("p1", {"type": "Folder", "name": "f"}), False),

@@ -42,12 +42,14 @@ class ToolInputSchema(ZylonModel):
 
 
 class Tool(ZylonModel):
-    """A custom tool ``{name, description, inputSchema}`` or a built-in ``{name, type}``."""
+    """A custom tool ``{name, description, inputSchema}`` or a built-in ``{name, type,
+    context?}`` (``context``: the tool's own ``tool_context`` items)."""
 
     name: str
     type: str | None = None
     description: str | None = None
     inputSchema: ToolInputSchema | None = None
+    context: list[dict[str, Any]] | None = None
 
 
 class ToolChoice(ZylonModel):
@@ -74,11 +76,22 @@ class System(ZylonModel):
 
 
 class Thinking(ZylonModel):
+    """``{"enabled": true}``: the form both APIs honour (Anthropic's ``{"type": "enabled"}``
+    is accepted by ZylonGPT and ignored)."""
+
     enabled: bool | None = None
 
 
+class OutputConfig(ZylonModel):
+    """ZylonGPT only: ``{"effort": "low" | "medium" | "high" | "max" | "xhigh"}`` (enables
+    thinking server side, for a model whose card lists the level)."""
+
+    effort: str | None = None
+
+
 class ChatRequest(ZylonModel):
-    """``ai.zylon.koala.privategpt.ChatRequest`` (also ZylonGPT's ``ChatBody``)."""
+    """``ai.zylon.koala.privategpt.ChatRequest`` (also ZylonGPT's ``ChatBody``; the fields
+    marked ZylonGPT only are never set for a Workspace route)."""
 
     model: str | None = None  # ZylonGPT only
     messages: list[MessageInput] = Field(default_factory=list)
@@ -101,6 +114,8 @@ class ChatRequest(ZylonModel):
     max_tokens: int | None = None
     correlation_id: str | None = None
     tool_context: list[dict[str, Any]] | None = None
+    stop_sequences: list[str] | None = None  # ZylonGPT only
+    output_config: OutputConfig | None = None  # ZylonGPT only
 
 
 class ProjectChatDTO(ZylonModel):
