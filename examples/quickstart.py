@@ -22,6 +22,8 @@ EXAMPLES = [
     "llama_index_chat.py",
     "thread_memory.py",
     "rag_agent.py",
+    "vector_store.py",
+    "zylongpt.py",
 ]
 
 
