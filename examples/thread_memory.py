@@ -20,49 +20,25 @@ stand-in, not a model) and runs against that.
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langgraph.checkpoint.memory import InMemorySaver
 from llama_index.core.chat_engine import SimpleChatEngine
 from llama_index.core.memory import Memory
 
 from langchain_zylon import ChatZylon, ZylonChatMessageHistory
+from langchain_zylon.middleware import ZylonThreadMiddleware
 from llama_index_zylon import Zylon, ZylonMemoryStore
 from zylon_core import ZylonClient
 from zylon_core.emulator.instance import zylon_instance
-
-
-class ZylonThread(AgentMiddleware):
-    """Run every model call of the agent in the Zylon thread whose id is the LangGraph
-    ``thread_id`` (``config={"configurable": {"thread_id": ...}}``; needs a checkpointer)."""
-
-    def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]) -> ModelResponse:
-        return handler(in_zylon_thread(request))
-
-    async def awrap_model_call(
-        self, request: ModelRequest, handler: Callable[[ModelRequest], Awaitable[ModelResponse]]
-    ) -> ModelResponse:
-        return await handler(in_zylon_thread(request))
-
-
-def in_zylon_thread(request: ModelRequest) -> ModelRequest:
-    info = request.runtime.execution_info  # langgraph >= 1.1
-    thread_id = info.thread_id if info is not None else None
-    if not thread_id:
-        raise ValueError(
-            "ZylonThread: this run has no LangGraph thread_id; compile the agent with a checkpointer and pass "
-            "config={'configurable': {'thread_id': <a Zylon thread id>}}"
-        )
-    return request.override(model_settings={**request.model_settings, "thread_id": thread_id})
 
 
 def langgraph_conversation(project_id: str) -> None:
     history = ZylonChatMessageHistory.create(project_id, "LangGraph memory example")  # a new Zylon thread
     config: Any = {"configurable": {"thread_id": history.thread_id}}  # ... and the LangGraph thread
     print(f"\n[LangGraph] thread {history.thread_id}")
-    agent = create_agent(ChatZylon(), system_prompt="Be brief.", middleware=[ZylonThread()], checkpointer=InMemorySaver())
+    agent = create_agent(ChatZylon(), system_prompt="Be brief.", middleware=[ZylonThreadMiddleware()], checkpointer=InMemorySaver())
     for question in ("My name is Ada.", "What is my name?"):
         answer = agent.invoke({"messages": [("user", question)]}, config)["messages"][-1]
         print(f"You: {question}\nZylon: {answer.text}")  # only the new message was sent
@@ -71,7 +47,7 @@ def langgraph_conversation(project_id: str) -> None:
     for message in ZylonChatMessageHistory(history.thread_id).messages:
         print(f"  stored {type(message).__name__}: {message.text}")
     # A graph whose checkpoint is gone (a new process, a new saver) still has Zylon's memory.
-    fresh = create_agent(ChatZylon(), middleware=[ZylonThread()], checkpointer=InMemorySaver())
+    fresh = create_agent(ChatZylon(), middleware=[ZylonThreadMiddleware()], checkpointer=InMemorySaver())
     answer = fresh.invoke({"messages": [("user", "Who am I?")]}, config)["messages"][-1]
     print(f"With a new checkpointer, same thread id:\nYou: Who am I?\nZylon: {answer.text}")
 

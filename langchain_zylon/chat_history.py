@@ -73,8 +73,11 @@ class ZylonChatMessageHistory(ZylonConnection, BaseChatMessageHistory):
     history.messages                            # [HumanMessage('My name is Ada.'), AIMessage(...)]
     ```
 
-    With ``RunnableWithMessageHistory`` the session id is the thread id, and the model
-    takes its ``thread_id`` from the same config key::
+    In a LangGraph agent the checkpointer's ``thread_id`` can be the Zylon thread's id:
+    ``langchain_zylon.middleware.ZylonThreadMiddleware`` runs the agent's model calls in
+    that thread, and this history reads what Zylon kept. With the older (deprecated by
+    LangChain) ``RunnableWithMessageHistory`` the session id is the thread id, and the
+    model takes its ``thread_id`` from the same config key::
 
         from langchain_core.runnables import ConfigurableField
         from langchain_core.runnables.history import RunnableWithMessageHistory

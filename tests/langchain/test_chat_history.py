@@ -16,8 +16,8 @@ from langchain_core.tools import tool
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from examples.thread_memory import ZylonThread
 from langchain_zylon import ChatZylon, ZylonChatMessageHistory
+from langchain_zylon.middleware import ZylonThreadMiddleware
 from tests.conftest import TEST_TOKEN
 from tests.fixtures import pages_read, turn_bodies, turn_systems, user_text
 from zylon_core import ConfigurationError, NotFoundError
@@ -390,7 +390,7 @@ def test_an_agent_whose_model_is_in_the_thread_needs_no_checkpointer(config: dic
 
 def checkpointed_agent(config: dict[str, Any], calls: list[str], **options: Any) -> Any:
     return create_agent(
-        ChatZylon(**config), [get_weather_tool(calls)], middleware=[ZylonThread(), *options.pop("middleware", [])],
+        ChatZylon(**config), [get_weather_tool(calls)], middleware=[ZylonThreadMiddleware(), *options.pop("middleware", [])],
         checkpointer=InMemorySaver(), **options
     )
 
@@ -434,7 +434,7 @@ async def test_the_middleware_async(config: dict[str, Any], emulator: Any, new_t
 
 
 def test_the_middleware_refuses_a_run_without_a_thread_id(config: dict[str, Any], emulator: Any) -> None:
-    agent = create_agent(ChatZylon(**config), middleware=[ZylonThread()])  # no checkpointer: no thread id
+    agent = create_agent(ChatZylon(**config), middleware=[ZylonThreadMiddleware()])  # no checkpointer: no thread id
     emulator.clear_requests()
     with pytest.raises(ValueError, match="no LangGraph thread_id"):
         agent.invoke({"messages": [HumanMessage("hello")]})
