@@ -32,11 +32,11 @@ from pydantic import BaseModel
 from ._api_artifacts import ArtifactEndpoints, FileInput, query_params, read_file, text_file_name
 from ._api_gpt import GptArtifactEndpoints
 from ._api_gpt_messages import GptMessageEndpoints
-from ._gpt_models import ModelCatalog
+from ._call import Call
+from ._model_catalog import ModelCatalog
 from ._readers import ProjectChatAnswer, read_project_answer, read_search_results, read_validation
 from ._settings import HEALTH_PATH, ZylonSettings
 from ._system import Health, User
-from ._transport import Call
 from .errors import ConfigurationError
 from .models import (
     ChatRequest,

@@ -24,7 +24,7 @@ from typing import IO, Any, Callable, Mapping, Sequence, Union
 import httpx
 from pydantic import TypeAdapter
 
-from ._transport import Call
+from ._call import Call
 from .models import (
     Artifact,
     ArtifactUpdateItem,

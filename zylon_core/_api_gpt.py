@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional, Sequence
 
+from ._call import Call
 from ._collections import check_artifact_id, check_artifact_list, check_collection, check_filter_items
-from ._transport import Call
 from .models import ContextFilter, IngestedDoc
 from .models.ingest import (
     ChunkedContentResponse,

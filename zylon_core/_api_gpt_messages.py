@@ -23,9 +23,9 @@ from typing import Any, Callable, Mapping, TypeVar
 import httpx
 from pydantic import BaseModel
 
+from ._call import Call
 from ._checks import check_path_id
 from ._readers import read_validation
-from ._transport import Call
 from .models import (
     BackgroundMessage,
     BackgroundStatus,

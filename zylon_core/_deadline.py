@@ -14,7 +14,7 @@ import httpx
 from .errors import APITimeoutError
 
 if TYPE_CHECKING:
-    from ._transport import Call
+    from ._call import Call
 
 T = TypeVar("T")
 

@@ -12,7 +12,7 @@ from ._deadline import Deadline, Timeouts
 from .errors import APIConnectionError, APIError, APIStatusError, APITimeoutError, StreamError
 
 if TYPE_CHECKING:
-    from ._transport import Call
+    from ._call import Call
 
 
 GATEWAY_HINT = (

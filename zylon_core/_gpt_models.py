@@ -25,23 +25,6 @@ UNREACHABLE = (AuthenticationError, PermissionDeniedError, NotFoundError)
 logger = logging.getLogger("zylon_core")
 
 
-class ModelCatalog:
-    """The models list as last read (``listed``), a quiet lookup's failure (``failure``:
-    not asked again), and whether the token reaches ZylonGPT (``reaches``: None until
-    known)."""
-
-    __slots__ = ("listed", "failure", "reaches")
-
-    def __init__(self) -> None:
-        self.listed: ModelList | None = None
-        self.failure: ZylonError | None = None
-        self.reaches: bool | None = None
-
-    def cached(self, model: str | None) -> ModelInfo | None:
-        """The card of ``model`` if the list was read already (no I/O), else None."""
-        return self.listed.find(model) if self.listed is not None else None
-
-
 def list_models(api: Endpoints, *, retry: bool = True) -> Plan[ModelList]:
     """``GET /models``, kept in the client's catalog (``retry=False``: one attempt)."""
     call = api.models()

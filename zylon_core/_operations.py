@@ -14,8 +14,8 @@ from typing import Any, Callable, Literal, Sequence, TypeVar, Union
 import httpx
 
 from ._api import DEFAULT_PAGE_SIZE, Endpoints, FileInput, PageQuery
+from ._call import Call
 from ._plans import Emit, Pause, Plan, each
-from ._transport import Call
 from .errors import APIError, IngestionError, IngestionTimeoutError, NotFoundError
 from .models import Artifact, EmbeddingsResponse, Page
 

@@ -33,8 +33,9 @@ from typing import Any, AsyncGenerator, Callable, Generator, Generic, TypeVar, U
 import httpx
 
 from . import _transport
+from ._call import Answered, Call
 from ._streaming import StreamAccumulator, StreamDelta
-from ._transport import Answered, AsyncTransport, Call, SyncTransport
+from ._transport import AsyncTransport, SyncTransport
 from .errors import ZylonError
 
 T = TypeVar("T")

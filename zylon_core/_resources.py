@@ -13,9 +13,10 @@ from typing import Any, AsyncIterator, Callable, Iterator, Literal, Sequence, Ty
 
 from . import _operations as ops
 from ._api import DEFAULT_PAGE_SIZE, Endpoints, PageQuery
+from ._call import Call
 from ._plans import Plan, adrive, arun, drive, run
 from ._readers import ProjectChatAnswer
-from ._transport import AsyncTransport, Call, SyncTransport
+from ._transport import AsyncTransport, SyncTransport
 from .models import (
     ChatRequest,
     ChatValidationResult,

@@ -12,10 +12,10 @@ from typing import Any, Literal, Mapping, Optional, Sequence
 
 from . import _collection_ops as ops
 from ._api_gpt import context_filter
+from ._call import Call
 from ._collection_ops import NewDocument
 from ._collections import CollectionHit, StoredDocument, check_artifact_id, check_collection, ingest_input, ingest_metadata
 from ._resources import AsyncResource, SyncResource
-from ._transport import Call
 from .models import IngestedDoc
 from .models.ingest import ArtifactContent, ChunkedArtifactContent, IngestBody
 

@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Literal, Mapping
 
 from ._api import Endpoints
+from ._call import Call
 from ._checks import check_path_id, check_sampling, check_user_content
 from ._gpt_models import model_info
 from ._operations import on_thread_route
 from ._plans import Emit, Follow, Plan
 from ._readers import ProjectChatAnswer, read_project_answer
 from ._streaming import StreamAccumulator, StreamDelta, apply_stop_sequences, normalize_stop_reason
-from ._transport import Call
 from .errors import APIError, ConfigurationError, InteractionFailedError, NotFoundError
 from .models import (
     BackgroundMessage,
