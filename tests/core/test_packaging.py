@@ -59,3 +59,22 @@ def test_the_wheel_ships_the_license_the_version_and_the_type_markers(wheel: Pat
         assert f"{package}/py.typed" in names
     # Test and benchmark tools are dependency groups, not extras users can pick.
     assert set(metadata.get_all("Provides-Extra")) == {"langchain", "llama-index", "emulator", "all"}
+
+
+def test_the_emulator_command_without_its_extra_says_what_to_install() -> None:
+    code = "import sys; sys.modules['starlette'] = None; from zylon_core._emulator_cli import main; main(['--help'])"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        'zylon-emulator needs the emulator extra (starlette is not installed): pip install "zylon-integrations[emulator]"'
+    )
+    blocked = _import_without("zylon_core.emulator", "starlette")
+    assert 'pip install "zylon-integrations[emulator]"' in blocked.stderr.strip().splitlines()[-1]
+
+
+def test_the_emulator_command_runs_its_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", "from zylon_core._emulator_cli import main; main(['--help'])"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    assert result.returncode == 0 and "--paths" in result.stdout

@@ -47,6 +47,14 @@ Options (:class:`EmulatorOptions` documents each): ``stream_profile`` (``C``/``A
 ``max_page_size``.
 """
 
+try:
+    import starlette  # noqa: F401
+    import uvicorn  # noqa: F401
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
+    raise ModuleNotFoundError(
+        'the Zylon emulator needs its extra: pip install "zylon-integrations[emulator]"', name=exc.name
+    ) from None
+
 from .app import Emulator, create_app
 from .options import EmulatorOptions
 
