@@ -207,7 +207,7 @@ class ZylonGPTFeatures:
         Stopping early stops reading only (:meth:`cancel_background` stops the message).
         ``stop``: stop sequences to cut the text at (client side)."""
         stream = self._client.resume_turn(message_id, stop=stop)
-        builder = ChunkBuilder(rich=True)  # the request is not known here: content as blocks
+        builder = ChunkBuilder(rich=True, source=stream.source_block)  # the request is not known here: content as blocks
         try:
             with mapped_errors():
                 for delta in stream:
@@ -221,7 +221,7 @@ class ZylonGPTFeatures:
     async def aresume(self, message_id: str, *, stop: list[str] | None = None) -> AsyncIterator[AIMessageChunk]:
         """Async :meth:`resume`."""
         stream = self._aclient.resume_turn(message_id, stop=stop)
-        builder = ChunkBuilder(rich=True)  # the request is not known here: content as blocks
+        builder = ChunkBuilder(rich=True, source=stream.source_block)  # the request is not known here: content as blocks
         try:
             with mapped_errors():
                 async for delta in stream:

@@ -339,8 +339,8 @@ class ChatZylon(ZylonGPTFeatures, ZylonConnection, BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         model_name, usage = self._model_name(kwargs), kwargs.get("stream_usage", self.stream_usage)
         turn = self._turn(messages, stop, kwargs)
-        builder = ChunkBuilder(rich=turn.rich, client_tools=turn.client_tools)
         stream = self._client.stream_turn(turn.route, turn.request, stop=turn.stop)
+        builder = ChunkBuilder(rich=turn.rich, client_tools=turn.client_tools, source=stream.source_block)
         deltas = iter(stream)
         try:
             with mapped_errors():
@@ -368,8 +368,8 @@ class ChatZylon(ZylonGPTFeatures, ZylonConnection, BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         model_name, usage = self._model_name(kwargs), kwargs.get("stream_usage", self.stream_usage)
         turn = self._turn(messages, stop, kwargs)
-        builder = ChunkBuilder(rich=turn.rich, client_tools=turn.client_tools)
         stream = self._aclient.stream_turn(turn.route, turn.request, stop=turn.stop)
+        builder = ChunkBuilder(rich=turn.rich, client_tools=turn.client_tools, source=stream.source_block)
         deltas = stream.__aiter__()
         try:
             with mapped_errors():

@@ -108,7 +108,7 @@ class ZylonGPTFeatures:
         stream = self._client.resume_turn(message_id, stop=stop)
 
         def gen() -> ChatResponseGen:
-            state = StreamState()
+            state = StreamState(source=stream.source_block)
             try:
                 for delta in stream:
                     yield stream_chunk(state, delta)
@@ -124,7 +124,7 @@ class ZylonGPTFeatures:
         stream = self._aclient.resume_turn(message_id, stop=stop)
 
         async def gen() -> ChatResponseAsyncGen:
-            state = StreamState()
+            state = StreamState(source=stream.source_block)
             try:
                 async for delta in stream:
                     yield stream_chunk(state, delta)

@@ -208,7 +208,7 @@ class Zylon(ZylonGPTFeatures, ZylonConnection, FunctionCallingLLM):
 
         def gen() -> ChatResponseGen:
             stream = self._client.stream_turn(turn.route, turn.request, stop=turn.stop)
-            state = StreamState(turn.server_tools)
+            state = StreamState(turn.server_tools, source=stream.source_block)
             try:
                 for delta in stream:
                     yield stream_chunk(state, delta)
@@ -246,7 +246,7 @@ class Zylon(ZylonGPTFeatures, ZylonConnection, FunctionCallingLLM):
 
         async def gen() -> ChatResponseAsyncGen:
             stream = self._aclient.stream_turn(turn.route, turn.request, stop=turn.stop)
-            state = StreamState(turn.server_tools)
+            state = StreamState(turn.server_tools, source=stream.source_block)
             try:
                 async for delta in stream:
                     yield stream_chunk(state, delta)

@@ -75,17 +75,20 @@ class CitationStripper:
     and the marks found; an unfinished ``<citation`` (and the blanks before it, which
     go with the markup) is held back until it closes. :meth:`flush` returns what is
     still held once the text is complete (an element that never closed, as it came).
-    Offsets in the marks count from the start of the whole clean text.
+    Offsets in the marks count from the start of the whole clean text (``length``
+    characters so far). Of the clean text only its end is kept (what a cited
+    sentence's start is looked for in): a long answer is not held twice.
     """
 
-    __slots__ = ("_pending", "_parts", "_length")
+    __slots__ = ("_pending", "_parts", "_size", "_length")
 
     def __init__(self) -> None:
         self._pending = ""  # raw text not emitted yet
-        # The clean text so far, as the pieces emitted (one string grown piece by piece
-        # would be copied every time: quadratic on a long answer).
+        # The end of the clean text (all of it while shorter than _WINDOW), as the pieces
+        # emitted: one string grown piece by piece would be copied every time.
         self._parts: list[str] = []
-        self._length = 0
+        self._size = 0  # characters in _parts
+        self._length = 0  # characters emitted in all
 
     @property
     def pending(self) -> bool:
@@ -93,19 +96,18 @@ class CitationStripper:
         return bool(self._pending)
 
     @property
-    def text(self) -> str:
-        """The clean text emitted so far."""
-        joined = "".join(self._parts)
-        self._parts = [joined] if joined else []
-        return joined
+    def length(self) -> int:
+        """How many characters of clean text were emitted so far."""
+        return self._length
 
     def feed(self, piece: str) -> tuple[str, list[CitationMark]]:
-        buffer = self._pending + piece
+        buffer = self._pending + piece if self._pending else piece
         if "<" not in buffer:
             # No markup can be here; blanks at the end wait, they may precede one.
             shown = buffer.rstrip(_BLANK)
             self._pending = buffer[len(shown) :]
-            self._emit(shown)
+            if shown:
+                self._emit(shown)
             return shown, []
         return self._scan(buffer, final=False)
 
@@ -117,17 +119,18 @@ class CitationStripper:
         if piece:
             self._parts.append(piece)
             self._length += len(piece)
+            self._size += len(piece)
+            if self._size >= 2 * _WINDOW and len(self._parts) > 1:
+                # Keep the last _WINDOW characters (at least): all _recent looks at.
+                recent = "".join(self._parts)[-_WINDOW:]
+                self._parts = [recent]
+                self._size = len(recent)
 
     def _recent(self) -> str:
         """The end of the clean text, as much as a sentence start is looked for in."""
-        recent: list[str] = []
-        size = 0
-        for part in reversed(self._parts):
-            recent.append(part)
-            size += len(part)
-            if size >= _WINDOW:
-                break
-        return "".join(reversed(recent))
+        recent = "".join(self._parts)
+        self._parts = [recent] if recent else []
+        return recent
 
     def _scan(self, buffer: str, final: bool) -> tuple[str, list[CitationMark]]:
         out: list[str] = []

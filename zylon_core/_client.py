@@ -33,7 +33,8 @@ from ._resources_artifacts import Artifacts, AsyncArtifacts
 from ._resources_collections import AsyncCollections, Collections
 from ._resources_gpt import AsyncBackground, AsyncMessages, AsyncModels, Background, Messages, Models
 from ._settings import ZylonSettings
-from ._streaming import StreamDelta
+from ._stream_parts import OpenBlock
+from ._streaming import StreamAccumulator, StreamDelta
 from ._system import Health, User
 from ._transport import AsyncTransport, SyncTransport
 from ._turns import Route, TurnResult, resume_plan, submit_plan, turn_plan
@@ -106,7 +107,10 @@ class ZylonClient(BaseClient):
 
     def stream_turn(self, route: Route, request: ChatRequest, *, stop: Iterable[str] | None = None) -> TurnStream:
         """One turn as :class:`StreamDelta` s; the stream's ``result`` holds the whole turn."""
-        return TurnStream(self._transport, turn_plan(self.api, route, request, stream=True, stop=tuple(stop or ())))
+        stops = tuple(stop or ())
+        accumulator = StreamAccumulator(stops)
+        plan = turn_plan(self.api, route, request, stream=True, stop=stops, accumulator=accumulator)
+        return TurnStream(self._transport, plan, accumulator)
 
     def submit_turn(self, route: Route, request: ChatRequest, *, message_id: str | None = None) -> BackgroundMessage:
         """Start one ZylonGPT turn (``route.api == "gpt"``) in the background
@@ -118,7 +122,8 @@ class ZylonClient(BaseClient):
         """A background message's answer as :class:`StreamDelta` s, from its start
         (``GET .../async/{id}/stream``); ``result`` holds the whole turn afterwards.
         Closing it early stops reading, not the message (``background.cancel`` does)."""
-        return TurnStream(self._transport, resume_plan(self.api, message_id, stop=tuple(stop or ())))
+        accumulator = StreamAccumulator(tuple(stop or ()))
+        return TurnStream(self._transport, resume_plan(self.api, message_id, accumulator=accumulator), accumulator)
 
     def close(self) -> None:
         self._transport.close()
@@ -167,13 +172,17 @@ class AsyncZylonClient(BaseClient):
         return await self.run(turn_plan(self.api, route, request, stream=False, stop=tuple(stop or ())))
 
     def stream_turn(self, route: Route, request: ChatRequest, *, stop: Iterable[str] | None = None) -> AsyncTurnStream:
-        return AsyncTurnStream(self._transport, turn_plan(self.api, route, request, stream=True, stop=tuple(stop or ())))
+        stops = tuple(stop or ())
+        accumulator = StreamAccumulator(stops)
+        plan = turn_plan(self.api, route, request, stream=True, stop=stops, accumulator=accumulator)
+        return AsyncTurnStream(self._transport, plan, accumulator)
 
     async def submit_turn(self, route: Route, request: ChatRequest, *, message_id: str | None = None) -> BackgroundMessage:
         return await self.run(submit_plan(self.api, route, request, message_id))
 
     def resume_turn(self, message_id: str, *, stop: Iterable[str] | None = None) -> AsyncTurnStream:
-        return AsyncTurnStream(self._transport, resume_plan(self.api, message_id, stop=tuple(stop or ())))
+        accumulator = StreamAccumulator(tuple(stop or ()))
+        return AsyncTurnStream(self._transport, resume_plan(self.api, message_id, accumulator=accumulator), accumulator)
 
     async def aclose(self) -> None:
         await self._transport.aclose()
@@ -185,13 +194,28 @@ class AsyncZylonClient(BaseClient):
         await self.aclose()
 
 
-class TurnStream:
+class _SourceBlocks:
+    """The stream's accumulator, for :meth:`source_block`."""
+
+    _accumulator: StreamAccumulator | None
+
+    def source_block(self, index: int) -> OpenBlock | None:
+        """The accumulator's block at ``index`` as it stands, None if it has none (the
+        deltas of an answer that came whole). Its text is what the text deltas of that
+        block added up to: :class:`~._stream_parts.BlockText` reads it there rather than
+        keep a second copy."""
+        blocks = self._accumulator.blocks if self._accumulator is not None else ()
+        return blocks[index] if 0 <= index < len(blocks) else None
+
+
+class TurnStream(_SourceBlocks):
     """Iterate for :class:`StreamDelta` s; afterwards ``result`` holds the whole turn.
     Closing the iterator early cancels a thread interaction on the server."""
 
-    def __init__(self, transport: SyncTransport, plan: Plan[TurnResult]) -> None:
+    def __init__(self, transport: SyncTransport, plan: Plan[TurnResult], accumulator: StreamAccumulator | None = None) -> None:
         self._outcome: Outcome[TurnResult] = Outcome()
         self._deltas = drive(transport, plan, self._outcome)
+        self._accumulator = accumulator
 
     @property
     def result(self) -> TurnResult | None:
@@ -204,12 +228,13 @@ class TurnStream:
         self._deltas.close()
 
 
-class AsyncTurnStream:
+class AsyncTurnStream(_SourceBlocks):
     """Async :class:`TurnStream` (``async for``; ``aclose()`` to stop early)."""
 
-    def __init__(self, transport: AsyncTransport, plan: Plan[TurnResult]) -> None:
+    def __init__(self, transport: AsyncTransport, plan: Plan[TurnResult], accumulator: StreamAccumulator | None = None) -> None:
         self._outcome: Outcome[TurnResult] = Outcome()
         self._deltas = adrive(transport, plan, self._outcome)
+        self._accumulator = accumulator
 
     @property
     def result(self) -> TurnResult | None:

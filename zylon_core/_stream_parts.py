@@ -27,10 +27,14 @@ class OpenBlock:
     joined: str = ""  # every earlier piece, as one string
     surrogate: str = ""  # the first half of a UTF-16 pair whose second half is in the next piece
     obj: dict[str, Any] | None = None  # a tool's latest complete input object (partial_json_obj)
+    length: int = 0  # characters added so far (the length of text()): it only ever grows
+    last: str = ""  # the piece added last (the very object)
 
     def add(self, piece: str) -> None:
         parts = self.parts
         parts.append(piece)
+        self.length += len(piece)
+        self.last = piece
         if len(parts) >= _JOIN_EVERY:
             self._join()
 
@@ -50,6 +54,12 @@ class OpenBlock:
             self._join()
         return self.joined
 
+    def take(self) -> str:
+        """Everything added so far, removed from the block (which starts empty again)."""
+        text = self.text()
+        self.joined, self.length, self.last = "", 0, ""
+        return text
+
     def paired(self, text: str) -> str:
         """``text`` with a held first half of a surrogate pair in front, and its own
         trailing first half held back (servers that count UTF-16 units split pairs)."""
@@ -57,6 +67,62 @@ class OpenBlock:
         if text and "\ud800" <= text[-1] <= "\udbff":
             text, self.surrogate = text[:-1], text[-1]
         return no_lone_surrogates(text)
+
+
+class BlockText:
+    """The text one block's text deltas add up to, for an adapter that must hand it out
+    whole later (LangChain's ``raw_text`` once citation markup turns up, the raw text a
+    LlamaIndex message is decoded from), without a second copy of the answer when the
+    stream's accumulator holds the same text.
+
+    ``source`` is the accumulator's :class:`OpenBlock` the deltas come from
+    (``TurnStream.source_block``), or None. While that block holds exactly what was
+    added here, :meth:`text` is read from it. That is checked on every :meth:`add`: the
+    block's length is this one's and the piece it took last is this very piece (a block
+    only grows, so it then grew by this piece and nothing else; a block that replaces
+    it is another object). From the first piece that did not come from it (deltas made
+    from a whole answer, a synthetic block replacing it, a delta of another kind growing
+    it), the text is kept here, its pieces folded into one string every ``_JOIN_EVERY``.
+    """
+
+    __slots__ = ("length", "_source", "_parts", "_joined")
+
+    def __init__(self, source: OpenBlock | None = None) -> None:
+        self.length = 0  # characters added
+        self._source = source
+        self._parts: list[str] = []
+        self._joined = ""
+
+    def add(self, piece: str) -> None:
+        self.length += len(piece)
+        source = self._source
+        if source is not None:
+            if source.length == self.length and source.last is piece:
+                return
+            # The block grew by something else: from here on the text is kept here,
+            # starting with what the block held of it (a prefix: blocks only grow).
+            self._joined = source.text()[: self.length - len(piece)]
+            self._source = None
+        parts = self._parts
+        parts.append(piece)
+        if len(parts) >= _JOIN_EVERY:
+            self._join()
+
+    def _join(self) -> None:
+        joined, self._joined = self._joined, ""  # see OpenBlock._join
+        joined += "".join(self._parts)
+        self._joined = joined
+        self._parts.clear()
+
+    def text(self) -> str:
+        """Everything added so far, as one string."""
+        source = self._source
+        if source is not None:
+            text = source.text()
+            return text if len(text) == self.length else text[: self.length]
+        if self._parts:
+            self._join()
+        return self._joined
 
 
 # -- checking what the server sent ---------------------------------------------------------
@@ -134,7 +200,8 @@ def open_block(block: dict[str, Any]) -> OpenBlock:
     kind = block.get("type")
     if kind in ("text", "thinking"):
         block = dict(block)
-        return OpenBlock(block, [block.pop(kind, "") or ""])
+        initial = block.pop(kind, "") or ""
+        return OpenBlock(block, [initial], length=len(initial), last=initial)
     return OpenBlock(block)
 
 

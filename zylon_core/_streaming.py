@@ -236,11 +236,10 @@ class StreamAccumulator:
         position = self._open(block, key)
         if block_type in ("text", "thinking"):
             opened = self.blocks[position]
-            initial = opened.text()
-            opened.joined = ""
+            initial = opened.take()
             if block_type == "text":
                 return self._add_text(position, initial, None) if initial else None
-            opened.joined = initial
+            opened.add(initial)
             signature = block.get("signature")
             if initial or signature:
                 return StreamDelta("thinking", position, text=initial, block={"signature": signature} if signature else None)

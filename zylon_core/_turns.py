@@ -254,7 +254,13 @@ def prepare_request(route: Route, request: ChatRequest, *, stream: bool) -> Chat
 
 
 def turn_plan(
-    api: Endpoints, route: Route, request: ChatRequest, *, stream: bool, stop: Iterable[str] = ()
+    api: Endpoints,
+    route: Route,
+    request: ChatRequest,
+    *,
+    stream: bool,
+    stop: Iterable[str] = (),
+    accumulator: StreamAccumulator | None = None,
 ) -> Plan[TurnResult]:
     """One turn, routed; returns its :class:`TurnResult`. With ``stream`` the answer is
     followed as events (its deltas go to the consumer).
@@ -267,10 +273,12 @@ def turn_plan(
     thread call answered 404 may be sent once on the pre-1.50 path layout (see
     :func:`._operations.on_thread_route`). On ZylonGPT (``route.api == "gpt"``) a turn
     asking for an ``effort`` its model's card does not list is a ``ValueError`` (the
-    card is read once per client, see :func:`._gpt_models.model_info`)."""
+    card is read once per client, see :func:`._gpt_models.model_info`). ``accumulator``:
+    the one to read the answer's events with (made with ``stop`` when not given)."""
     request = prepare_request(route, request, stream=stream)
     stops = tuple(stop)
-    accumulator = StreamAccumulator(stops)
+    if accumulator is None:
+        accumulator = StreamAccumulator(stops)
 
     if route.thread_id:
         thread_id, project_id = route.thread_id, route.project_id
@@ -427,12 +435,16 @@ def submit_plan(api: Endpoints, route: Route, request: ChatRequest, message_id: 
     return created
 
 
-def resume_plan(api: Endpoints, message_id: str, *, stop: Iterable[str] = ()) -> Plan[TurnResult]:
+def resume_plan(
+    api: Endpoints, message_id: str, *, stop: Iterable[str] = (), accumulator: StreamAccumulator | None = None
+) -> Plan[TurnResult]:
     """A background message's answer, read through ``GET .../async/{id}/stream`` by the
     same accumulator as any stream. The server replays the whole stream from its first
     event (also once finished), so resuming always gives the complete answer; a stream
     ending in an ``error`` event raises ``ServerStreamError``; an unknown or deleted id
-    is a ``NotFoundError``. ``stop``: stop sequences the client applies."""
-    accumulator = StreamAccumulator(tuple(stop))
+    is a ``NotFoundError``. ``stop``: stop sequences the client applies (``accumulator``:
+    as in :func:`turn_plan`)."""
+    if accumulator is None:
+        accumulator = StreamAccumulator(tuple(stop))
     yield Follow(api.background_stream(message_id), accumulator)
     return TurnResult(check_message(accumulator.finish()), Route(api="gpt"))

@@ -25,13 +25,14 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Callable, cast
 
 from langchain_core.messages import AIMessageChunk
 from langchain_core.messages.tool import ToolCallChunk, tool_call_chunk
 
 from zylon_core._answers import collect_sources
 from zylon_core._citations import CitationResolver, CitationStripper
+from zylon_core._stream_parts import BlockText, OpenBlock
 from zylon_core._streaming import StreamDelta
 
 from .cited import annotation, mark_annotations, unmatched
@@ -46,8 +47,9 @@ _CITABLE = frozenset({"source", "server_tool_result", "tool_result"})
 class _Text:
     """One streamed text block: its markup stripper and what it has sent so far."""
 
+    # The server's text so far, markup included (needed whole once markup turns up).
+    raw: BlockText
     stripper: CitationStripper = field(default_factory=CitationStripper)
-    raw: list[str] = field(default_factory=list)  # the server's pieces, markup included
     listed: list[Any] = field(default_factory=list)  # the citations the deltas listed
     marked: list[Any] = field(default_factory=list)  # the citations found as markup
     diverged: bool = False  # raw_text sent (the raw text differs from the clean one)
@@ -56,10 +58,19 @@ class _Text:
 class ChunkBuilder:
     """Turns one stream's deltas into chunks; create one per stream."""
 
-    __slots__ = ("blocks", "client_tools", "_tools", "_calls", "_args", "_texts", "_empty", "_citable", "_resolver")
+    __slots__ = ("blocks", "client_tools", "_tools", "_calls", "_args", "_texts", "_empty", "_citable", "_resolver", "_source")
 
-    def __init__(self, *, rich: bool = False, client_tools: frozenset[str] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        rich: bool = False,
+        client_tools: frozenset[str] | None = None,
+        source: Callable[[int], OpenBlock | None] | None = None,
+    ) -> None:
+        """``source``: the stream's ``source_block`` (``TurnStream.source_block``), so that
+        a text block's raw text is read from the stream's accumulator instead of kept twice."""
         self.blocks = rich  # content as blocks (True) or strings (False)
+        self._source = source
         self.client_tools = client_tools
         self._tools: set[int] = set()  # block positions of client tool_use blocks seen
         self._calls: set[int] = set()  # ... of those streamed as tool_call_chunks
@@ -98,7 +109,7 @@ class ChunkBuilder:
             # Most deltas: more text of the current block, no citation in it.
             clean, marks = state.stripper.feed(text)
             if not marks:
-                state.raw.append(text)
+                state.raw.add(text)
                 if not clean:
                     return None
                 if not self.blocks:
@@ -112,7 +123,7 @@ class ChunkBuilder:
             for earlier, held in self._texts.items():
                 if held.stripper.pending:
                     pieces.append(self._piece(earlier, held, *held.stripper.flush(), ""))
-            state = self._texts[index] = _Text()
+            state = self._texts[index] = _Text(BlockText(self._source(index) if self._source is not None else None))
         if citations:
             state.listed.extend(citations)
         pieces.append(self._piece(index, state, *state.stripper.feed(text), text))
@@ -127,17 +138,18 @@ class ChunkBuilder:
     def _piece(self, index: int, state: _Text, clean: str, marks: list[Any], raw: str) -> dict[str, Any]:
         """The content piece of one text block: its clean text, the annotations of the
         citations found, and the raw text once it differs from the clean one."""
-        state.raw.append(raw)
         block: dict[str, Any] = {"type": "text", "text": clean, "index": index}
         if marks:
             state.marked.extend(m.citation for m in marks)
             block["annotations"] = mark_annotations(marks, self._resolve())
         if state.diverged:
             block["raw_text"] = raw
-        elif marks:
-            state.diverged = True
-            block["raw_text"] = "".join(state.raw)  # everything so far, at once
-            state.raw.clear()  # not needed any more
+        else:
+            state.raw.add(raw)
+            if marks:
+                state.diverged = True
+                block["raw_text"] = state.raw.text()  # everything so far, at once
+                state.raw = BlockText()  # not needed any more
         return block
 
     def _thinking(self, index: int, text: str, signature: str | None) -> AIMessageChunk:

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 from llama_index.core.llms.utils import parse_partial_json
 
 from zylon_core._citations import CitationMark, CitationResolver, CitationStripper
+from zylon_core._stream_parts import BlockText, OpenBlock
 from zylon_core._streaming import StreamDelta
 
 from .outputs import decode_blocks
@@ -29,16 +30,16 @@ _JSON_KINDS = {"input_json": "tool_use", "server_input_json": "server_tool_use"}
 
 @dataclass
 class _Text:
-    """A text block as it streams: its raw pieces, and its clean text and citation marks
+    """A text block as it streams: its raw text, and its clean text and citation marks
     so far (what the stripper let through)."""
 
+    raw_text: BlockText  # the raw text (markup included)
     stripper: CitationStripper = field(default_factory=CitationStripper)
-    pieces: list[str] = field(default_factory=list)
     clean: str = ""
     marks: list[CitationMark] = field(default_factory=list)
 
     def feed(self, piece: str) -> str:
-        self.pieces.append(piece)
+        self.raw_text.add(piece)
         return self._show(*self.stripper.feed(piece))
 
     def release(self) -> str:
@@ -52,9 +53,7 @@ class _Text:
 
     @property
     def raw(self) -> str:
-        if len(self.pieces) > 1:
-            self.pieces[:] = ["".join(self.pieces)]
-        return self.pieces[0] if self.pieces else ""
+        return self.raw_text.text()
 
 
 @dataclass
@@ -67,6 +66,9 @@ class StreamState:
     """
 
     server_tool_names: frozenset[str] = frozenset()
+    # The stream's ``source_block`` (``TurnStream.source_block``): raw text is read from
+    # the stream's accumulator instead of kept twice.
+    source: Callable[[int], OpenBlock | None] | None = None
     blocks: dict[int, dict[str, Any]] = field(default_factory=dict)
     emitted: str = ""  # the text the chunks' deltas gave so far
     _texts: dict[int, _Text] = field(default_factory=dict)
@@ -139,7 +141,7 @@ class StreamState:
         block = self.blocks.get(index)
         text = self._texts.get(index)
         if text is None:
-            text = self._texts[index] = _Text()
+            text = self._texts[index] = _Text(BlockText(self.source(index) if self.source is not None else None))
             if block is not None and block.get("text"):  # a whole text block came first
                 text.feed(block["text"])
         if block is None or block.get("type") != "text":
@@ -170,7 +172,7 @@ class StreamState:
         if len(blocks) == 1:
             ((index, block),) = blocks.items()
             text = self._texts.get(index)
-            if text is not None and len(block) == 1 and not text.marks and any(text.pieces):
+            if text is not None and len(block) == 1 and not text.marks and text.raw_text.length:
                 # Plain text, the common case: what decode_blocks gives for it, cheaper.
                 self._plain = True
                 self._message = ChatMessage(role=MessageRole.ASSISTANT, content=text.clean)
