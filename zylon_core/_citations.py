@@ -111,6 +111,17 @@ class CitationStripper:
             return shown, []
         return self._scan(buffer, final=False)
 
+    def plain(self, piece: str) -> bool:
+        """Take ``piece`` as clean text to show as it is, when it is plainly that:
+        nothing held back before it, no ``<`` in it, no blank at its end (which markup
+        could follow) and not empty. What :meth:`feed` would do with it, without
+        splitting it: True, and ``piece`` is the clean text. False, and nothing changed:
+        :meth:`feed` it."""
+        if self._pending or not piece or "<" in piece or piece[-1] in _BLANK:
+            return False
+        self._emit(piece)
+        return True
+
     def flush(self) -> tuple[str, list[CitationMark]]:
         buffer, self._pending = self._pending, ""
         return self._scan(buffer, final=True) if buffer else ("", [])

@@ -2,15 +2,39 @@
 
 :class:`EventParser` follows the SSE spec's rules (as ``httpx-sse``'s decoder does) in
 one pass per piece of body text; :func:`decode_event` turns one event's data into a
-dict, its ``type`` filled from the event name when the payload has none.
+dict, its ``type`` filled from the event name when the payload has none. Also how a
+response is told to be an event stream, and the body's decoder (always UTF-8).
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 from typing import Any, Iterator
 
+import httpx
+
 from .errors import StreamError
+
+
+def utf8_decoder() -> codecs.IncrementalDecoder:
+    """An event stream is UTF-8 whatever ``charset`` the server names (the SSE spec);
+    bytes that do not decode become U+FFFD, as the spec says."""
+    return codecs.getincrementaldecoder("utf-8")("replace")
+
+
+def is_event_stream(response: httpx.Response) -> bool:
+    content_type = response.headers.get("content-type", "").partition(";")[0].strip()
+    return content_type.lower() == "text/event-stream"
+
+
+def check_event_stream(response: httpx.Response) -> None:
+    if not is_event_stream(response):
+        content_type = response.headers.get("content-type", "").partition(";")[0].strip()
+        raise StreamError(
+            f"Zylon did not answer with an event stream: expected content-type text/event-stream, "
+            f"got {content_type or 'none'!r}"
+        )
 
 
 class EventParser:
@@ -80,7 +104,16 @@ class EventParser:
                 if data:
                     payload = data[0] if len(data) == 1 else "\n".join(data)
                     data.clear()
-                    event = decode_event(name, payload)
+                    # Most events: one JSON object, nothing around it. decode_event's
+                    # result, without its calls; anything else goes through it.
+                    try:
+                        event, end = _scan_json(payload, 0)
+                    except (StopIteration, ValueError, RecursionError):
+                        end = -1
+                    if end != len(payload) or type(event) is not dict:
+                        event = decode_event(name, payload)
+                    elif "type" not in event and name and name != "message":
+                        event["type"] = name
                     if event is not None:
                         yield event
             elif line.startswith("event:"):

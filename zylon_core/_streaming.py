@@ -119,6 +119,9 @@ class StreamAccumulator:
         self._delta_usage: dict[str, Any] = {}  # message_delta's, which win
         self.started = False
         self.stopped = False  # message_stop seen
+        # True once nothing more should be read (message_stop, or a stop sequence hit):
+        # an attribute, read after every event.
+        self.done = False
         self.stop_sequence_hit: str | None = None
         self._stops = [s for s in (stop or ()) if s]
         self._hold = max((len(s) for s in self._stops), default=1) - 1
@@ -169,7 +172,7 @@ class StreamAccumulator:
             elif kind == "message_delta":
                 self._on_message_delta(event)
             elif kind == "message_stop":
-                self.stopped = True
+                self.stopped = self.done = True
             elif kind == "error":
                 raise ServerStreamError.from_event(event)
             elif kind not in ("ping", "done"):
@@ -362,6 +365,7 @@ class StreamAccumulator:
         if hits:
             cut, sequence = min(hits)
             self.stop_sequence_hit = sequence
+            self.done = True
             opened.held = ""
             return combined[:cut]
         keep = len(combined) - self._hold
@@ -396,11 +400,6 @@ class StreamAccumulator:
             if opened.held:
                 return self._flush_held(opened, position)
         return None
-
-    @property
-    def done(self) -> bool:
-        """True once nothing more should be read (message_stop, or a stop sequence hit)."""
-        return self.stopped or self.stop_sequence_hit is not None
 
     def finish(self) -> MessageOutput:
         """The final message. Raises :class:`StreamError` if the stream broke off (or

@@ -18,7 +18,6 @@ deadline, error mapping); only the I/O calls differ. Streams are decoded by
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import functools
 import logging
@@ -37,9 +36,9 @@ from ._failures import add_gateway_hint, broken_answer, decoding_error, read_err
 from ._retries import MAYBE_SENT_ERRORS, RetryPolicy
 from ._scrub import scrub
 from ._settings import ZylonSettings
-from ._sse import EventParser
+from ._sse import EventParser, check_event_stream, is_event_stream, utf8_decoder
 from ._version import __version__
-from .errors import APIError, StreamError, error_from_response
+from .errors import APIError, error_from_response
 
 logger = logging.getLogger("zylon_core")
 
@@ -188,26 +187,6 @@ def ssl_context(verify: Any) -> Any:
     return verify
 
 
-def _utf8() -> codecs.IncrementalDecoder:
-    """An event stream is UTF-8 whatever ``charset`` the server names (the SSE spec);
-    bytes that do not decode become U+FFFD, as the spec says."""
-    return codecs.getincrementaldecoder("utf-8")("replace")
-
-
-def is_event_stream(response: httpx.Response) -> bool:
-    content_type = response.headers.get("content-type", "").partition(";")[0].strip()
-    return content_type.lower() == "text/event-stream"
-
-
-def _check_event_stream(response: httpx.Response) -> None:
-    if not is_event_stream(response):
-        content_type = response.headers.get("content-type", "").partition(";")[0].strip()
-        raise StreamError(
-            f"Zylon did not answer with an event stream: expected content-type text/event-stream, "
-            f"got {content_type or 'none'!r}"
-        )
-
-
 # Back-off waits go through these names so tests can record them instead of sleeping.
 _sleep = time.sleep
 _async_sleep = asyncio.sleep
@@ -293,8 +272,8 @@ class SyncTransport(BaseTransport):
                     response.read()
                     yield Answered(read_with(call, otherwise, response))
                     return
-                _check_event_stream(response)
-                parser, decoder = EventParser(), _utf8()
+                check_event_stream(response)
+                parser, decoder = EventParser(), utf8_decoder()
                 for chunk in response.iter_bytes():
                     yield from parser.feed(decoder.decode(chunk))
                 yield from parser.feed(decoder.decode(b"", True))
@@ -407,8 +386,8 @@ class AsyncTransport(BaseTransport):
                     await response.aread()
                     yield Answered(read_with(call, otherwise, response))
                     return
-                _check_event_stream(response)
-                parser, decoder = EventParser(), _utf8()
+                check_event_stream(response)
+                parser, decoder = EventParser(), utf8_decoder()
                 async for chunk in response.aiter_bytes():
                     for event in parser.feed(decoder.decode(chunk)):
                         yield event

@@ -83,7 +83,16 @@ class ChunkBuilder:
     def chunk(self, delta: StreamDelta) -> AIMessageChunk | None:
         kind = delta.kind
         if kind == "text":
-            return self._text(delta.index, delta.text, delta.citations)
+            state = self._texts.get(delta.index)
+            text = delta.text
+            if state is not None and not state.diverged and not delta.citations and state.stripper.plain(text):
+                # Most deltas: more text of the current block, shown as it came (what
+                # _text gives for it, without splitting it for markup).
+                state.raw.add(text)
+                if self.blocks:
+                    return AIMessageChunk(content=[{"type": "text", "text": text, "index": delta.index}], response_metadata=dict(_META))
+                return AIMessageChunk(content=text, response_metadata=dict(_META))
+            return self._text(delta.index, text, delta.citations)
         if kind == "thinking":
             return self._thinking(delta.index, delta.text, (delta.block or {}).get("signature"))
         if kind == "input_json":

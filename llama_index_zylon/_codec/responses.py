@@ -42,6 +42,15 @@ def chat_response(result: TurnResult, server_tools: frozenset[str] = frozenset()
 def stream_chunk(state: StreamState, delta: StreamDelta) -> ChatResponse:
     """The chunk for one delta (fed to ``state`` here)."""
     text = state.feed(delta)
+    if delta.kind == "text" and delta.text and delta.block is None and not delta.citations:
+        # Most deltas: what chunk_of gives for them, built directly.
+        raw_text = {"kind": "text", "index": delta.index, "text": delta.text}
+        return ChatResponse(message=state.message(), delta=text, raw=raw_text, additional_kwargs={})
+    return chunk_of(state, delta, text)
+
+
+def chunk_of(state: StreamState, delta: StreamDelta, text: str) -> ChatResponse:
+    """The chunk for ``delta``, already fed to ``state`` (``text``: what it showed)."""
     raw: dict[str, Any] = {"kind": delta.kind, "index": delta.index}
     if delta.text:
         raw["text"] = delta.text

@@ -40,16 +40,21 @@ class _Text:
 
     def feed(self, piece: str) -> str:
         self.raw_text.add(piece)
+        if self.stripper.plain(piece):  # shown as it came (what feed would give for it)
+            self.clean += piece
+            return piece
         return self._show(*self.stripper.feed(piece))
+
+    def _show(self, shown: str, marks: list[CitationMark]) -> str:
+        if shown:
+            self.clean += shown
+        if marks:
+            self.marks.extend(marks)
+        return shown
 
     def release(self) -> str:
         """What the stripper held back (blanks that markup could have followed)."""
         return self._show(*self.stripper.flush())
-
-    def _show(self, shown: str, marks: list[CitationMark]) -> str:
-        self.clean += shown
-        self.marks.extend(marks)
-        return shown
 
     @property
     def raw(self) -> str:
@@ -80,6 +85,21 @@ class StreamState:
 
     def feed(self, delta: StreamDelta) -> str:
         """Add one delta to the answer so far; returns the new text to show (clean)."""
+        if self._plain and delta.kind == "text" and delta.index == self._open_text and not delta.citations:
+            # Most deltas: more text for the one plain text block. What _feed does for
+            # it, without its checks for other blocks: the message is that text.
+            text = self._texts[delta.index]
+            shown = text.feed(delta.text)
+            if not text.marks:
+                self._message = ChatMessage(role=MessageRole.ASSISTANT, content=text.clean)
+                self.emitted = text.clean
+                return shown
+            # Markup: the message is decoded again (and no longer plain).
+            self._message = None
+            return self.new_text(self.message().content or "")
+        return self._feed(delta)
+
+    def _feed(self, delta: StreamDelta) -> str:
         self._message = None
         was_plain = self._plain
         index = delta.index
