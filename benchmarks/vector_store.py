@@ -47,6 +47,9 @@ class RawVectorStore:
         self.gpt = f"{base}/api/gpt/v1"
         self.client = httpx.Client(headers=headers)
 
+    def close(self) -> None:
+        self.client.close()
+
     def add(self, collection: str, docs: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
         for artifact, text, metadata in docs:
             body = {"artifact": artifact, "collection": collection, "input": {"type": "text", "value": text}, "metadata": metadata}
@@ -129,7 +132,10 @@ def _li_documents(docs: list[tuple[str, str, dict[str, Any]]]) -> list[Any]:
 def fill(base: str, token: str) -> None:
     """The searched collection: ``CORPUS_SIZE`` documents (sent once, before measuring)."""
     raw = RawVectorStore(base, {"Authorization": f"Bearer {token}", "x-org": "default"})
-    raw.add(COLLECTION, corpus(CORPUS_SIZE))
+    try:
+        raw.add(COLLECTION, corpus(CORPUS_SIZE))
+    finally:
+        raw.close()
 
 
 def section(base: str, token: str, headers: dict[str, str], rounds: int, interleaved: Callable[..., dict[str, float]], out: Callable[[str], None]) -> None:

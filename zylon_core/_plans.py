@@ -200,7 +200,7 @@ async def arun(transport: AsyncTransport, plan: Plan[T]) -> T:
 def _follow(transport: SyncTransport, step: Follow) -> Generator[StreamDelta, None, Any]:
     """Yield the stream's deltas; return what ``step.otherwise`` read instead, if anything."""
     accumulator = step.accumulator
-    events = transport.stream(step.call, step.otherwise)
+    events = transport.stream(step.call, step.otherwise, ended=lambda: accumulator.stopped)
     try:
         with transport.redacting():  # an error event may echo the token
             for event in events:
@@ -222,7 +222,7 @@ def _follow(transport: SyncTransport, step: Follow) -> Generator[StreamDelta, No
 async def _afollow(transport: AsyncTransport, step: Follow, answered: list[Any]) -> AsyncGenerator[StreamDelta, None]:
     """:func:`_follow`, async: what ``step.otherwise`` read goes to ``answered``."""
     accumulator = step.accumulator
-    events = transport.stream(step.call, step.otherwise)
+    events = transport.stream(step.call, step.otherwise, ended=lambda: accumulator.stopped)
     try:
         with transport.redacting():
             async for event in events:

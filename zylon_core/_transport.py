@@ -25,7 +25,7 @@ import os
 import ssl
 import time
 import weakref
-from typing import Any, AsyncGenerator, Callable, Generator, Iterator, TypeVar
+from typing import Any, AsyncGenerator, AsyncIterator, Callable, Generator, Iterator, TypeVar
 
 import httpx
 
@@ -37,6 +37,7 @@ from ._retries import MAYBE_SENT_ERRORS, RetryPolicy
 from ._scrub import scrub
 from ._settings import ZylonSettings
 from ._sse import EventParser, check_event_stream, is_event_stream, utf8_decoder
+from ._stream_end import aread_what_arrived, read_what_arrived
 from ._version import __version__
 from .errors import APIError, error_from_response
 
@@ -260,13 +261,19 @@ class SyncTransport(BaseTransport):
             return call.read(response)
 
     def stream(
-        self, call: Call[Any], otherwise: Callable[[httpx.Response], Any] | None = None
+        self,
+        call: Call[Any],
+        otherwise: Callable[[httpx.Response], Any] | None = None,
+        ended: Callable[[], bool] | None = None,
     ) -> Generator[Any, None, None]:
         """Decoded events; the response is closed when the iterator is closed. With
         ``otherwise``, an answer that is not an event stream is read whole and its
-        value (``otherwise(response)``) yielded as one :class:`Answered`."""
+        value (``otherwise(response)``) yielded as one :class:`Answered`. Closed once
+        ``ended()`` (the answer is complete), the rest of the body is first read as far
+        as it has already arrived (:mod:`._stream_end`), so its connection can be kept."""
         with self.redacting():
             response, deadline, timeouts = self._send(call, stream=True)
+            chunks: Iterator[bytes] | None = None
             try:
                 if otherwise is not None and not is_event_stream(response):
                     response.read()
@@ -274,12 +281,17 @@ class SyncTransport(BaseTransport):
                     return
                 check_event_stream(response)
                 parser, decoder = EventParser(), utf8_decoder()
-                for chunk in response.iter_bytes():
+                chunks = response.iter_bytes()
+                for chunk in chunks:
                     yield from parser.feed(decoder.decode(chunk))
                 yield from parser.feed(decoder.decode(b"", True))
                 yield from parser.close()
             except httpx.HTTPError as exc:
                 raise read_error(exc, deadline, timeouts) from exc
+            except GeneratorExit:
+                if ended is not None and ended():
+                    read_what_arrived(response, chunks)
+                raise
             finally:
                 response.close()
 
@@ -376,11 +388,15 @@ class AsyncTransport(BaseTransport):
             return call.read(response)
 
     async def stream(
-        self, call: Call[Any], otherwise: Callable[[httpx.Response], Any] | None = None
+        self,
+        call: Call[Any],
+        otherwise: Callable[[httpx.Response], Any] | None = None,
+        ended: Callable[[], bool] | None = None,
     ) -> AsyncGenerator[Any, None]:
         """:meth:`SyncTransport.stream`, async."""
         with self.redacting():
             response, deadline, timeouts = await self._send(call, stream=True)
+            achunks: AsyncIterator[bytes] | None = None
             try:
                 if otherwise is not None and not is_event_stream(response):
                     await response.aread()
@@ -388,7 +404,8 @@ class AsyncTransport(BaseTransport):
                     return
                 check_event_stream(response)
                 parser, decoder = EventParser(), utf8_decoder()
-                async for chunk in response.aiter_bytes():
+                achunks = response.aiter_bytes()
+                async for chunk in achunks:
                     for event in parser.feed(decoder.decode(chunk)):
                         yield event
                 for event in parser.feed(decoder.decode(b"", True)):
@@ -397,6 +414,10 @@ class AsyncTransport(BaseTransport):
                     yield event
             except httpx.HTTPError as exc:
                 raise read_error(exc, deadline, timeouts) from exc
+            except GeneratorExit:
+                if ended is not None and ended():
+                    await aread_what_arrived(response, achunks)
+                raise
             finally:
                 await response.aclose()
 

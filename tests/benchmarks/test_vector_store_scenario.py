@@ -39,7 +39,9 @@ def vs() -> ModuleType:
 def test_raw_httpx_sends_what_the_store_sends(vs: ModuleType, emulator: Any) -> None:
     docs = vs.corpus(3, "same")
     emulator.clear_requests()
-    vs.RawVectorStore(emulator.base_url, HEADERS).add("bench-same-raw", docs)
+    raw = vs.RawVectorStore(emulator.base_url, HEADERS)
+    raw.add("bench-same-raw", docs)
+    raw.close()
     store = ZylonVectorStore(collection="bench-same-raw", base_url=emulator.base_url, api_key=TEST_TOKEN)
     store.add_documents([Document(id=i, page_content=t, metadata=m) for i, t, m in docs])
     bodies = [r["json"] for r in emulator.requests]

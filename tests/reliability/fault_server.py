@@ -40,6 +40,7 @@ class Action:
     gate: threading.Event | None = None  # chunks after the first wait for it
     upstream: str = ""  # forward: the server to ask
     gate_timed_out: bool = False  # set when the gate was not opened in time
+    end_with_last: bool = False  # a chunked body's end goes in the same write as its last chunk
 
 
 def respond(status: int = 200, body: Any = None, headers: dict[str, str] | None = None, raw: bytes | None = None) -> Action:
@@ -47,12 +48,13 @@ def respond(status: int = 200, body: Any = None, headers: dict[str, str] | None 
     return Action("respond", status, {"Content-Type": "application/json", **(headers or {})}, data)
 
 
-def sse(text: str, cut_after: int | None = None) -> Action:
-    """An event stream; with ``cut_after``, the connection drops after that many bytes."""
+def sse(text: str, cut_after: int | None = None, end_with_last: bool = False) -> Action:
+    """An event stream; with ``cut_after``, the connection drops after that many bytes;
+    with ``end_with_last``, the body's end is sent in the same write as the events."""
     data = text.encode()
     if cut_after is not None:
         return Action("respond", 200, {"Content-Type": "text/event-stream"}, chunks=[data[:cut_after]], seconds=-1)
-    return Action("respond", 200, {"Content-Type": "text/event-stream"}, chunks=[data])
+    return Action("respond", 200, {"Content-Type": "text/event-stream"}, chunks=[data], end_with_last=end_with_last)
 
 
 def gated_sse(first: str, rest: str, gate: threading.Event, wait: float = 10.0) -> Action:
@@ -278,11 +280,13 @@ class FaultServer:
         for position, chunk in enumerate(action.chunks):
             if position and action.gate is not None and not action.gate.wait(action.seconds):
                 action.gate_timed_out = True
-            conn.sendall(_chunk(chunk))
+            last = position == len(action.chunks) - 1
+            conn.sendall(_chunk(chunk) + (b"0\r\n\r\n" if last and action.end_with_last else b""))
         if action.seconds == -1:  # cut off: drop the connection mid-stream
             _reset(conn)
             return False
-        conn.sendall(b"0\r\n\r\n")
+        if not action.end_with_last:
+            conn.sendall(b"0\r\n\r\n")
         return True
 
 
