@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Iterator, TypeV
 
 import httpx
 
+from ._stream_end import refuse_reuse_if_more
 from .errors import APITimeoutError
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ class BoundedStream(httpx.SyncByteStream):
         for chunk in self.inner:
             self.deadline.check()
             yield chunk
+        refuse_reuse_if_more(self.inner)
 
     def close(self) -> None:
         self.inner.close()
@@ -118,6 +120,7 @@ class BoundedAsyncStream(httpx.AsyncByteStream):
             try:
                 chunk = await within(chunks.__anext__(), self.deadline.check())
             except StopAsyncIteration:
+                refuse_reuse_if_more(self.inner)
                 return
             except asyncio.TimeoutError:
                 raise self.deadline.error() from None

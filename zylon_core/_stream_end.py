@@ -15,6 +15,11 @@ The check sits in the connection's own ``read`` (wrapped once per connection) an
 applies only in the thread or task that is reading on: once the body ends, the
 connection is back in the pool and may serve another request at once, whose reads are
 left as they are.
+
+Any body's end (every answer, not only streams): bytes the server sent past it arrive
+with its last bytes and wait in the connection's HTTP/1.1 parser (h11), which would read
+them as the *next* request's answer (a wrong answer from an earlier reply). Such a
+connection is closed instead of going back to the pool (:func:`refuse_reuse_if_more`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import weakref
 from contextvars import ContextVar
 from typing import Any, AsyncIterator, Iterator
 
+import h11
 import httpx
 
 READS = 16
@@ -104,6 +110,28 @@ def _gate(stream: Any) -> bool:
     gated._zylon_gated = True
     stream.read = gated
     return True
+
+
+def refuse_reuse_if_more(stream: Any) -> None:
+    """At the end of a body read through ``stream`` (httpx's response stream): when more
+    bytes than the answer arrived, the connection is closed when the response is, never
+    pooled. h11 is told the request failed (its public ``send_failed``), so httpcore,
+    finding the exchange not done on both sides, closes the connection."""
+    state = _h11_state(stream)
+    if state is not None and state.their_state is h11.DONE and state.trailing_data[0]:
+        state.send_failed()
+
+
+def _h11_state(stream: Any) -> Any:
+    # httpx's bound stream -> its transport's stream -> httpcore's pool stream -> the
+    # HTTP/1.1 connection's stream -> the connection's h11 state (no public way there:
+    # encode/httpcore#872); None where the chain differs (HTTP/2, a custom transport,
+    # another httpx or httpcore), then the pool is left as it is.
+    for name in ("_stream", "_httpcore_stream", "_stream", "_connection", "_h11_state"):
+        stream = getattr(stream, name, None)
+        if stream is None:
+            return None
+    return stream if isinstance(stream, h11.Connection) else None
 
 
 def _network_stream(response: httpx.Response) -> Any:

@@ -40,7 +40,7 @@ class Action:
     gate: threading.Event | None = None  # chunks after the first wait for it
     upstream: str = ""  # forward: the server to ask
     gate_timed_out: bool = False  # set when the gate was not opened in time
-    end_with_last: bool = False  # a chunked body's end goes in the same write as its last chunk
+    end_with_last: bool = False  # a chunked body's end goes in the same write as its last chunk; raw: keep the connection
 
 
 def respond(status: int = 200, body: Any = None, headers: dict[str, str] | None = None, raw: bytes | None = None) -> Action:
@@ -73,9 +73,10 @@ def hang(seconds: float) -> Action:
     return Action("hang", seconds=seconds)
 
 
-def raw(data: bytes) -> Action:
-    """These bytes as the whole answer, then the connection closes."""
-    return Action("raw", body=data)
+def raw(data: bytes, keep_open: bool = False) -> Action:
+    """These bytes as the whole answer, then the connection closes (with ``keep_open``,
+    the server reads the next request on it)."""
+    return Action("raw", body=data, end_with_last=keep_open)
 
 
 def drip(body: bytes, interval: float, status: int = 200, content_type: str = "application/json") -> Action:
@@ -217,7 +218,7 @@ class FaultServer:
             return False
         if kind == "raw":
             conn.sendall(action.body)
-            return False
+            return action.end_with_last
         if kind == "echo":
             return self._send(conn, respond(200, _echo_answer(request[3])))
         if kind == "forward":
@@ -290,6 +291,16 @@ class FaultServer:
         return True
 
 
+def head(status: int, headers: dict[str, str]) -> bytes:
+    """A status line and headers, as sent (for :func:`raw` answers)."""
+    return _head(status, headers)
+
+
+def chunk(data: bytes) -> bytes:
+    """One chunk of a chunked body, as sent (for :func:`raw` answers)."""
+    return _chunk(data)
+
+
 def _head(status: int, headers: dict[str, str]) -> bytes:
     reason = {200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanently", 307: "Temporary Redirect"}
     lines = [f"HTTP/1.1 {status} {reason.get(status, 'Status')}", *(f"{k}: {v}" for k, v in headers.items())]
@@ -326,6 +337,7 @@ def _with_token(action: Action, request: tuple[str, str, dict[str, str], bytes])
         action.count,
         action.gate,
         action.upstream,
+        end_with_last=action.end_with_last,
     )
 
 

@@ -10,11 +10,12 @@ the whole answer and that connection is closed instead.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 
 import pytest
 
-from tests.reliability.fault_server import gated_sse, sse
+from tests.reliability.fault_server import chunk, gated_sse, head, raw, respond, sse
 from zylon_core import AsyncZylonClient, Route, ZylonClient, ZylonSettings
 from zylon_core.models import ChatRequest, MessageInput, TextBlock
 
@@ -94,4 +95,61 @@ def test_a_server_that_keeps_talking_after_message_stop_is_left_after_a_few_read
     with ZylonClient(settings(server)) as client:
         assert text_of(client.stream_turn(Route.create(), request())) == "Hello world"
         assert text_of(client.stream_turn(Route.create(), request())) == "Hello world"
+    assert server.connections == 2
+
+
+# A server that sends more than its answer in one write (a second, unasked-for answer
+# after the first's end): those bytes must never be read as the next request's answer.
+STALE_STREAM = STREAM.replace('"Hello "', '"STALE "')
+
+
+def answer_then(extra: bytes) -> bytes:
+    body = chunk(STREAM.encode()) + b"0\r\n\r\n"
+    return head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}) + body + extra
+
+
+def stale_answer() -> bytes:
+    return head(200, {"Content-Type": "text/event-stream", "Transfer-Encoding": "chunked"}) + chunk(STALE_STREAM.encode()) + b"0\r\n\r\n"
+
+
+@pytest.mark.fault("recovered")
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_bytes_past_a_streams_end_are_never_the_next_answer(server, mode):
+    server.play(raw(answer_then(stale_answer()), keep_open=True), sse(STREAM.replace("Hello ", "Second ")))
+    if mode == "sync":
+        with ZylonClient(settings(server)) as client:
+            got = [text_of(client.stream_turn(Route.create(), request())) for _ in range(2)]
+    else:
+
+        async def main() -> list[str]:
+            async with AsyncZylonClient(settings(server)) as client:
+                texts = []
+                for _ in range(2):
+                    texts.append(text_of([d async for d in client.stream_turn(Route.create(), request())]))
+                return texts
+
+        got = asyncio.run(main())
+    assert got == ["Hello world", "Second world"]
+    assert len(server.requests) == 2 and server.connections == 2  # that connection was not reused
+
+
+@pytest.mark.fault("recovered")
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_bytes_past_a_json_answers_end_are_never_the_next_answer(server, mode):
+    def health(status: str) -> bytes:
+        body = json.dumps({"status": status}).encode()
+        return head(200, {"Content-Type": "application/json", "Content-Length": str(len(body))}) + body
+
+    server.play(raw(health("first") + health("STALE"), keep_open=True), respond(200, {"status": "second"}))
+    if mode == "sync":
+        with ZylonClient(settings(server)) as client:
+            got = [client.health().status for _ in range(2)]
+    else:
+
+        async def main() -> list[str]:
+            async with AsyncZylonClient(settings(server)) as client:
+                return [(await client.health()).status for _ in range(2)]
+
+        got = asyncio.run(main())
+    assert got == ["first", "second"]
     assert server.connections == 2
