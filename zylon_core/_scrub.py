@@ -51,7 +51,7 @@ def _own(error: ZylonError, secret: str, clean: Callable[[str], str]) -> None:
         if isinstance(value, httpx.Request):
             setattr(error, name, _request_copy(value, clean))
         elif isinstance(value, httpx.Response):
-            setattr(error, name, _response_copy(value, clean))
+            setattr(error, name, _response_copy(value, secret, clean))
         else:
             cleaned = _value(value, secret, clean)
             if cleaned is not value:
@@ -107,9 +107,25 @@ def _request_copy(request: httpx.Request, clean: Callable[[str], str]) -> httpx.
     return httpx.Request(request.method, request.url, headers=_headers(request.headers, clean), content=content)
 
 
-def _response_copy(response: httpx.Response, clean: Callable[[str], str]) -> httpx.Response:
+def _body_text(text: str, secret: str, clean: Callable[[str], str]) -> str:
+    text = clean(text)
+    if "\\" not in text:
+        return text
+    # JSON may spell the token with escapes ("\u0073k-..."), which json.loads turns back
+    # into the token: such a body is kept as its cleaned, re-serialised value.
     try:
-        text = clean(response.text)
+        value = json.loads(text)
+    except ValueError:
+        return text
+    decoded = json.dumps(value, ensure_ascii=False)
+    if secret not in decoded and secret[:8] not in decoded:
+        return text
+    return json.dumps(_value(value, secret, clean), ensure_ascii=False)
+
+
+def _response_copy(response: httpx.Response, secret: str, clean: Callable[[str], str]) -> httpx.Response:
+    try:
+        text = _body_text(response.text, secret, clean)
     except (httpx.ResponseNotRead, httpx.StreamError):
         text = ""
     try:

@@ -13,6 +13,7 @@ are held to the same rule.
 from __future__ import annotations
 
 import asyncio
+import json
 import pickle
 import traceback
 from typing import Any, Callable
@@ -170,3 +171,18 @@ def test_a_connection_error_chain_carries_no_token():
     with pytest.raises(ZylonError) as caught:
         ZylonClient(base_url=f"http://127.0.0.1:{port}", api_token=TOKEN, max_retries=0).chat.create(REQUEST)
     carries_no_token(caught.value)
+
+
+@pytest.mark.fault("loud")
+@pytest.mark.parametrize("caller", CALLERS)
+def test_a_token_the_server_spelled_with_json_escapes_is_not_kept(server, caller):
+    """A JSON body may spell the token with ``\\u`` escapes, which any reader of the
+    error's ``response.text`` turns back into it with ``json.loads``."""
+    escaped = "".join(f"\\u{ord(ch):04x}" for ch in TOKEN)
+    server.play(respond(401, raw=f'{{"message": "token {escaped} revoked", "detail": ["{escaped}"]}}'.encode()))
+    with pytest.raises(ZylonError) as caught:
+        CALLERS[caller](server, {}, False)
+    carries_no_token(caught.value)
+    kept = caught.value.response  # type: ignore[attr-defined]
+    assert escaped not in renderings(caught.value)
+    assert json.loads(kept.text) == {"message": "token [redacted] revoked", "detail": ["[redacted]"]}
