@@ -90,13 +90,19 @@ def normalize_base_url(value: str) -> str:
 
 def check_token(token: str) -> str:
     """``token`` without surrounding whitespace (a newline copied with it, typically);
-    an empty token or one holding a non-ASCII or control character is a
-    ``ConfigurationError`` that does not show it (it could not be sent in a header)."""
+    an empty token, one starting with ``Bearer`` (the client adds that itself) or one
+    holding a space, a non-ASCII or a control character is a ``ConfigurationError`` that
+    does not show it (it could not be sent in a header, or not as the token)."""
     token = token.strip()
     if not token:
         raise ConfigurationError(f"the Zylon API token is empty: pass api_token=... (alias api_key) or set {ENV_API_TOKEN}")
+    if token[:7].lower() == "bearer " or token.lower() == "bearer":
+        raise ConfigurationError(
+            "the Zylon API token starts with 'Bearer': give the token alone "
+            "(the client sends 'Authorization: Bearer <token>' itself)"
+        )
     for position, char in enumerate(token):
-        if not char.isascii() or not char.isprintable():
+        if not char.isascii() or not char.isprintable() or char.isspace():
             kind = "a non-ASCII" if not char.isascii() else "a control or whitespace"
             raise ConfigurationError(
                 f"the Zylon API token holds {kind} character (at position {position + 1} of {len(token)}); "
