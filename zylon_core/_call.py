@@ -65,7 +65,7 @@ def read_with(call: Call[Any], parse: Callable[[httpx.Response], T], response: h
         problem = f"could not read the response: {exc}"
         if "html" in content_type.lower():
             problem = (
-                f"the answer is an HTML page ({content_type}), not Zylon's JSON: is base_url the instance "
+                f"could not read the response: it is an HTML page ({content_type}), not Zylon's JSON: is base_url the instance "
                 "root (e.g. https://zylon.example.com), not a web page, a login page or a proxy in front of it?"
             )
         raise APIStatusError(

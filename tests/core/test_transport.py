@@ -186,7 +186,7 @@ def test_an_html_page_instead_of_json_points_at_the_base_url():
     with pytest.raises(APIStatusError) as caught:
         client.chat.create(hello_request())
     message = str(caught.value)
-    assert "POST /api/v1/app/chat: the answer is an HTML page (text/html; charset=utf-8)" in message
+    assert "POST /api/v1/app/chat: could not read the response: it is an HTML page (text/html; charset=utf-8)" in message
     assert "is base_url the instance root" in message and caught.value.body == html
 
 
