@@ -56,12 +56,20 @@ class Call(Generic[T]):
 
 
 def read_with(call: Call[Any], parse: Callable[[httpx.Response], T], response: httpx.Response) -> T:
-    """``parse(response)``; an answer it cannot read is an ``APIStatusError``."""
+    """``parse(response)``; an answer it cannot read is an ``APIStatusError`` (one that
+    is an HTML page says so: the base URL then names a web page, not the instance root)."""
     try:
         return parse(response)
     except (ValueError, RecursionError) as exc:  # malformed JSON, JSON nested too deep, an unexpected shape
+        content_type = response.headers.get("content-type", "")
+        problem = f"could not read the response: {exc}"
+        if "html" in content_type.lower():
+            problem = (
+                f"could not read the response: it is an HTML page ({content_type}), not Zylon's JSON: is base_url the instance "
+                "root (e.g. https://zylon.example.com), not a web page, a login page or a proxy in front of it?"
+            )
         raise APIStatusError(
-            f"{call.method} {call.path}: could not read the response: {exc}",
+            f"{call.method} {call.path}: {problem}",
             response=response,
             body=response.text[:2000],
         ) from exc

@@ -53,6 +53,19 @@ the project id is known; then the legacy path is tried once and remembered)."""
 VerifyTypes = Union[bool, str, ssl.SSLContext]
 
 
+# Variables people set by analogy (the api_key alias, other SDKs' names) that are not read:
+# a missing setting's message names the one that is set, so the fix is a rename.
+NEAR_BASE_URL = ("ZYLON_URL", "ZYLON_API_URL", "ZYLON_HOST", "ZYLON_BASE")
+NEAR_API_TOKEN = ("ZYLON_API_KEY", "ZYLON_TOKEN", "ZYLON_KEY")
+
+
+def _near_miss(wanted: str, near: tuple[str, ...]) -> str:
+    found = [name for name in near if os.environ.get(name)]
+    if not found:
+        return ""
+    return f" ({' and '.join(found)} {'is' if len(found) == 1 else 'are'} set, but only {wanted} is read)"
+
+
 def normalize_base_url(value: str) -> str:
     """The instance root of ``value``: scheme, host, port and any path prefix, without a
     trailing ``/`` and without one of :data:`API_SUFFIXES`.
@@ -90,13 +103,19 @@ def normalize_base_url(value: str) -> str:
 
 def check_token(token: str) -> str:
     """``token`` without surrounding whitespace (a newline copied with it, typically);
-    an empty token or one holding a non-ASCII or control character is a
-    ``ConfigurationError`` that does not show it (it could not be sent in a header)."""
+    an empty token, one starting with ``Bearer`` (the client adds that itself) or one
+    holding a space, a non-ASCII or a control character is a ``ConfigurationError`` that
+    does not show it (it could not be sent in a header, or not as the token)."""
     token = token.strip()
     if not token:
         raise ConfigurationError(f"the Zylon API token is empty: pass api_token=... (alias api_key) or set {ENV_API_TOKEN}")
+    if token[:7].lower() == "bearer " or token.lower() == "bearer":
+        raise ConfigurationError(
+            "the Zylon API token starts with 'Bearer': give the token alone "
+            "(the client sends 'Authorization: Bearer <token>' itself)"
+        )
     for position, char in enumerate(token):
-        if not char.isascii() or not char.isprintable():
+        if not char.isascii() or not char.isprintable() or char.isspace():
             kind = "a non-ASCII" if not char.isascii() else "a control or whitespace"
             raise ConfigurationError(
                 f"the Zylon API token holds {kind} character (at position {position + 1} of {len(token)}); "
@@ -203,7 +222,7 @@ class ZylonSettings(BaseModel):
         if not base_url:
             raise ConfigurationError(
                 f"Zylon base URL is not set: pass base_url=... or set {ENV_BASE_URL} "
-                "(e.g. https://zylon.example.com)"
+                f"(e.g. https://zylon.example.com){_near_miss(ENV_BASE_URL, NEAR_BASE_URL)}"
             )
         root = normalize_base_url(base_url)
         given = one_token(api_token, api_key)
@@ -212,6 +231,7 @@ class ZylonSettings(BaseModel):
         if not token:
             raise ConfigurationError(
                 f"Zylon API token is not set: pass api_token=... (alias api_key) or set {ENV_API_TOKEN}"
+                f"{_near_miss(ENV_API_TOKEN, NEAR_API_TOKEN)}"
             )
         token = check_token(token)
         if isinstance(verify, str) and not os.path.exists(verify):

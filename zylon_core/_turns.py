@@ -97,7 +97,8 @@ class Route:
             named = [name for name, value in given.items() if value is not None]
             if named:
                 raise ConfigurationError(
-                    f"{', '.join(named)} belong to the Workspace API (threads, projects and their artifacts); "
+                    f"{', '.join(named)} {'belongs' if len(named) == 1 else 'belong'} to the Workspace API "
+                    "(threads, projects and their artifacts); "
                     "api='gpt' sends the turn to ZylonGPT's /api/gpt/v1/messages, which has none of them: "
                     "use api='workspace' for them, or scope ZylonGPT's built-in tools with tool_context"
                 )

@@ -95,6 +95,9 @@ def test_token_whitespace_is_stripped():
         ("sk-\u00e9t\u00e9-secret", "non-ASCII"),
         ("sk-two\nlines-secret", "control or whitespace"),
         ("sk-bell\x07-secret", "control or whitespace"),
+        ("sk-two words-secret", "control or whitespace"),
+        ("Bearer sk-pasted-with-its-header-secret", "starts with 'Bearer'"),
+        ("bearer  sk-lower-case-secret", "starts with 'Bearer'"),
     ],
 )
 def test_unusable_tokens_are_refused_without_echoing_them(token, problem):

@@ -278,6 +278,15 @@ def test_a_bad_configuration_is_a_failed_check(monkeypatch, capsys, base_url, me
     assert code == 1 and document["requests"] == []
 
 
+def test_a_refused_token_does_not_make_the_header_lose_the_base_url(monkeypatch, capsys):
+    monkeypatch.setenv("ZYLON_BASE_URL", "https://zylon.example.com")
+    monkeypatch.setenv("ZYLON_API_TOKEN", "Bearer sk-doctor-header-secret")
+    assert main([]) == 1
+    header, configuration_line = capsys.readouterr().out.splitlines()[:2]
+    assert header.endswith(": https://zylon.example.com")  # not "(no base URL) (given as ...), org None, model None"
+    assert "starts with 'Bearer'" in configuration_line and "secret" not in header + configuration_line
+
+
 def test_the_token_is_never_a_flag():
     with pytest.raises(SystemExit) as exit_:
         main(["--api-token", "x"])

@@ -36,8 +36,14 @@ def test_a_workspace_field_on_the_gpt_route_is_refused_by_name(field: str) -> No
     with pytest.raises(ConfigurationError) as caught:
         Route.create(api="gpt", **{field: WORKSPACE_ONLY[field]})
     message = str(caught.value)
-    assert message.startswith(f"{field} belong to the Workspace API")
+    assert message.startswith(f"{field} belongs to the Workspace API")
     assert "/api/gpt/v1/messages" in message and "tool_context" in message
+
+
+def test_several_workspace_fields_on_the_gpt_route_are_named_together() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        Route.create(api="gpt", thread_id="t1", project_id="p1")
+    assert str(caught.value).startswith("thread_id, project_id belong to the Workspace API")
 
 
 @pytest.mark.parametrize("field", WORKSPACE_ONLY)
@@ -57,7 +63,7 @@ def test_the_gpt_route_and_an_unknown_api() -> None:
 def test_check_configuration_names_what_a_constructor_gets_wrong() -> None:
     check_configuration(GPT)
     check_configuration({"api": "workspace", "thread_id": "t1", "effort": None})
-    with pytest.raises(ConfigurationError, match="project_id belong to the Workspace API"):
+    with pytest.raises(ConfigurationError, match="project_id belongs to the Workspace API"):
         check_configuration({**GPT, "project_id": "p"})
     with pytest.raises(ConfigurationError, match="effort is ZylonGPT's output_config.effort: it needs api='gpt'"):
         check_configuration({"api": "workspace", "effort": "low"})

@@ -29,6 +29,18 @@ def test_missing_token_names_the_variable():
         ZylonSettings.resolve(base_url="https://z.example.com")
 
 
+def test_a_variable_set_under_a_near_name_is_named(monkeypatch):
+    monkeypatch.delenv("ZYLON_API_TOKEN", raising=False)
+    monkeypatch.delenv("ZYLON_BASE_URL", raising=False)
+    monkeypatch.setenv("ZYLON_API_KEY", TOKEN)
+    with pytest.raises(ConfigurationError, match=r"set ZYLON_API_TOKEN \(ZYLON_API_KEY is set, but only ZYLON_API_TOKEN is read\)$") as caught:
+        ZylonSettings.resolve(base_url="https://z.example.com")
+    assert TOKEN not in str(caught.value)
+    monkeypatch.setenv("ZYLON_URL", "https://z.example.com")
+    with pytest.raises(ConfigurationError, match=r"\(ZYLON_URL is set, but only ZYLON_BASE_URL is read\)$"):
+        ZylonSettings.resolve(api_token=TOKEN)
+
+
 def test_environment_and_defaults(monkeypatch):
     monkeypatch.setenv("ZYLON_BASE_URL", "https://z.example.com/")
     monkeypatch.setenv("ZYLON_API_TOKEN", TOKEN)

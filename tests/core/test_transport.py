@@ -9,6 +9,7 @@ import pytest
 
 from zylon_core import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     AsyncZylonClient,
     AuthenticationError,
@@ -177,6 +178,16 @@ def test_malformed_json_response_is_a_typed_error():
     client = make_client(lambda r: httpx.Response(200, text="<html>oops"))
     with pytest.raises(Exception, match="could not read the response"):
         client.chat.create(hello_request())
+
+
+def test_an_html_page_instead_of_json_points_at_the_base_url():
+    html = "<!doctype html><html><body>Sign in to Zylon</body></html>"
+    client = make_client(lambda r: httpx.Response(200, text=html, headers={"content-type": "text/html; charset=utf-8"}))
+    with pytest.raises(APIStatusError) as caught:
+        client.chat.create(hello_request())
+    message = str(caught.value)
+    assert "POST /api/v1/app/chat: could not read the response: it is an HTML page (text/html; charset=utf-8)" in message
+    assert "is base_url the instance root" in message and caught.value.body == html
 
 
 def page(items, has_next):

@@ -8,6 +8,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from zylon_core.emulator.__main__ import build_parser
 
@@ -24,6 +25,14 @@ def test_parser_defaults_and_options() -> None:
     )
     assert (args.stream_profile, args.paths, args.token_kind, args.paging, args.download) == ("A", "legacy", "workspace", "cursor", "url")
     assert (args.project_chat_shape, args.embedding_index, args.total_count, args.image_input, args.model_id) == ("sse", "position", "requested", True, ["m1"])
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error_not_a_traceback(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args(["--port", port])
+    assert exit_.value.code == 2
+    assert f"argument --port: invalid port (1 to 65535) value: '{port}'" in capsys.readouterr().err
 
 
 def test_console_script_serves() -> None:

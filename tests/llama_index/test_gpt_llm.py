@@ -114,7 +114,7 @@ def test_documents_go_as_document_blocks_and_tool_results_as_strings(server: Any
 @pytest.mark.parametrize("field", ["thread_id", "project_id", "artifact_ids", "all_artifacts", "agent"])
 def test_workspace_fields_are_refused_by_the_constructor(server: Any, field: str) -> None:
     value: Any = {"artifact_ids": ["a1"], "all_artifacts": True, "agent": "Default"}.get(field, "x1")
-    with pytest.raises(ConfigurationError, match=f"{field} belong to the Workspace API"):
+    with pytest.raises(ConfigurationError, match=f"{field} belongs to the Workspace API"):
         gpt(server, **{field: value})
     with pytest.raises(ConfigurationError, match="needs api='gpt'"):
         Zylon(base_url=server.base_url, api_key=TEST_TOKEN, effort="low")

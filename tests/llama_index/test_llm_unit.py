@@ -97,6 +97,24 @@ def test_unknown_additional_kwargs_are_rejected(clean_env):
         make(additional_kwargs={"nonsense": 1})
 
 
+@pytest.mark.parametrize(
+    ("cls", "fields", "typo"),
+    [
+        ("Zylon", {}, "temprature"),
+        ("ZylonEmbedding", {}, "batch_size"),
+        ("ZylonRetriever", {"collection": "c"}, "top_k"),
+        ("ZylonChatStore", {}, "projectid"),
+        ("ZylonMemoryStore", {}, "projectid"),
+        ("ZylonProjectReader", {"project_id": "p"}, "wait_for_ingest"),
+    ],
+)
+def test_a_misspelt_argument_is_refused_by_name_not_ignored(clean_env, cls, fields, typo):
+    import llama_index_zylon
+
+    with pytest.raises(ValueError, match=f"{typo}\n  Extra inputs are not permitted"):
+        getattr(llama_index_zylon, cls)(base_url="https://zylon.example.com", api_token=SECRET, **fields, **{typo: 1})
+
+
 def test_bad_agent_is_rejected(clean_env):
     with pytest.raises(ValueError):
         make(agent="Wizard")

@@ -88,11 +88,14 @@ class Report:
         """One header line, one line per check (``verdict  name  summary``), a total."""
         config = self.configuration
         given = config.get("base_url_given")
-        used = config.get("base_url") or "(no base URL)"
-        header = f"zylon-doctor {__version__}: {used}"
-        if given and given != used:
-            header += f" (given as {given})"
-        header += f", org {config.get('org')!r}, model {config.get('model')!r}"
+        used = config.get("base_url")
+        if used is None:  # the configuration was refused: show what was given, no made-up values
+            header = f"zylon-doctor {__version__}: {given or '(no base URL)'}"
+        else:
+            header = f"zylon-doctor {__version__}: {used}"
+            if given and given != used:
+                header += f" (given as {given})"
+            header += f", org {config.get('org')!r}, model {config.get('model')!r}"
         width = max([len(c.name) for c in self.checks] + [12])
         lines = [header]
         for check in self.checks:

@@ -20,6 +20,17 @@ from .options import (
 )
 
 
+def port_number(text: str) -> int:
+    """A TCP port, 1 to 65535 (argparse turns the ValueError into a one-line usage error)."""
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise ValueError(text)
+    return port
+
+
+port_number.__name__ = "port (1 to 65535)"  # argparse names the type in its message
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zylon-emulator",
@@ -32,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8765, help="port to bind (default: 8765)")
+    parser.add_argument("--port", type=port_number, default=8765, help="port to bind (default: 8765)")
     parser.add_argument("--stream-profile", choices=STREAM_PROFILES, default="C", help="C: the scripted server's streams (usage, stop reason); A: the mock server's (no usage, empty delta)")
     parser.add_argument("--stream-shape", choices=STREAM_SHAPES, default="full", help="Workspace SSE shape")
     parser.add_argument("--ping", action="store_true", help="insert ping events in streams")

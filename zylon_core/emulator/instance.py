@@ -15,8 +15,16 @@ from typing import Any, Iterator
 
 @contextlib.contextmanager
 def zylon_instance(**emulator_options: Any) -> Iterator[str]:
-    """Yield the base URL in use (the real instance's, or a fresh emulator's)."""
+    """Yield the base URL in use (the real instance's, or a fresh emulator's).
+
+    ``SystemExit`` with one line when ``ZYLON_BASE_URL`` is set without
+    ``ZYLON_API_TOKEN`` (the examples would each fail on it with a traceback)."""
     if os.environ.get("ZYLON_BASE_URL"):
+        if not os.environ.get("ZYLON_API_TOKEN", "").strip():
+            raise SystemExit(
+                f"ZYLON_BASE_URL is set ({os.environ['ZYLON_BASE_URL']}) but ZYLON_API_TOKEN is not: set it to a token "
+                "of that instance, or unset ZYLON_BASE_URL to run against a local emulator"
+            )
         print(f"Zylon instance: {os.environ['ZYLON_BASE_URL']}")
         yield os.environ["ZYLON_BASE_URL"]
         return
