@@ -156,7 +156,7 @@ class ChatZylon(ZylonGPTFeatures, ZylonConnection, BaseChatModel):
 
     # -- request ----------------------------------------------------------------------
     # Out of range is a ValueError here, and per call before any request is sent.
-    temperature: float | None = Field(default=None, ge=0)
+    temperature: float | None = Field(default=None, ge=0, le=1)
     max_tokens: int | None = Field(default=None, ge=1)
     top_p: float | None = Field(default=None, ge=0, le=1)
     top_k: int | None = Field(default=None, ge=1)

@@ -129,7 +129,7 @@ class Zylon(ZylonGPTFeatures, ZylonConnection, FunctionCallingLLM):
         default=None, description="Thread interaction agent."
     )
 
-    temperature: Optional[float] = Field(default=None, ge=0.0, description="Sampling temperature.")
+    temperature: Optional[float] = Field(default=None, ge=0.0, le=1.0, description="Sampling temperature, 0 to 1.")
     max_tokens: Optional[int] = Field(default=None, gt=0, description="Maximum tokens to generate.")
     top_p: Optional[float] = Field(default=None, ge=0.0, le=1.0, description="Nucleus sampling.")
     top_k: Optional[int] = Field(default=None, ge=1, description="Top-k sampling.")

@@ -55,6 +55,15 @@ class Call(Generic[T]):
         return read_with(self, self.parse, response)
 
 
+BASE_URL_HINT = (
+    "is base_url the instance root (e.g. https://zylon.example.com), not a web page, a login page or a proxy in front of it?"
+)
+
+
+def html_page(content_type: str) -> str:
+    return f"it is an HTML page ({content_type})"
+
+
 def read_with(call: Call[Any], parse: Callable[[httpx.Response], T], response: httpx.Response) -> T:
     """``parse(response)``; an answer it cannot read is an ``APIStatusError`` (one that
     is an HTML page says so: the base URL then names a web page, not the instance root)."""
@@ -64,10 +73,7 @@ def read_with(call: Call[Any], parse: Callable[[httpx.Response], T], response: h
         content_type = response.headers.get("content-type", "")
         problem = f"could not read the response: {exc}"
         if "html" in content_type.lower():
-            problem = (
-                f"could not read the response: it is an HTML page ({content_type}), not Zylon's JSON: is base_url the instance "
-                "root (e.g. https://zylon.example.com), not a web page, a login page or a proxy in front of it?"
-            )
+            problem = f"could not read the response: {html_page(content_type)}, not Zylon's JSON: {BASE_URL_HINT}"
         raise APIStatusError(
             f"{call.method} {call.path}: {problem}",
             response=response,

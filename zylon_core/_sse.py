@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 import httpx
 
+from ._call import BASE_URL_HINT, html_page
 from .errors import StreamError
 
 
@@ -31,10 +32,13 @@ def is_event_stream(response: httpx.Response) -> bool:
 def check_event_stream(response: httpx.Response) -> None:
     if not is_event_stream(response):
         content_type = response.headers.get("content-type", "").partition(";")[0].strip()
-        raise StreamError(
+        problem = (
             f"Zylon did not answer with an event stream: expected content-type text/event-stream, "
             f"got {content_type or 'none'!r}"
         )
+        if "html" in content_type.lower():  # the web app, a login page or a proxy answered
+            problem += f": {html_page(content_type)}; {BASE_URL_HINT}"
+        raise StreamError(problem)
 
 
 class EventParser:

@@ -190,6 +190,16 @@ def test_an_html_page_instead_of_json_points_at_the_base_url():
     assert "is base_url the instance root" in message and caught.value.body == html
 
 
+def test_an_html_page_instead_of_an_event_stream_points_at_the_base_url():
+    html = "<!doctype html><html><body>Sign in to Zylon</body></html>"
+    client = make_client(lambda r: httpx.Response(200, text=html, headers={"content-type": "text/html"}))
+    with pytest.raises(StreamError) as caught:
+        list(client.stream_turn(Route.create(), hello_request()))
+    message = str(caught.value)
+    assert "expected content-type text/event-stream, got 'text/html': it is an HTML page (text/html)" in message
+    assert "is base_url the instance root" in message
+
+
 def page(items, has_next):
     return {"data": items, "has_next_page": has_next, "has_previous_page": False, "total_count": 5}
 

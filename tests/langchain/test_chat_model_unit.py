@@ -362,3 +362,10 @@ def test_tool_round_trip_request(clean_env):
         {"role": "assistant", "content": [{"type": "tool_use", "id": "c1", "name": "add", "input": {"a": 1, "b": 2}}]},
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "c1", "content": [{"type": "text", "text": "3"}]}]},
     ]
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, 5])
+def test_a_temperature_outside_zero_to_one_is_refused_when_built(value):
+    with pytest.raises(ValueError, match="temperature"):
+        make(temperature=value)
+    assert make(temperature=1).temperature == 1

@@ -442,3 +442,10 @@ async def test_streaming_fires_in_progress_events(clean_env, shared_api, events)
     assert names[0] == "LLMChatStartEvent" and names[-1] == "LLMChatEndEvent"
     assert names.count("LLMChatInProgressEvent") >= 2
     assert events[-1].response.message.content == "Focus fast daily"
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, 5])
+def test_a_temperature_outside_zero_to_one_is_refused_when_built(value):
+    with pytest.raises(ValueError, match="temperature"):
+        make(temperature=value)
+    assert make(temperature=1.0).temperature == 1.0
