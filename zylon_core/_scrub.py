@@ -22,7 +22,8 @@ from typing import Any, Callable
 import httpx
 from pydantic import BaseModel
 
-from .errors import REDACTED, ZylonError, redact
+from ._redaction import REDACTED, redact, unquoted_if_hidden
+from .errors import ZylonError
 
 _REDACTED_BY_REDACT = frozenset({"args", "message", "body", "details"})
 _SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "x-api-key"})
@@ -61,7 +62,7 @@ def _own(error: ZylonError, secret: str, clean: Callable[[str], str]) -> None:
 def _cleaner(secret: str) -> Callable[[str], str]:
     # The message rules (a cut token, short tokens) are redact's; apply them to any text.
     def clean(text: str) -> str:
-        if secret not in text and secret[:8] not in text:
+        if secret[:8] not in unquoted_if_hidden(text, secret[:8]):  # also percent-encoded
             return text
         probe = ZylonError(text)
         redact(probe, secret)

@@ -19,6 +19,8 @@ from typing import Any, Callable, Sequence
 
 import httpx
 
+from ._redaction import MIN_SUBSTRING_SECRET, REDACTED, redact  # noqa: F401 - public here
+
 
 def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
     error = cls.__new__(cls, *args)
@@ -439,59 +441,3 @@ def error_from_response(response: httpx.Response) -> APIStatusError:
         error_type=info.error_type,
         request_id=info.request_id,
     )
-
-
-# -- keeping the token out -------------------------------------------------------------
-
-REDACTED = "[redacted]"
-# A token at least this long is removed wherever it (or a start of it this long, as an
-# excerpt cut through it leaves) appears; a shorter one only where it stands alone, so
-# that a one-letter "token" does not replace every such letter of a message.
-MIN_SUBSTRING_SECRET = 8
-_TOKEN_CHARS = r"A-Za-z0-9._~+/=-"
-
-
-def _scrubber(secret: str) -> Callable[[str], str]:
-    if len(secret) < MIN_SUBSTRING_SECRET:
-        alone = re.compile(rf"(?<![{_TOKEN_CHARS}]){re.escape(secret)}(?![{_TOKEN_CHARS}])")
-        return lambda text: alone.sub(REDACTED, text)
-    head = secret[:MIN_SUBSTRING_SECRET]
-
-    def scrub(text: str) -> str:
-        if head not in text:
-            return text
-        out, start = [], 0
-        while (found := text.find(head, start)) >= 0:
-            end, k = found + len(head), len(head)
-            while end < len(text) and k < len(secret) and text[end] == secret[k]:
-                end, k = end + 1, k + 1
-            out += [text[start:found], REDACTED]
-            start = end
-        return "".join(out) + text[start:]
-
-    return scrub
-
-
-def redact(error: ZylonError, secret: str) -> ZylonError:
-    """The error without the token, should a server (or a proxy) echo it back in an
-    error body or a stream's error event: message, args, kept body and details."""
-    if not secret:
-        return error
-    scrub = _scrubber(secret)
-
-    def clean(value: Any) -> Any:
-        if isinstance(value, str):
-            return scrub(value)
-        if isinstance(value, list):
-            return [clean(v) for v in value]
-        if isinstance(value, tuple):
-            return tuple(clean(v) for v in value)
-        if isinstance(value, dict):
-            return {clean(k): clean(v) for k, v in value.items()}
-        return value
-
-    error.args = tuple(clean(a) for a in error.args)
-    for name in ("message", "body", "details"):
-        if getattr(error, name, None) is not None:
-            setattr(error, name, clean(getattr(error, name)))
-    return error

@@ -260,3 +260,17 @@ def test_a_loc_string_is_parsed_as_a_tuple_not_as_characters():
 def test_the_explanation_one_item_per_line(name, lines, shared_api):
     # What a validate result's ``errors`` hold for a 400 envelope.
     assert parse_error_body(load(name)).lines == lines
+
+
+@pytest.mark.parametrize(
+    "token, message, expected",
+    [
+        ("ztk_9f8e7d6c5b4a3210", "redirected to https://z/login?next=%2Fchat&t={} (302)", "redirected to https://z/login?next=/chat&t={} (302)"),
+        ("q", "the token {} was revoked (%2Fme)", "the token {} was revoked (/me)"),  # short: only where it stands alone
+    ],
+)
+def test_a_token_percent_encoded_by_the_server_is_redacted(token, message, expected):
+    encoded = "".join(f"%{ord(c):02X}" for c in token)
+    error = redact(status_error(message.format(encoded), body={"l": encoded}), token)
+    assert error.message == expected.format(REDACTED)
+    assert error.body == {"l": REDACTED}

@@ -15,6 +15,7 @@ numbers quoted in ``tests/reliability/SUMMARY.md``):
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,11 +25,29 @@ from tests.reliability.fault_server import FaultServer
 _OUTCOMES = ("recovered", "loud")
 _kinds: dict[str, str] = {}
 _tally: Counter[str] = Counter()
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+_files_run: set[str] = set()  # the test modules of this folder collected
+_deselected_here = False
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "fault(outcome): a fault injected on the real HTTP path; outcome is 'recovered' or 'loud'")
     config.addinivalue_line("markers", "bad_input: a bad input that must be rejected before any request")
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    global _deselected_here
+    if any(Path(str(item.path)).parent == HERE for item in items):
+        _deselected_here = True
+
+
+def pytest_collectreport(report: pytest.CollectReport) -> None:
+    # Every test module of this folder that was collected (a module that skips itself,
+    # such as test_live.py without an instance, reports too).
+    path = (ROOT / report.nodeid.split("::")[0]).resolve()
+    if report.nodeid.endswith(".py") and path.parent == HERE:
+        _files_run.add(path.name)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -64,7 +83,42 @@ def summary() -> dict[str, int]:
     }
 
 
+def _count_lines(counts: dict[str, int]) -> list[str]:
+    """The lines SUMMARY.md and the README quote, from this run's counts."""
+    return [
+        f"faults tried: {counts['faults_tried']}, survived: {counts['faults_survived']} "
+        f"(recovered: {counts['faults_recovered']}, failed loudly with a typed error: {counts['faults_failed_loudly']})",
+        f"bad inputs tried: {counts['bad_inputs_tried']}, rejected before any request: {counts['bad_inputs_rejected']}",
+        f"**Faults: {counts['faults_tried']} tried, {counts['faults_survived']} survived**: "
+        f"{counts['faults_recovered']} recovered with the full answer, {counts['faults_failed_loudly']} failed",
+        f"**Bad input: {counts['bad_inputs_tried']} cases rejected, all before any request",
+    ]
+
+
+def stale_counts() -> list[str]:
+    """After a run of this whole folder: the quoted counts SUMMARY.md or the README lacks."""
+    whole = not _deselected_here and _files_run == {p.name for p in HERE.glob("test_*.py")}
+    counts = summary()
+    if not whole or not counts["faults_tried"]:
+        return []
+    lines = _count_lines(counts)
+    summary_md = " ".join((HERE / "SUMMARY.md").read_text(encoding="utf-8").split())
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    missing = [f"tests/reliability/SUMMARY.md: {line}" for line in lines if " ".join(line.split()) not in summary_md]
+    missing += [f"README.md: {line}" for line in lines[2:] if " ".join(line.split()) not in readme]
+    return missing
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # The counts the docs quote are this folder's: a run of all of it that changes them
+    # fails until the docs say the new ones.
+    if exitstatus == 0 and stale_counts():
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in stale_counts():
+        terminalreporter.write_line(f"reliability counts out of date, update: {line}", red=True)
     counts = summary()
     if not counts["faults_tried"] and not counts["bad_inputs_tried"]:
         return

@@ -95,3 +95,15 @@ def test_the_adapters_raise_it_too(server, elsewhere, name):
     if name.startswith("ChatZylon"):
         assert isinstance(caught.value, lc_errors.ModelAPIError)
     assert elsewhere.requests == []
+
+
+@pytest.mark.fault("loud")
+def test_a_redirect_that_percent_encodes_the_token_does_not_show_it(server):
+    encoded = "".join(f"%{ord(c):02X}" for c in TOKEN)
+    server.play(respond(302, {}, {"Location": f"https://sso.example.com/login?token={encoded}"}))
+    with pytest.raises(APIStatusError) as caught:
+        ZylonClient(base_url=server.base_url, api_token=TOKEN).threads.delete("t1")
+    error = caught.value
+    shown = str(error) + repr(error.args) + str(error.response.headers) + error.response.text
+    assert "redirected (302) to https://sso.example.com/login?token=[redacted]" in str(error)
+    assert encoded not in shown and TOKEN not in shown

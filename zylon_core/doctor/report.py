@@ -18,8 +18,8 @@ from datetime import datetime, timezone
 from importlib import metadata
 from typing import Any, Literal
 
+from .._redaction import REDACTED, scrubber
 from .._version import __version__
-from ..errors import REDACTED, _scrubber
 
 Verdict = Literal["ok", "differs", "failed", "skipped"]
 VERDICTS: tuple[Verdict, ...] = ("ok", "differs", "failed", "skipped")
@@ -122,7 +122,7 @@ def scrub(value: Any, secret: str) -> Any:
     (or of a start of it, as a cut excerpt leaves) replaced by ``[redacted]``."""
     if not secret:
         return value
-    clean = _scrubber(secret)
+    clean = scrubber(secret)
 
     def walk(item: Any) -> Any:
         if isinstance(item, str):
