@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from zylon_core.emulator.__main__ import build_parser
+from zylon_core.emulator.__main__ import build_parser, main
 
 
 def test_parser_defaults_and_options() -> None:
@@ -65,3 +65,15 @@ def test_console_script_serves() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_a_port_in_use_is_one_usage_line_before_any_banner(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(SystemExit) as exit_:
+            main(["--host", "127.0.0.1", "--port", str(port)])
+    out, err = capsys.readouterr()
+    assert exit_.value.code == 2 and out == ""
+    assert f"cannot listen on 127.0.0.1:{port}:" in err and "Traceback" not in err
