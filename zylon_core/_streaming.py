@@ -149,7 +149,7 @@ class StreamAccumulator:
                 delta = event.get("delta")
                 if delta and delta.get("type") == "text_delta" and self._fast and not delta.get("citations"):
                     key = event.get("block_id")
-                    if key is None and event.get("index") is not None:
+                    if key is None and type(event.get("index")) is int:  # not a bool: True == 1
                         key = ("index", event["index"])
                     position = self._keys.get(key) if key is not None else None
                     if position is not None:
@@ -218,7 +218,11 @@ class StreamAccumulator:
         if block_id is not None:
             return block_id
         index = event.get("index")
-        return ("index", index) if index is not None else None
+        if index is None:
+            return None
+        if type(index) is not int:  # True or 1.0 would be taken for block 1, "1" for a new block
+            raise malformed(event, f"index must be an integer, got {index!r}")
+        return ("index", index)
 
     def _open(self, block: dict[str, Any], key: Any) -> int:
         position = len(self.blocks)

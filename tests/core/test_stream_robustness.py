@@ -256,3 +256,17 @@ def test_text_beyond_ascii_passes_unchanged():
     pieces = ["héllo ", "日本語", "🙂", " ok\ue000", "end"]
     message, deltas = run([START, text_start(), *(text_delta(p) for p in pieces), STOP])
     assert [d.text for d in deltas] == pieces and message.content[0].text == "".join(pieces)
+
+
+@pytest.mark.parametrize("bad", [True, 1.0, "1", -0.5])
+@pytest.mark.parametrize("where", ["delta", "start"])
+def test_an_index_that_is_not_an_integer_is_malformed_not_another_block(bad, where):
+    # Two text blocks; then an event whose index only looks like 1 (True == 1 == 1.0 in
+    # Python): merged into block 1 it would change the answer silently.
+    events = [START, text_start(0, "a"), text_start(1, "b")]
+    if where == "delta":
+        events.append({"type": "content_block_delta", "index": bad, "delta": {"type": "text_delta", "text": "X"}})
+    else:
+        events.append({"type": "content_block_start", "index": bad, "content_block": {"type": "text", "text": "X"}})
+    with pytest.raises(StreamError, match="index must be an integer"):
+        run(events + [STOP])
