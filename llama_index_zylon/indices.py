@@ -65,6 +65,7 @@ def _engine_kwargs() -> frozenset[str]:
 
 
 def _node_document(node: BaseNode) -> NewDocument:
+    # A Document's doc_id is its node_id.
     return NewDocument(node.get_content(metadata_mode=MetadataMode.NONE), dict(node.metadata), node.node_id)
 
 
@@ -277,7 +278,7 @@ class ZylonIndex(BaseManagedIndex):
         """A ZylonIndex over ``collection=...`` with ``documents`` added (their ``doc_id`` s
         kept as artifact ids)."""
         index = cls._build(collection, storage_context, transformations, {**kwargs, "show_progress": show_progress, "callback_manager": callback_manager})
-        index._add([NewDocument(d.get_content(metadata_mode=MetadataMode.NONE), dict(d.metadata), d.doc_id) for d in documents])
+        index._add([_node_document(d) for d in documents])
         return index
 
     @classmethod
@@ -293,7 +294,7 @@ class ZylonIndex(BaseManagedIndex):
         **kwargs: Any,
     ) -> "ZylonIndex":
         index = cls._build(collection, storage_context, transformations, {**kwargs, "show_progress": show_progress, "callback_manager": callback_manager})
-        await index._aadd([NewDocument(d.get_content(metadata_mode=MetadataMode.NONE), dict(d.metadata), d.doc_id) for d in documents])
+        await index._aadd([_node_document(d) for d in documents])
         return index
 
     def _checked(self, documents: Sequence[NewDocument]) -> List[NewDocument]:
@@ -321,12 +322,12 @@ class ZylonIndex(BaseManagedIndex):
         """Ingest ``document`` (replacing the one with its ``doc_id``, if any)."""
         _no_kwargs("insert", insert_kwargs)
         with self._callback_manager.as_trace("insert"):
-            self._add([NewDocument(document.get_content(metadata_mode=MetadataMode.NONE), dict(document.metadata), document.doc_id)])
+            self._add([_node_document(document)])
 
     async def ainsert(self, document: Document, **insert_kwargs: Any) -> None:
         _no_kwargs("ainsert", insert_kwargs)
         with self._callback_manager.as_trace("ainsert"):
-            await self._aadd([NewDocument(document.get_content(metadata_mode=MetadataMode.NONE), dict(document.metadata), document.doc_id)])
+            await self._aadd([_node_document(document)])
 
     def _insert(self, nodes: Sequence[BaseNode], **insert_kwargs: Any) -> None:
         _no_kwargs("insert_nodes", insert_kwargs)
@@ -354,12 +355,12 @@ class ZylonIndex(BaseManagedIndex):
     def refresh_ref_docs(self, documents: Sequence[Document], **update_kwargs: Any) -> List[bool]:
         """Ingest the documents that are new or changed (text or metadata); whether each was."""
         _no_kwargs("refresh_ref_docs", update_kwargs)
-        news = [NewDocument(d.get_content(metadata_mode=MetadataMode.NONE), dict(d.metadata), d.doc_id) for d in documents]
+        news = [_node_document(d) for d in documents]
         return self.client.collections.refresh(self.collection, news)
 
     async def arefresh_ref_docs(self, documents: Sequence[Document], **update_kwargs: Any) -> List[bool]:
         _no_kwargs("arefresh_ref_docs", update_kwargs)
-        news = [NewDocument(d.get_content(metadata_mode=MetadataMode.NONE), dict(d.metadata), d.doc_id) for d in documents]
+        news = [_node_document(d) for d in documents]
         return await self.aclient.collections.refresh(self.collection, news)
 
     # -- deleting and reading ----------------------------------------------------------------

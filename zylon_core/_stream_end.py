@@ -46,10 +46,7 @@ class _WouldWait(Exception):
 
 def read_what_arrived(response: httpx.Response, chunks: Iterator[bytes] | None) -> None:
     """Read on in ``chunks`` (the body's iterator) while the bytes needed have arrived."""
-    stream = _network_stream(response)
-    if stream is None or chunks is None:
-        return
-    if not _gate(stream):
+    if chunks is None or not _gated(response):
         return
     token = _READING_ON.set(True)
     try:
@@ -62,10 +59,7 @@ def read_what_arrived(response: httpx.Response, chunks: Iterator[bytes] | None) 
 
 async def aread_what_arrived(response: httpx.Response, chunks: AsyncIterator[bytes] | None) -> None:
     """:func:`read_what_arrived`, async."""
-    stream = _network_stream(response)
-    if stream is None or chunks is None:
-        return
-    if not _gate(stream):
+    if chunks is None or not _gated(response):
         return
     token = _READING_ON.set(True)
     try:
@@ -74,6 +68,12 @@ async def aread_what_arrived(response: httpx.Response, chunks: AsyncIterator[byt
                 await chunks.__anext__()
     finally:
         _READING_ON.reset(token)
+
+
+def _gated(response: httpx.Response) -> bool:
+    """Whether reads on ``response``'s connection now stop where they would wait."""
+    stream = _network_stream(response)
+    return stream is not None and _gate(stream)
 
 
 def _gate(stream: Any) -> bool:
