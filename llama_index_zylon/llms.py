@@ -144,6 +144,10 @@ class Zylon(ZylonGPTFeatures, ZylonConnection, FunctionCallingLLM):
     )
     citations: Optional[bool] = Field(default=None, description="Ask for sources / citations.")
     use_default_prompt: Optional[bool] = Field(default=None, description="Use Zylon's default system prompt.")
+    streaming: bool = Field(
+        default=False,
+        description="chat/complete read the answer as a stream (as ChatZylon(streaming=True) does); the result is the same.",
+    )
 
     structured_output_method: Literal["json_schema", "function_calling"] = Field(
         default="json_schema",
@@ -199,8 +203,16 @@ class Zylon(ZylonGPTFeatures, ZylonConnection, FunctionCallingLLM):
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         turn = self._turn(messages, kwargs)
-        result = self._client.run_turn(turn.route, turn.request, stop=turn.stop)
-        return chat_response(result, turn.server_tools)
+        if not self.streaming:
+            return chat_response(self._client.run_turn(turn.route, turn.request, stop=turn.stop), turn.server_tools)
+        stream = self._client.stream_turn(turn.route, turn.request, stop=turn.stop)
+        try:
+            for _ in stream:
+                pass
+        finally:
+            stream.close()
+        assert stream.result is not None  # a stream read to its end has its result (or raised)
+        return chat_response(stream.result, turn.server_tools)
 
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
@@ -237,8 +249,16 @@ class Zylon(ZylonGPTFeatures, ZylonConnection, FunctionCallingLLM):
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         turn = self._turn(messages, kwargs)
-        result = await self._aclient.run_turn(turn.route, turn.request, stop=turn.stop)
-        return chat_response(result, turn.server_tools)
+        if not self.streaming:
+            return chat_response(await self._aclient.run_turn(turn.route, turn.request, stop=turn.stop), turn.server_tools)
+        stream = self._aclient.stream_turn(turn.route, turn.request, stop=turn.stop)
+        try:
+            async for _ in stream:
+                pass
+        finally:
+            await stream.aclose()
+        assert stream.result is not None
+        return chat_response(stream.result, turn.server_tools)
 
     @llm_chat_callback()
     async def astream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseAsyncGen:

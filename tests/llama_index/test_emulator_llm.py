@@ -52,6 +52,17 @@ def test_chat(llm, emulator):
     assert [m["role"] for m in body["messages"]] == ["user"]
 
 
+async def test_streaming_true_reads_chat_as_a_stream_with_the_same_answer(llm, emulator):
+    plain = llm.chat(HELLO)
+    streamed = Zylon(streaming=True)
+    emulator.clear_requests()
+    got = streamed.chat(HELLO)
+    agot = await streamed.achat(HELLO)
+    assert got.message.content == agot.message.content == plain.message.content
+    assert got.additional_kwargs["stop_reason"] == plain.additional_kwargs["stop_reason"] == "end_turn"
+    assert [r["json"].get("stream") for r in chat_requests(emulator)] == [True, True]
+
+
 async def test_achat_equals_chat(llm):
     assert (await llm.achat(HELLO)).message.content == llm.chat(HELLO).message.content
 
