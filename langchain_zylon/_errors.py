@@ -13,102 +13,87 @@ from __future__ import annotations
 
 import contextlib
 import inspect
-from typing import Any, Iterator
+from typing import Iterator
 
 from langchain_core import exceptions as lc
 
 from zylon_core import errors as z
 
 
-def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, Any]) -> BaseException:
-    error = cls.__new__(cls)
-    error.args = args
-    error.__dict__.update(state)
-    return error
-
-
-class _PicklesByState:
-    """Pickled by state: the ``zylon_core`` constructors take keyword-only arguments
-    (``response=``...) that ``cls(*args)``, the default, cannot give back."""
-
-    def __reduce__(self) -> Any:
-        return (_rebuild, (type(self), self.args, dict(self.__dict__)))  # type: ignore[attr-defined]
-
-
-class ZylonAPIError(_PicklesByState, z.APIError, lc.ModelError):
+class ZylonAPIError(z.APIError, lc.ModelError):
     pass
 
 
-class ZylonAPIConnectionError(_PicklesByState, z.APIConnectionError, lc.ModelConnectionError):
+class ZylonAPIConnectionError(z.APIConnectionError, lc.ModelConnectionError):
     pass
 
 
-class ZylonAPITimeoutError(_PicklesByState, z.APITimeoutError, lc.ModelTimeoutError):
+class ZylonAPITimeoutError(z.APITimeoutError, lc.ModelTimeoutError):
     pass
 
 
-class ZylonAPIStatusError(_PicklesByState, z.APIStatusError, lc.ModelAPIError):
+class ZylonAPIStatusError(z.APIStatusError, lc.ModelAPIError):
     pass
 
 
-class ZylonBadRequestError(_PicklesByState, z.BadRequestError, lc.ModelInvalidRequestError):
+class ZylonBadRequestError(z.BadRequestError, lc.ModelInvalidRequestError):
     pass
 
 
-class ZylonAuthenticationError(_PicklesByState, z.AuthenticationError, lc.ModelAuthenticationError):
+class ZylonAuthenticationError(z.AuthenticationError, lc.ModelAuthenticationError):
     pass
 
 
-class ZylonPermissionDeniedError(_PicklesByState, z.PermissionDeniedError, lc.ModelPermissionDeniedError):
+class ZylonPermissionDeniedError(z.PermissionDeniedError, lc.ModelPermissionDeniedError):
     pass
 
 
-class ZylonNotFoundError(_PicklesByState, z.NotFoundError, lc.ModelNotFoundError):
+class ZylonNotFoundError(z.NotFoundError, lc.ModelNotFoundError):
     pass
 
 
-class ZylonConflictError(_PicklesByState, z.ConflictError, lc.ModelAPIError):
+class ZylonConflictError(z.ConflictError, lc.ModelAPIError):
     pass
 
 
-class ZylonRequestTooLargeError(_PicklesByState, z.RequestTooLargeError, lc.ModelInvalidRequestError):
+class ZylonRequestTooLargeError(z.RequestTooLargeError, lc.ModelInvalidRequestError):
     pass
 
 
-class ZylonUnprocessableEntityError(_PicklesByState, z.UnprocessableEntityError, lc.ModelInvalidRequestError):
+class ZylonUnprocessableEntityError(z.UnprocessableEntityError, lc.ModelInvalidRequestError):
     pass
 
 
-class ZylonRateLimitError(_PicklesByState, z.RateLimitError, lc.ModelRateLimitError):
+class ZylonRateLimitError(z.RateLimitError, lc.ModelRateLimitError):
     pass
 
 
-class ZylonInternalServerError(_PicklesByState, z.InternalServerError, lc.ModelAPIError):
+class ZylonInternalServerError(z.InternalServerError, lc.ModelAPIError):
     pass
 
 
-class ZylonStreamError(_PicklesByState, z.StreamError, lc.ModelAPIError):
+class ZylonStreamError(z.StreamError, lc.ModelAPIError):
     pass
 
 
-class ZylonServerStreamError(_PicklesByState, z.ServerStreamError, lc.ModelAPIError):
+class ZylonServerStreamError(z.ServerStreamError, lc.ModelAPIError):
     pass
 
 
-class ZylonInteractionFailedError(_PicklesByState, z.InteractionFailedError, lc.ModelAPIError):
+class ZylonInteractionFailedError(z.InteractionFailedError, lc.ModelAPIError):
     pass
 
 
-class ZylonIngestionError(_PicklesByState, z.IngestionError, lc.ModelError):
+class ZylonIngestionError(z.IngestionError, lc.ModelError):
     pass
 
 
-class ZylonIngestionTimeoutError(_PicklesByState, z.IngestionTimeoutError, lc.ModelError):
+class ZylonIngestionTimeoutError(z.IngestionTimeoutError, lc.ModelError):
     pass
 
 
 LANGCHAIN_ERRORS: dict[type[Exception], type[Exception]] = {
-    cls.__bases__[1]: cls  # the zylon_core class each one extends
+    cls.__bases__[0]: cls  # the zylon_core class each one extends
     for cls in (
         ZylonAPIError,
         ZylonAPIConnectionError,
@@ -142,7 +127,7 @@ def _add_missing() -> None:
             ancestor = next(base for base in cls.__mro__ if base in LANGCHAIN_ERRORS)
             lc_cls = next(base for base in LANGCHAIN_ERRORS[ancestor].__mro__ if base.__module__ == lc.__name__)
             name = f"Zylon{cls.__name__}"
-            made = type(name, (_PicklesByState, cls, lc_cls), {"__module__": __name__, "__qualname__": name})
+            made = type(name, (cls, lc_cls), {"__module__": __name__, "__qualname__": name})
             globals()[name] = LANGCHAIN_ERRORS[cls] = made
 
 

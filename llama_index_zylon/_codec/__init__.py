@@ -32,7 +32,6 @@ except ImportError as exc:  # pragma: no cover - depends on the installed versio
         f"CitationBlock, CitableBlock); installed: {version('llama-index-core')}"
     ) from exc
 
-from .citations import sources_to_citation_blocks
 from .history import from_zylon_input
 from .inputs import to_zylon_blocks, to_zylon_messages
 from .outputs import ZYLON_BLOCKS, DecodedOutput, decode_blocks, decode_output, response_metadata, usage_metadata
@@ -59,7 +58,6 @@ __all__ = [
     "json_schema_for",
     "response_format_for",
     "response_metadata",
-    "sources_to_citation_blocks",
     "to_zylon_blocks",
     "to_zylon_messages",
     "to_zylon_tool",

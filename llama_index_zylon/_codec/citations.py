@@ -53,11 +53,6 @@ def source_citation_block(source: Mapping[str, Any], location: Mapping[str, int]
     )
 
 
-def sources_to_citation_blocks(sources: Iterable[Mapping[str, Any]]) -> list[CitationBlock]:
-    """One ``CitationBlock`` per Zylon source (see :func:`source_citation_block`)."""
-    return [source_citation_block(source) for source in sources]
-
-
 def pair_citations(
     marks: list[CitationMark], listed: Iterable[Any]
 ) -> list[tuple[Citation, int | None, int | None]]:
