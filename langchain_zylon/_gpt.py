@@ -16,7 +16,7 @@ messages (mixed into :class:`~langchain_zylon.chat_models.ChatZylon`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Sequence, cast
+from typing import TYPE_CHECKING, Any, AsyncIterator, Iterator, Sequence
 
 from langchain_core.language_models import LanguageModelInput, ModelProfile
 from langchain_core.messages import AIMessageChunk, BaseMessage, HumanMessage
@@ -193,9 +193,8 @@ class ZylonGPTFeatures:
             return (await self._aclient.submit_turn(turn.route, turn.request, message_id=message_id)).message_id
 
     def _last(self, builder: ChunkBuilder, result: TurnResult | None) -> AIMessageChunk:
-        # The same last chunk as invoke/stream give (model_name: the configured model on ZylonGPT).
-        chunk = self._last_chunk(builder, result, self.model or "default", bool(self.stream_usage))  # type: ignore[attr-defined]
-        return cast(AIMessageChunk, chunk.message)
+        assert result is not None, "the stream ended without a result"
+        return builder.last(result.message, model_name=self.model or "default", usage=self.stream_usage)
 
     def resume(self, message_id: str, *, stop: list[str] | None = None) -> Iterator[AIMessageChunk]:
         """A background message's answer as ``AIMessageChunk`` s, from its start (``GET

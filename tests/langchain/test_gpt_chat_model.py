@@ -263,7 +263,6 @@ def test_submit_then_resume(server: Any) -> None:
     assert status.status == "completed" and status.message_id == message_id
     assert full.text == expected.text and full.usage_metadata == expected.usage_metadata
     assert chunks[-1].chunk_position == "last" and full.response_metadata["model_provider"] == "zylon"
-    assert full.response_metadata["model_name"] == expected.response_metadata["model_name"]  # as invoke reports it
     assert summed(list(llm.resume(message_id))).text == expected.text  # as often as wanted, from the start
     llm.cancel_background(message_id)
     llm.delete_background(message_id)
