@@ -193,6 +193,8 @@ class ZylonGPTFeatures:
             return (await self._aclient.submit_turn(turn.route, turn.request, message_id=message_id)).message_id
 
     def _last(self, builder: ChunkBuilder, result: TurnResult | None) -> AIMessageChunk:
+        # Unlike invoke/stream, model_name is the server's: the turn may have been submitted
+        # with another model (from another process), which this object cannot know.
         assert result is not None, "the stream ended without a result"
         return builder.last(result.message, model_name=self.model or "default", usage=self.stream_usage)
 
