@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import base64
+import collections
 import json
 import math
 import re
@@ -87,7 +88,7 @@ def artifact_ids(ids: Optional[Sequence[Optional[str]]], count: int) -> list[str
     if len(ids) != count:
         raise ValueError(f"got {count} documents but {len(ids)} ids")
     out = [str(uuid.uuid4()) if i is None else check_artifact_id(i) for i in ids]
-    repeated = sorted({i for i in out if out.count(i) > 1})
+    repeated = sorted(i for i, n in collections.Counter(out).items() if n > 1)  # linear: vector stores add thousands
     if repeated:
         raise ValueError(f"ids must be unique within one call; repeated: {', '.join(map(repr, repeated))}")
     return out

@@ -48,8 +48,6 @@ E = TypeVar("E", bound=BaseException)
 
 USER_AGENT = f"zylon-integrations/{__version__} (python; httpx)"
 
-# Methods whose repetition changes nothing more than the first request did (RFC 9110).
-
 
 class BaseTransport:
     def __init__(self, settings: ZylonSettings) -> None:
