@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass
-from typing import Any, Callable, Literal, Mapping, Sequence, TypeVar
+from typing import Any, Literal, Sequence, TypeVar
 
-import httpx
 from pydantic import BaseModel
 
 from ._api_artifacts import ArtifactEndpoints, FileInput, query_params, read_file, text_file_name
 from ._api_gpt import GptArtifactEndpoints
 from ._api_gpt_messages import GptMessageEndpoints
-from ._call import Call
+from ._call import Call, body, parse_json, parse_model
 from ._model_catalog import ModelCatalog
 from ._readers import ProjectChatAnswer, read_project_answer, read_search_results, read_validation
 from ._settings import HEALTH_PATH, ZylonSettings
@@ -85,18 +84,6 @@ LEGACY_NEEDS_PROJECT = (
     "this Zylon server keeps threads and interactions under /project/{projectId}/... (servers before "
     "Zylon 1.50, paths='legacy'): pass project_id=... (the thread's project) to reach them"
 )
-
-
-def parse_model(model: type[M]) -> Callable[[httpx.Response], M]:
-    return lambda response: model.model_validate(response.json())
-
-
-def parse_json(response: httpx.Response) -> Any:
-    return response.json() if response.content else None
-
-
-def body(payload: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
-    return payload.to_json_dict() if isinstance(payload, BaseModel) else dict(payload)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import IO, Any, Callable, Mapping, Sequence, Union
 import httpx
 from pydantic import TypeAdapter
 
-from ._call import Call
+from ._call import Call, parse_model
 from .models import (
     Artifact,
     ArtifactUpdateItem,
@@ -74,7 +74,7 @@ class ArtifactEndpoints:
         dto = artifact if isinstance(artifact, CreateArtifact) else CreateArtifact.model_validate(dict(artifact))
         if not isinstance(dto.name, str) or not dto.name.strip():
             raise ValueError(f"an artifact needs a non-empty name (type {dto.type!r}): the Workspace requires one")
-        return Call("POST", self._artifact_url(project_id), json=dto.to_json_dict(), parse=_model(Artifact), idempotent=False)
+        return Call("POST", self._artifact_url(project_id), json=dto.to_json_dict(), parse=parse_model(Artifact), idempotent=False)
 
     def artifact_upload(
         self,
@@ -130,7 +130,7 @@ class ArtifactEndpoints:
             data=fields,
             files={"props": (None, props_json, "application/json"), "fileData": (file_name, content, content_type)},
             headers={"Content-Type": f"multipart/form-data; boundary=zylon-{digest[:40]}"},
-            parse=_model(Artifact),
+            parse=parse_model(Artifact),
             idempotent=False,  # a second upload is a second artifact
         )
 
@@ -147,7 +147,7 @@ class ArtifactEndpoints:
 
     def artifact_get(self, project_id: str, artifact_id: str, *, include_content: bool = False) -> Call[Artifact]:
         params = {"include_content": "true"} if include_content else None
-        return Call("GET", self._artifact_url(project_id, artifact_id), params=params, parse=_model(Artifact))
+        return Call("GET", self._artifact_url(project_id, artifact_id), params=params, parse=parse_model(Artifact))
 
     def artifact_page(self, project_id: str, query: Any, filters: Mapping[str, Any]) -> Call[Page[Artifact]]:
         """One page of ``GET /project/{id}/artifact`` (``query``: a ``PageQuery``)."""
@@ -155,14 +155,14 @@ class ArtifactEndpoints:
             "GET",
             self._artifact_url(project_id),
             params={**query.params(), **query_params(filters)},
-            parse=_model(Page[Artifact]),
+            parse=parse_model(Page[Artifact]),
         )
 
     def artifact_update(
         self, project_id: str, artifact_id: str, update: UpdateArtifact | Mapping[str, Any] | None = None, **fields: Any
     ) -> Call[Artifact]:
         dto = update if isinstance(update, UpdateArtifact) else UpdateArtifact.model_validate({**dict(update or {}), **fields})
-        return Call("PUT", self._artifact_url(project_id, artifact_id), json=dto.to_json_dict(), parse=_model(Artifact))
+        return Call("PUT", self._artifact_url(project_id, artifact_id), json=dto.to_json_dict(), parse=parse_model(Artifact))
 
     def artifact_bulk_update(
         self, project_id: str, updates: Mapping[str, UpdateArtifact | Mapping[str, Any]]
@@ -229,7 +229,7 @@ class ArtifactEndpoints:
         """``GET /resource/is-safe-to-modify``: whether linked artifacts depend on it."""
         params = query_params({"project_id": project_id, "artifact_id": artifact_id, "created_by": created_by})
         return Call(
-            "GET", f"{self._workspace}/resource/is-safe-to-modify", params=params, parse=_model(LinkedArtifactsCheck)
+            "GET", f"{self._workspace}/resource/is-safe-to-modify", params=params, parse=parse_model(LinkedArtifactsCheck)
         )
 
 
@@ -270,10 +270,6 @@ def read_file(file: FileInput) -> tuple[bytes, str | None]:
         content = content.encode("utf-8")
     name = getattr(file, "name", None)
     return content, os.path.basename(name) if isinstance(name, str) else None
-
-
-def _model(model: Any) -> Callable[[httpx.Response], Any]:
-    return lambda response: model.model_validate(response.json())
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any]:

@@ -18,12 +18,11 @@ Shapes: ``captures/msg_*``, ``models_*``, ``count_tokens_*``, ``async_*``.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Mapping, TypeVar
 
-import httpx
 from pydantic import BaseModel
 
-from ._call import Call
+from ._call import Call, body, parse_json, parse_model
 from ._checks import check_path_id
 from ._readers import read_validation
 from .models import (
@@ -43,18 +42,6 @@ M = TypeVar("M", bound=BaseModel)
 COUNT_FIELDS = ("model", "messages", "system", "tools")
 
 
-def _model(model: type[M]) -> Callable[[httpx.Response], M]:
-    return lambda response: model.model_validate(response.json())
-
-
-def _json(response: httpx.Response) -> Any:
-    return response.json() if response.content else None
-
-
-def _payload(request: ChatRequest | Mapping[str, Any]) -> dict[str, Any]:
-    return request.to_json_dict() if isinstance(request, ChatRequest) else dict(request)
-
-
 class GptMessageEndpoints:
     """``/api/gpt/v1/messages...`` and ``/api/gpt/v1/models`` (mixed into ``Endpoints``)."""
 
@@ -62,7 +49,7 @@ class GptMessageEndpoints:
     settings: Any
 
     def _with_model(self, request: ChatRequest | Mapping[str, Any]) -> dict[str, Any]:
-        payload = _payload(request)
+        payload = body(request)
         if payload.get("model") is None:
             payload["model"] = self.settings.model
         return payload
@@ -70,7 +57,7 @@ class GptMessageEndpoints:
     def messages(self, request: ChatRequest) -> Call[MessageOutput]:
         """``POST /api/gpt/v1/messages``: one turn (``stream: true`` in the request
         streams it as SSE). ``model`` from the settings unless the request names one."""
-        return Call("POST", self._gpt + "/messages", json=self._with_model(request), parse=_model(MessageOutput), idempotent=False)
+        return Call("POST", self._gpt + "/messages", json=self._with_model(request), parse=parse_model(MessageOutput), idempotent=False)
 
     def messages_validate(self, request: ChatRequest | Mapping[str, Any]) -> Call[ChatValidationResult]:
         """``POST /api/gpt/v1/messages/validate`` (``model`` from the settings unless the
@@ -101,13 +88,13 @@ class GptMessageEndpoints:
         """``GET /api/gpt/v1/models``: the models ZylonGPT serves (``{"data": [{"id",
         "max_tokens", "max_input_tokens", "capabilities", ...}], ...}``; it does not list
         the ``"default"`` alias)."""
-        return Call("GET", self._gpt + "/models", parse=_model(ModelList))
+        return Call("GET", self._gpt + "/models", parse=parse_model(ModelList))
 
     def model_get(self, model_id: str) -> Call[ModelInfo]:
         """``GET /api/gpt/v1/models/{id}``: one model; an unknown id is a 400
         (``BadRequestError`` "Model config 'x' not found. Available: [...]")."""
         check_path_id("model_id", model_id)
-        return Call("GET", f"{self._gpt}/models/{model_id}", parse=_model(ModelInfo))
+        return Call("GET", f"{self._gpt}/models/{model_id}", parse=parse_model(ModelInfo))
 
     # -- background ("async") messages -----------------------------------------------
 
@@ -122,7 +109,7 @@ class GptMessageEndpoints:
         payload = self._with_model(request)
         payload.pop("stream", None)  # the server streams it to whoever asks, later
         return Call(
-            "POST", self._gpt + "/messages/async", json=payload, params=params, parse=_model(BackgroundMessage), idempotent=False
+            "POST", self._gpt + "/messages/async", json=payload, params=params, parse=parse_model(BackgroundMessage), idempotent=False
         )
 
     def _background(self, message_id: str, suffix: str) -> str:
@@ -131,7 +118,7 @@ class GptMessageEndpoints:
 
     def background_status(self, message_id: str) -> Call[BackgroundStatus]:
         """``GET /api/gpt/v1/messages/async/{id}/status``."""
-        return Call("GET", self._background(message_id, "status"), parse=_model(BackgroundStatus))
+        return Call("GET", self._background(message_id, "status"), parse=parse_model(BackgroundStatus))
 
     def background_stream(self, message_id: str) -> Call[None]:
         """``GET /api/gpt/v1/messages/async/{id}/stream``: the whole stream as SSE, from
@@ -141,7 +128,7 @@ class GptMessageEndpoints:
     def background_cancel(self, message_id: str) -> Call[dict[str, Any]]:
         """``POST /api/gpt/v1/messages/async/{id}/cancel``: ``{"message", "message_id"}``
         (also when it had finished). Safe to resend."""
-        return Call("POST", self._background(message_id, "cancel"), parse=_json, idempotent=True)
+        return Call("POST", self._background(message_id, "cancel"), parse=parse_json, idempotent=True)
 
     def background_delete(self, message_id: str) -> Call[None]:
         """``DELETE /api/gpt/v1/messages/async/{id}/delete``: ``200 null`` (or 204)."""

@@ -5,13 +5,15 @@ transport; it does no I/O."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, Mapping, TypeVar
 
 import httpx
+from pydantic import BaseModel
 
 from .errors import APIStatusError
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -62,6 +64,21 @@ BASE_URL_HINT = (
 
 def html_page(content_type: str) -> str:
     return f"it is an HTML page ({content_type})"
+
+
+def parse_model(model: type[M]) -> Callable[[httpx.Response], M]:
+    """A reader of a JSON answer as ``model``."""
+    return lambda response: model.model_validate(response.json())
+
+
+def parse_json(response: httpx.Response) -> Any:
+    """The JSON answer, or None for an empty body."""
+    return response.json() if response.content else None
+
+
+def body(payload: BaseModel | Mapping[str, Any]) -> dict[str, Any]:
+    """A request body: one of our models as its wire dict, or a mapping as it is."""
+    return payload.to_json_dict() if isinstance(payload, BaseModel) else dict(payload)  # type: ignore[attr-defined]
 
 
 def read_with(call: Call[Any], parse: Callable[[httpx.Response], T], response: httpx.Response) -> T:
