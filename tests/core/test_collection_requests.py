@@ -210,3 +210,14 @@ async def test_the_async_twins_on_the_emulator(emulator):
     assert (doc.text, doc.metadata) == ("Tokens rotate every 90 days.", {"topic": "security"})
     assert content.content == "Tokens rotate every 90 days." and chunked.artifact_id == "sec"
     assert [d.artifact for d in listed] == ["sec"] and ingested.artifact == "page"
+
+
+def test_the_default_collection_listed_before_and_after_a_delete(shared_api, replay):
+    # The server's default collection, named explicitly (the list refuses no collection).
+    replay.play("artifacts_list_pgpt_collection", "artifacts_list_default_after_delete")
+    with _replay(replay) as client:
+        before = client.collections.list("pgpt_collection")
+        after = client.collections.list("pgpt_collection")
+    assert [d.artifact for d in before][:1] == ["doc_gamma"] and before[0].doc_metadata["collection"] == "pgpt_collection"
+    assert after == []
+    assert [r["path"] for r in replay.requests] == ["/api/gpt/v1/artifacts/list?collection=pgpt_collection"] * 2
