@@ -1,7 +1,8 @@
 """Request limits the server enforces, checked before sending (fidelity §17):
 ``temperature`` and ``top_p`` within 0..1 (captures ``err_temperature_1_5``,
 ``err_top_p_2``), tool ids, ``tool_result`` answering an earlier ``tool_use``
-(``msg_tool_result_unknown_id``), and the ``tool_choice`` types each API takes."""
+(``msg_tool_result_unknown_id``), and the ``tool_choice`` types each API takes; a stream request the server refuses
+(``err_temperature_1_5_stream``) is its 400."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import json
 
 import pytest
 
+from tests.replay import ReplayServer
+from zylon_core import BadRequestError, Route, ZylonClient
 from zylon_core._request import build_turn
 from zylon_core._tools import PUBLISHED_GPT_TOOL_CHOICE_TYPES, TOOL_CHOICE_TYPES, TOOL_CHOICE_TYPES_BY_API, tool_choice
 from zylon_core.models import MessageInput, TextBlock, ToolResultBlock, ToolUseBlock
@@ -82,3 +85,15 @@ def test_tool_choice_types_by_api():
 def test_the_published_gpt_schema_lists_the_documented_set(shared_api):
     schema = json.loads((shared_api / "gpt.openapi.json").read_text())["components"]["schemas"]
     assert schema["ToolChoice"]["properties"]["type"]["enum"] == list(PUBLISHED_GPT_TOOL_CHOICE_TYPES)
+
+
+def test_a_streamed_request_the_server_refuses_is_its_400_with_its_explanation(shared_api):
+    # err_temperature_1_5_stream: the real server answers a stream request with a JSON 400,
+    # not an event stream. Replayed whatever the request (the client refuses 1.5 itself).
+    request = turn([USER], configured={"api": "gpt", "model": "default"}).request
+    with ReplayServer() as server, ZylonClient(base_url=server.base_url, api_token="replay-token", max_retries=0) as client:
+        server.play("err_temperature_1_5_stream")
+        with pytest.raises(BadRequestError, match="temperature: Input should be less than or equal to 1") as caught:
+            list(client.stream_turn(Route.create(api="gpt"), request))
+    assert caught.value.status_code == 400 and len(server.requests) == 1
+    assert server.requests[0]["path"] == "/api/gpt/v1/messages"
