@@ -97,3 +97,15 @@ def test_a_streamed_request_the_server_refuses_is_its_400_with_its_explanation(s
             list(client.stream_turn(Route.create(api="gpt"), request))
     assert caught.value.status_code == 400 and len(server.requests) == 1
     assert server.requests[0]["path"] == "/api/gpt/v1/messages"
+
+
+@pytest.mark.parametrize("api", ["gpt", "workspace"])
+def test_a_thinking_block_without_its_signature_is_refused_before_sending(shared_api, api):
+    # client_C_thinking_history_no_signature: the real server answers 400 to this request.
+    captured = json.loads((shared_api / "captures" / "client_C_thinking_history_no_signature.request.json").read_text())
+    messages = [MessageInput.model_validate(m) for m in captured["messages"]]
+    with pytest.raises(ValueError, match=r"messages\[1\]\.content\[0\]: a thinking block goes back to Zylon only with its 'signature'"):
+        turn(messages, configured={"api": api, "model": "default"})
+    signed = captured["messages"][1]["content"][0] | {"signature": "sig_" + "0" * 32}
+    messages[1] = MessageInput.model_validate({**captured["messages"][1], "content": [signed, captured["messages"][1]["content"][1]]})
+    assert turn(messages, configured={"api": api, "model": "default"}).request.messages[1].content[0].signature == signed["signature"]

@@ -87,7 +87,8 @@ def check_input_blocks(messages: Iterable[Any], api: Literal["workspace", "gpt"]
     ``messages`` are ``MessageInput`` models or their dicts; a string content is always
     fine. The error names the block (``messages[0].content[1]``), its type and what to
     send instead: a file goes as ``binary`` on the Workspace and as ``document`` with
-    the ``gpt`` API, never as ``file``. Pure: no request is made.
+    the ``gpt`` API, never as ``file``; a ``thinking`` block needs its ``signature``.
+    Pure: no request is made.
     """
     allowed = INPUT_BLOCK_TYPES.get(api)
     if allowed is None:
@@ -106,6 +107,12 @@ def _check(blocks: Iterable[Any], where: str, allowed: frozenset[str], api: str)
             raise ValueError(f"{here}: a content block must be an object with a string 'type', got {_shape(block)}")
         if kind not in allowed:
             raise ValueError(f"{here}: {_refusal(kind, allowed, api)}")
+        if kind == "thinking" and not _get(block, "signature"):
+            # capture client_C_thinking_history_no_signature: the server answers 400.
+            raise ValueError(
+                f"{here}: a thinking block goes back to Zylon only with its 'signature' (the server answers 400 "
+                "without it): send the block as it was received, or leave it out"
+            )
         if kind in _NESTING:
             inner = _get(block, "content")
             if isinstance(inner, (list, tuple)):
